@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from accounts import demo
+from provinces.geography import load_geography_now
+
+
+class Command(BaseCommand):
+    help = "Create demo users (one per role) and demo data. Safe to run again."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--password",
+            default="",
+            help="Password of every demo user (default: DEMO_PASSWORD from the environment).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["password"] and not settings.DEMO_PASSWORD:
+            raise CommandError("Set DEMO_PASSWORD (or pass --password) to seed demo users.")
+        password = options["password"] or settings.DEMO_PASSWORD or secrets.token_urlsafe(12)
+        with transaction.atomic():
+            load_geography_now()
+            users = demo.seed_users(password=password)
+        self.stdout.write(self.style.SUCCESS("Demo users (all share one password):"))
+        for user in users:
+            scope = user.province.name_en if user.province else "national"
+            self.stdout.write(f"  {user.username:<14} {user.get_role_display():<22} {scope}")
+        self.stdout.write(f"  password: {password}")

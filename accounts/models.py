@@ -1,0 +1,69 @@
+"""Users of the IMS: each has one role and, for provincial roles, one province."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        OFFICER = "officer", _("Provincial officer")
+        VERIFIER = "verifier", _("Provincial verifier")
+        DIRECTOR = "director", _("HQ director")
+        CLERK = "clerk", _("Card clerk")
+        ADMIN = "admin", _("Administrator")
+
+    # Provincial roles must have a province; national ones must not; a clerk may have either.
+    PROVINCIAL_ROLES = (Role.OFFICER, Role.VERIFIER)
+    NATIONAL_ROLES = (Role.DIRECTOR, Role.ADMIN)
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    province = models.ForeignKey(
+        "provinces.Province",
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                name="user_province_matches_role",
+                condition=(
+                    Q(role__in=["officer", "verifier"], province__isnull=False)
+                    | Q(role__in=["director", "admin"], province__isnull=True)
+                    | Q(role="clerk")
+                ),
+                violation_error_message=_(
+                    "Provincial officers and verifiers need a province; "
+                    "HQ directors and administrators have none."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role in self.PROVINCIAL_ROLES and self.province_id is None:
+            raise ValidationError({"province": _("A provincial user needs a province.")})
+        if self.role in self.NATIONAL_ROLES and self.province_id is not None:
+            raise ValidationError({"province": _("A national user has no province.")})
+
+    @property
+    def is_provincial(self) -> bool:
+        """True when the user sees one province only."""
+        return self.province_id is not None
+
+    @property
+    def is_national(self) -> bool:
+        return self.province_id is None

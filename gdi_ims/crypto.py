@@ -1,0 +1,83 @@
+"""Encryption of personal data at rest: AES-GCM with rotatable keys, plus a keyed blind index.
+
+Keys come from the environment:
+- FIELD_ENCRYPTION_KEYS: comma-separated `id:base64key` pairs (32-byte keys); the first encrypts,
+  all decrypt, so a key is rotated by putting a new one first and re-encrypting
+  (`manage.py rotate_field_keys`).
+- BLIND_INDEX_KEY: base64 key of the HMAC that lets the database find and de-duplicate an encrypted
+  value by equality without being able to read it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+_NONCE_BYTES = 12
+
+
+@cache
+def _keys() -> tuple[tuple[str, bytes], ...]:
+    pairs = []
+    for item in settings.FIELD_ENCRYPTION_KEYS:
+        key_id, _sep, encoded = item.partition(":")
+        key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        if not key_id or len(key) != 32:
+            raise ImproperlyConfigured(
+                "FIELD_ENCRYPTION_KEYS needs id:base64 pairs of 32-byte keys"
+            )
+        pairs.append((key_id, key))
+    if not pairs:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
+    return tuple(pairs)
+
+
+@cache
+def _index_key() -> bytes:
+    encoded = settings.BLIND_INDEX_KEY
+    key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    if len(key) < 32:
+        raise ImproperlyConfigured("BLIND_INDEX_KEY must be at least 32 bytes, base64-encoded")
+    return key
+
+
+def current_key_id() -> str:
+    return _keys()[0][0]
+
+
+def encrypt(plaintext: str, *, context: str) -> str:
+    """Encrypt with the current key; `context` binds the value to its column (associated data)."""
+    key_id, key = _keys()[0]
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), context.encode())
+    return f"{key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(token: str, *, context: str) -> str:
+    key_id, _sep, payload = token.partition(":")
+    keys = dict(_keys())
+    if key_id not in keys:
+        raise ImproperlyConfigured(f"no key with id {key_id!r} in FIELD_ENCRYPTION_KEYS")
+    raw = base64.urlsafe_b64decode(payload)
+    return (
+        AESGCM(keys[key_id])
+        .decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode())
+        .decode()
+    )
+
+
+def blind_index(value: str, *, context: str) -> str:
+    """Keyed hash of an already normalised value, for equality look-ups and unique constraints."""
+    message = f"{context}\x1f{value}".encode()
+    return hmac.new(_index_key(), message, hashlib.sha256).hexdigest()
+
+
+def generate_key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")

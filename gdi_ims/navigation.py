@@ -1,0 +1,48 @@
+"""Role-based navigation: which menu entries each role sees.
+
+Each app adds its entries here, next to the roles allowed to use them; views still check access
+themselves (a hidden menu entry is a convenience, not a guard).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+Role = User.Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    roles: frozenset[str]
+    icon: str = "circle"
+
+
+ALL_ROLES = frozenset(Role.values)
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem(_("Home"), "home", ALL_ROLES, "house"),
+    NavItem(_("Administration"), "admin:index", frozenset({Role.ADMIN}), "gear"),
+]
+
+
+def nav_items_for(user: User) -> list[dict[str, str]]:
+    if not user.is_authenticated:
+        return []
+    return [
+        {"label": str(item.label), "url": reverse(item.url_name), "icon": item.icon}
+        for item in NAV_ITEMS
+        if user.role in item.roles
+    ]
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    return {"nav_items": nav_items_for(request.user)}

@@ -1,0 +1,43 @@
+"""Test settings: the real PostgreSQL and Redis, fast password hashing, no HTTPS redirects."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
+# Fixed test-only keys (never used outside the test suite), two of them to exercise rotation.
+os.environ.setdefault(
+    "FIELD_ENCRYPTION_KEYS",
+    "t2:dGVzdC1rZXktdHdvLXRlc3Qta2V5LXR3by10ZXN0LWs,t1:dGVzdC1rZXktb25lLXRlc3Qta2V5LW9uZS10ZXN0LWs",
+)
+os.environ.setdefault("BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktdGVzdC1ibGluZC1pbmRleA")
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL, env_or
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests use their own Redis databases (broker 13, cache 14), never the running app's ones.
+TEST_REDIS_URL = env_or("TEST_REDIS_URL", REDIS_URL.rsplit("/", 1)[0] + "/13")
+TEST_CACHE_URL = env_or("TEST_CACHE_URL", REDIS_URL.rsplit("/", 1)[0] + "/14")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": TEST_CACHE_URL,
+        "KEY_PREFIX": "gdi_ims_test",
+    }
+}
+CELERY_BROKER_URL = TEST_REDIS_URL
+CELERY_RESULT_BACKEND = TEST_REDIS_URL
+CELERY_TASK_DEFAULT_QUEUE = env_or("CELERY_QUEUE", "gdi_ims_test")
+# Unit tests run tasks in-process; tests marked `worker` start a real worker instead.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(env_or("TEST_MEDIA_ROOT", str(BASE_DIR / "var" / "test-media")))  # noqa: F405
+AXES_ENABLED = True

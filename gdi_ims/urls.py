@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from gdi_ims import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "gdi_ims.views.bad_request"
+handler403 = "gdi_ims.views.permission_denied"
+handler404 = "gdi_ims.views.page_not_found"
+handler500 = "gdi_ims.views.server_error"

@@ -1,0 +1,325 @@
+"""Foreign permanent residents, their travel documents and their declarations of status."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import ClassVar
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from gdi_ims import crypto
+
+
+def search_name_of(*parts: str) -> str:
+    """Upper-case, accent-free, single-spaced form of a name, as stored for fuzzy search."""
+    text = " ".join(p for p in parts if p)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.upper().split())
+
+
+def normalise_document_number(number: str) -> str:
+    """Passport numbers are compared without spaces, dashes or case: 'e 123-456' is 'E123456'."""
+    return "".join(c for c in number.upper() if c.isalnum())
+
+
+class ResidenceBasis(models.Model):
+    """The configurable list of grounds on which a foreigner resides permanently."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_km = models.CharField(_("name (Khmer)"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("basis of residence")
+        verbose_name_plural = _("bases of residence")
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_km if get_language() == "km" else self.name_en
+
+
+class ResidentQuerySet(models.QuerySet):
+    def in_province(self, province_code: str) -> ResidentQuerySet:
+        return self.filter(province_id=province_code)
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    exclude=["search_name", "updated_at", "version"],
+)
+class Resident(models.Model):
+    class Sex(models.TextChoices):
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+        OTHER = "X", _("Unspecified")
+
+    surname = models.CharField(_("surname"), max_length=100)
+    given_names = models.CharField(_("given names"), max_length=150, blank=True)
+    name_km = models.CharField(_("name in Khmer"), max_length=150, blank=True)
+    name_native = models.CharField(_("name in own script"), max_length=150, blank=True)
+    # Maintained by the services from the names above; what the trigram index searches.
+    search_name = models.CharField(max_length=300, editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    date_of_birth = models.DateField(_("date of birth"))
+    place_of_birth = models.CharField(_("place of birth"), max_length=150, blank=True)
+    nationality = CountryField(_("nationality"))
+    photo = models.ImageField(_("photo"), upload_to="photos/%Y/%m/", blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=120, blank=True)
+    employer = models.CharField(_("employer"), max_length=150, blank=True)
+    arrival_date = models.DateField(_("date of first arrival in Cambodia"), null=True, blank=True)
+    # The provincial office responsible for the record: what scopes every query.
+    province = models.ForeignKey(
+        "provinces.Province",
+        verbose_name=_("responsible province office"),
+        on_delete=models.PROTECT,
+        related_name="residents",
+    )
+    address_province = models.ForeignKey(
+        "provinces.Province",
+        verbose_name=_("province of address"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    address_district = models.ForeignKey(
+        "provinces.District", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
+    address_commune = models.ForeignKey(
+        "provinces.Commune", verbose_name=_("commune"), on_delete=models.PROTECT, related_name="+"
+    )
+    address_village = models.CharField(_("village"), max_length=150, blank=True)
+    address_street = models.CharField(_("house and street"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Optimistic locking: a save carries the version it read; a stale version is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["-id"]
+        indexes = [
+            GinIndex(OpClass("search_name", name="gin_trgm_ops"), name="resident_name_trgm"),
+            models.Index(fields=["province", "-id"], name="resident_province_id"),
+            models.Index(fields=["nationality", "date_of_birth"], name="resident_nat_dob"),
+            models.Index(Upper("surname"), "date_of_birth", name="resident_surname_dob"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="resident_surname_upper", condition=Q(surname=Upper("surname"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.surname} {self.given_names}".strip()
+
+    def refresh_search_name(self) -> None:
+        self.search_name = search_name_of(self.surname, self.given_names, self.name_native)
+
+
+class TravelDocument(models.Model):
+    """A passport (or other travel document); its number is stored encrypted."""
+
+    ENCRYPTION_CONTEXT = "residents.TravelDocument.number"
+
+    class Kind(models.TextChoices):
+        PASSPORT = "passport", _("Passport")
+        TRAVEL_DOCUMENT = "travel_document", _("Travel document")
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="documents", verbose_name=_("resident")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PASSPORT)
+    number_encrypted = models.TextField(editable=False)
+    # Keyed hash of the normalised number: unique per issuing country, and exact search.
+    number_index = models.CharField(max_length=64, editable=False)
+    issuing_country = CountryField(_("issuing country"))
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+    is_current = models.BooleanField(_("current"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("travel document")
+        verbose_name_plural = _("travel documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuing_country", "number_index"], name="travel_document_unique_number"
+            ),
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(is_current=True),
+                name="travel_document_one_current",
+            ),
+        ]
+        indexes = [models.Index(fields=["number_index"], name="travel_document_number")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.masked_number}"
+
+    @staticmethod
+    def index_of(number: str) -> str:
+        return crypto.blind_index(
+            normalise_document_number(number), context=TravelDocument.ENCRYPTION_CONTEXT
+        )
+
+    def set_number(self, number: str) -> None:
+        normalised = normalise_document_number(number)
+        self.number_encrypted = crypto.encrypt(normalised, context=self.ENCRYPTION_CONTEXT)
+        self.number_index = crypto.blind_index(normalised, context=self.ENCRYPTION_CONTEXT)
+
+    @property
+    def number(self) -> str:
+        return crypto.decrypt(self.number_encrypted, context=self.ENCRYPTION_CONTEXT)
+
+    @property
+    def masked_number(self) -> str:
+        number = self.number
+        return "•" * max(len(number) - 3, 0) + number[-3:]
+
+
+class DeclarationQuerySet(models.QuerySet):
+    def with_status(self, *statuses: str) -> DeclarationQuerySet:
+        return self.filter(status__in=statuses)
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    exclude=["updated_at", "version"],
+)
+class Declaration(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+
+    # The one table of allowed moves; services.declaration_* go through `can_move_to`.
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.DRAFT: frozenset({Status.SUBMITTED}),
+        Status.SUBMITTED: frozenset({Status.VERIFIED, Status.RETURNED, Status.REJECTED}),
+        Status.RETURNED: frozenset({Status.SUBMITTED}),
+        # Editing a verified record sends it back for verification.
+        Status.VERIFIED: frozenset({Status.ACKNOWLEDGED, Status.SUBMITTED}),
+        Status.REJECTED: frozenset(),
+        Status.ACKNOWLEDGED: frozenset(),
+    }
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="declarations", verbose_name=_("resident")
+    )
+    declared_on = models.DateField(_("date of declaration"))
+    basis = models.ForeignKey(
+        ResidenceBasis,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name=_("basis of residence"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    status_reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("maker"),
+    )
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = DeclarationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        ordering = ["-declared_on", "-id"]
+        constraints = [
+            # Maker-checker: the reviewer is never the maker.
+            models.CheckConstraint(
+                name="declaration_reviewer_not_maker",
+                condition=Q(reviewed_by__isnull=True) | ~Q(reviewed_by=F("created_by")),
+            ),
+            models.CheckConstraint(
+                name="declaration_reason_when_returned_or_rejected",
+                condition=~Q(status__in=["returned", "rejected"]) | ~Q(status_reason=""),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="declaration_status_submitted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.get_status_display()}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+
+class DeclarationDocument(models.Model):
+    """A supporting document uploaded with a declaration (PDF, JPEG or PNG, checked by content)."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(_("file"), upload_to="declarations/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("supporting document")
+        verbose_name_plural = _("supporting documents")
+
+    def __str__(self) -> str:
+        return self.original_name

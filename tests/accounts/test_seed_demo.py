@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.demo import DEMO_USERS
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_one_user_per_role_and_prints_their_logins(capsys):
+    call_command("seed_demo", "--password", "demo-password-123")
+
+    out = capsys.readouterr().out
+    assert set(User.objects.values_list("role", flat=True)) == set(User.Role.values)
+    for demo in DEMO_USERS:
+        assert demo.username in out
+    assert "password: demo-password-123" in out
+    assert User.objects.filter(role=User.Role.OFFICER, province_id="17").exists()
+    response = Client().post(
+        "/accounts/login/", {"username": "verifier_pp", "password": "demo-password-123"}
+    )
+    assert response.status_code == 302
+
+
+def test_seed_demo_twice_keeps_one_user_per_name(capsys):
+    call_command("seed_demo", "--password", "demo-password-123")
+    call_command("seed_demo", "--password", "demo-password-123")
+
+    assert User.objects.count() == len(DEMO_USERS)

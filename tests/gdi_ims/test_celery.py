@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from gdi_ims.celery import app
+from gdi_ims.tasks import HEARTBEAT_KEY, record_heartbeat_task
+
+
+@pytest.mark.worker
+def test_a_real_worker_runs_a_task_that_reads_the_database(real_worker, geo):
+    with real_worker.sending():
+        result = record_heartbeat_task.delay()
+        beat = result.get(timeout=30)
+
+    assert beat["provinces"] == 25
+    assert cache.get(HEARTBEAT_KEY) == beat
+    assert (
+        f"Task gdi_ims.tasks.record_heartbeat_task[{result.id}] succeeded" in real_worker.output()
+    )
+
+
+def test_celery_uses_redis_for_broker_and_results(settings):
+    assert app.conf.broker_url.startswith("redis://")
+    assert app.conf.result_backend.startswith("redis://")
+    assert app.conf.task_acks_late is True
+
+
+def test_the_beat_schedule_is_declared_in_settings_and_names_registered_tasks(settings):
+    app.loader.import_default_modules()
+
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+
+@pytest.mark.worker
+def test_health_is_ok_when_database_redis_and_a_worker_answer(real_worker):
+    response = Client().get("/healthz")
+
+    assert response.json() == {
+        "status": "ok",
+        "down": [],
+        "checks": {"database": "ok", "redis": "ok", "worker": "ok"},
+    }
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_health_names_the_worker_when_no_worker_listens(settings):
+    # A Redis database no worker of this suite or of the app uses.
+    settings.CELERY_BROKER_URL = settings.TEST_REDIS_URL.rsplit("/", 1)[0] + "/11"
+
+    response = Client().get("/healthz")
+
+    body = response.json()
+    assert response.status_code == 503
+    assert body["down"] == ["worker"]
+    assert body["checks"]["worker"] == "no Celery worker answered"
+
+
+@pytest.mark.django_db
+def test_health_names_redis_when_it_is_unreachable(settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+
+    response = Client().get("/healthz")
+
+    body = response.json()
+    assert response.status_code == 503
+    assert body["down"] == ["redis", "worker"]
+    assert body["checks"]["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_health_refuses_post():
+    response = Client().post("/healthz")
+
+    assert response.status_code == 405
