@@ -75,6 +75,7 @@ class Resident(models.Model):
     date_of_birth = models.DateField(_("date of birth"))
     place_of_birth = models.CharField(_("place of birth"), max_length=150, blank=True)
     nationality = CountryField(_("nationality"))
+    # Never served from a public URL: residents:photo checks access first.
     photo = models.ImageField(_("photo"), upload_to="photos/%Y/%m/", blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     occupation = models.CharField(_("occupation"), max_length=120, blank=True)
@@ -121,6 +122,11 @@ class Resident(models.Model):
         indexes = [
             GinIndex(OpClass("search_name", name="gin_trgm_ops"), name="resident_name_trgm"),
             models.Index(fields=["province", "-id"], name="resident_province_id"),
+            # Keyset pagination by name, for HQ (all provinces) and for one province.
+            models.Index(fields=["search_name", "id"], name="resident_name_id"),
+            models.Index(
+                fields=["province", "search_name", "id"], name="resident_province_name_id"
+            ),
             models.Index(fields=["nationality", "date_of_birth"], name="resident_nat_dob"),
             models.Index(Upper("surname"), "date_of_birth", name="resident_surname_dob"),
         ]
@@ -138,9 +144,17 @@ class Resident(models.Model):
         return f"{self.surname} {self.given_names}".strip()
 
     def refresh_search_name(self) -> None:
-        self.search_name = search_name_of(self.surname, self.given_names, self.name_native)
+        self.search_name = search_name_of(
+            self.surname, self.given_names, self.name_native, self.name_km
+        )
 
 
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    # The ciphertext changes with every encryption; the blind index says whether the number did.
+    exclude=["number_encrypted", "created_at"],
+)
 class TravelDocument(models.Model):
     """A passport (or other travel document); its number is stored encrypted."""
 
@@ -304,6 +318,7 @@ class Declaration(models.Model):
         return status in self.TRANSITIONS[self.status]
 
 
+@pghistory.track(pghistory.InsertEvent(), exclude=["file"])
 class DeclarationDocument(models.Model):
     """A supporting document uploaded with a declaration (PDF, JPEG or PNG, checked by content)."""
 
@@ -323,3 +338,74 @@ class DeclarationDocument(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class LikelyDuplicateQuerySet(models.QuerySet):
+    def open(self) -> LikelyDuplicateQuerySet:
+        return self.filter(status=LikelyDuplicate.Status.OPEN)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
+class LikelyDuplicate(models.Model):
+    """A resident who looks like another one (similar name, same birth date and nationality).
+
+    Raised at entry for the verifier of `resident`; the verifier decides it is not a duplicate or
+    confirms it (and the declaration is then rejected as a duplicate).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To check")
+        NOT_DUPLICATE = "not_duplicate", _("Not a duplicate")
+        CONFIRMED = "confirmed", _("Confirmed duplicate")
+
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.CASCADE,
+        related_name="duplicate_flags",
+        verbose_name=_("resident"),
+    )
+    other = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="+", verbose_name=_("similar resident")
+    )
+    similarity = models.FloatField(_("name similarity"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LikelyDuplicateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("likely duplicate")
+        verbose_name_plural = _("likely duplicates")
+        ordering = ["-similarity", "other_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "other"], name="likely_duplicate_once"),
+            models.CheckConstraint(
+                name="likely_duplicate_not_self", condition=~Q(resident=F("other"))
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["resident"], condition=Q(status="open"), name="likely_duplicate_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} ~ {self.other_id}"
+
+    @property
+    def reason(self) -> str:
+        """Why the two records matched, in the reader's language."""
+        return _("Name %(percent)s%% similar, same date of birth and nationality") % {
+            "percent": round(self.similarity * 100)
+        }
