@@ -1,0 +1,67 @@
+"""Reads of the audit trail: only administrators and HQ directors may search it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from audit.models import GENESIS_HASH, AuditEvent
+
+AUDIT_READER_ROLES = frozenset({"admin", "director"})
+
+
+def can_read_audit(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in AUDIT_READER_ROLES)
+
+
+def audit_event_list_for(
+    *,
+    user: Any,
+    username: str = "",
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    province_code: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    before_id: int | None = None,
+) -> QuerySet[AuditEvent]:
+    """Events matching the filters, newest first; keyset-paginated by `before_id`."""
+    if not can_read_audit(user):
+        raise PermissionDenied
+    events = AuditEvent.objects.order_by("-id")
+    if username:
+        events = events.filter(username__iexact=username)
+    if action:
+        events = events.filter(action=action)
+    if object_type:
+        events = events.filter(object_type=object_type)
+    if object_id:
+        events = events.filter(object_id=object_id)
+    if province_code:
+        events = events.filter(province_code=province_code)
+    if since:
+        events = events.filter(at__date__gte=since)
+    if until:
+        events = events.filter(at__date__lte=until)
+    if before_id:
+        events = events.filter(id__lt=before_id)
+    return events
+
+
+def audit_chain_problems(*, batch_size: int = 2000) -> Iterator[str]:
+    """Yield one message per broken link of the hash chain, in id order."""
+    expected_prev = GENESIS_HASH
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
+        if event.prev_hash != expected_prev:
+            yield (
+                f"row {event.pk}: previous-hash link is broken "
+                "(a row before it was removed or altered)"
+            )
+        if event.compute_hash() != event.hash:
+            yield f"row {event.pk}: content does not match its hash (the row was altered)"
+        expected_prev = event.hash
