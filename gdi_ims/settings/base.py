@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
 # --- Domain ----------------------------------------------------------------------------------
 COMPILATION_DEADLINE = env.str("COMPILATION_DEADLINE", default="2026-12-31")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
+# Cards: the public address the QR codes lead to, the public check's rate limit per client IP,
+# and the largest print run.
+CARDS_PUBLIC_BASE_URL = env.str("CARDS_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+CARDS_CHECK_RATE_PER_MINUTE = env.int("CARDS_CHECK_RATE_PER_MINUTE", default=30)
+CARDS_PRINT_RUN_MAX = env.int("CARDS_PRINT_RUN_MAX", default=1000)
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {
