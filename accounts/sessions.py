@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY
@@ -25,3 +26,9 @@ def end_sessions_of(user: Any) -> int:
     if doomed:
         Session.objects.filter(session_key__in=doomed).delete()
     return len(doomed)
+
+
+def remember_login_time(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Receiver of user_logged_in: the start of the absolute session limit."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LOGIN_AT_SESSION_KEY] = time.time()

@@ -30,6 +30,9 @@ ALL_ROLES = frozenset(Role.values)
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", ALL_ROLES, "house"),
+    NavItem(
+        _("Audit trail"), "audit:event-list", frozenset({Role.ADMIN, Role.DIRECTOR}), "shield-check"
+    ),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMIN}), "gear"),
 ]
 

@@ -77,8 +77,16 @@ def administrator(geo: None) -> User:
 
 
 def client_for(user: User) -> Client:
+    """A client signed in as `user`, second factor included (a TOTP device verified in session)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.otp import ensure_confirmed_device
+
     client = Client()
     client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = ensure_confirmed_device(user).persistent_id
+    session.save()
     return client
 
 

@@ -60,15 +60,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "gdi_ims.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After sign-in: the 12-hour limit, then the second factor (see gdi_ims/middleware.py).
+    "gdi_ims.middleware.SessionLimitsMiddleware",
+    "gdi_ims.middleware.SecondFactorMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "gdi_ims.middleware.MethodNotAllowedMiddleware",
     # Axes last: it turns a lockout raised by authenticate() into the lockout page.
@@ -153,12 +159,29 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "gdi_ims.views.csrf_failure"
+# However active, a session ends 12 hours after sign-in (gdi_ims.middleware.SessionLimits...).
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+
+# Two-factor sign-in (accounts/otp.py): always for HQ directors, clerks and administrators;
+# true here requires it of provincial staff as well.
+OTP_REQUIRED_FOR_ALL = env.bool("OTP_REQUIRED_FOR_ALL", default=False)
+OTP_TOTP_ISSUER = "GDI IMS"
 
 # --- HTTPS (production turns these on through the environment) -------------------------------
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+# `__Host-` cookies are only sent over HTTPS, to this exact host, for the whole site.
+SESSION_COOKIE_NAME = env_or(
+    "SESSION_COOKIE_NAME", "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+)
+CSRF_COOKIE_NAME = env_or(
+    "CSRF_COOKIE_NAME", "__Host-csrftoken" if SESSION_COOKIE_SECURE else "csrftoken"
+)
+# One year of HSTS by default once the site redirects to HTTPS.
+SECURE_HSTS_SECONDS = env.int(
+    "DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60 if SECURE_SSL_REDIRECT else 0
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -166,6 +189,22 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No inline script or style anywhere: templates load static files only, and htmx is told not
+# to inject its indicator <style> (meta htmx-config in base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # --- Languages, time, formats ----------------------------------------------------------------
 LANGUAGE_CODE = env.str("DJANGO_LANGUAGE_CODE", default="en")
@@ -254,7 +293,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Passport numbers, passwords and session keys never reach a log (gdi_ims/logredact.py).
+    "filters": {"redact": {"()": "gdi_ims.logredact.RedactingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

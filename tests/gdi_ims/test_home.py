@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tests.conftest import client_for
+
 pytestmark = pytest.mark.django_db
 
 
@@ -20,8 +22,8 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_each_role_sees_its_own_home_page(request, persona, heading):
-    client = Client()
-    client.force_login(request.getfixturevalue(persona))
+    # client_for: signed in with the second factor verified, as every persona client is.
+    client = client_for(request.getfixturevalue(persona))
 
     response = client.get("/")
 
