@@ -1,0 +1,24 @@
+"""Limits of the import, overridable in settings (IMPORTS_<NAME>)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+DEFAULTS = {
+    # 100,000 rows of a provincial list are about 20 MB of CSV.
+    "MAX_BYTES": 40 * 1024 * 1024,
+    "MAX_ROWS": 200_000,
+    # What an XLSX may unpack to, and how tightly a big member may be packed, before we open it.
+    "MAX_UNPACKED_BYTES": 400 * 1024 * 1024,
+    "MAX_PACKING_RATIO": 150,
+    # Rows checked and written per set of queries: the number of queries grows with the number
+    # of chunks only, never with the number of rows of a chunk.
+    "CHUNK_ROWS": 2000,
+    # Files up to this size are checked during the upload request; bigger ones by the worker.
+    "INLINE_MAX_BYTES": 256 * 1024,
+    "PREVIEW_ISSUES": 200,
+}
+
+
+def get(name: str) -> int:
+    return int(getattr(settings, f"IMPORTS_{name}", DEFAULTS[name]))

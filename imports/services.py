@@ -1,0 +1,337 @@
+"""Every write of the import: create a batch, check it (dry run), commit it; and log exports.
+
+Policy for rows in error: the commit **skips** them and writes the valid rows; each skipped row is
+counted as rejected and listed in the batch's error report, so the province fixes just those rows
+and uploads them again. Rows that are already registered (same passport, or same name, date of
+birth and nationality), in the database or earlier in the same file, are counted as duplicates and
+never written, which makes importing the same or an overlapping file again harmless. Every row of a
+committed file is thus accepted, rejected or duplicate, and the three counts add up to its rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pghistory
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from audit.models import AuditEvent
+from audit.services import audit_record
+from imports import conf, engine
+from imports.models import ExportLog, ImportBatch, ImportedResident, ImportIssue
+from imports.reader import FileRefused, open_sheet
+from provinces.models import Province
+from residents.models import Declaration, Resident, TravelDocument
+
+IMPORT_ROLES = (User.Role.OFFICER, User.Role.DIRECTOR)
+# Commits take this transaction-level lock: two imports never race for the same passport.
+COMMIT_LOCK = 4_052_026
+
+
+def can_import_for(user: User, province: Province) -> bool:
+    if user.role not in IMPORT_ROLES:
+        return False
+    return user.is_national or user.province_id == province.code
+
+
+def progress_key(batch_id: int) -> str:
+    return f"imports:progress:{batch_id}"
+
+
+def _set_progress(batch: ImportBatch, done: int, total: int) -> None:
+    cache.set(progress_key(batch.pk), {"done": done, "total": max(total, done)}, 24 * 3600)
+
+
+def import_batch_create(*, actor: User, province: Province, upload: UploadedFile) -> ImportBatch:
+    """Record an uploaded file and check it: inline when small, by the worker when big.
+
+    A file refused as a whole still gets its batch (status "refused", with the reason) so the
+    history shows every file an office tried; none of its rows is ever written.
+    """
+    if not can_import_for(actor, province):
+        raise PermissionDenied("not allowed to import for this province")
+    name = (upload.name or "upload")[-200:]
+    limit = conf.get("MAX_BYTES")
+    if upload.size and upload.size > limit:
+        batch = ImportBatch.objects.create(
+            province=province,
+            created_by=actor,
+            file_name=name,
+            file_size=upload.size,
+            file_sha256="",
+            status=ImportBatch.Status.FAILED,
+            failure_code="too_big",
+            failure_params={"size": f"{upload.size / 2**20:.1f}", "limit": f"{limit / 2**20:.0f}"},
+        )
+        return batch
+    data = upload.read()
+    batch = ImportBatch(
+        province=province,
+        created_by=actor,
+        file_name=name,
+        file_size=len(data),
+        file_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    batch.file.save(f"{batch.file_sha256[:16]}.bin", ContentFile(data), save=False)
+    batch.save()
+    if len(data) <= conf.get("INLINE_MAX_BYTES"):
+        import_validate(batch_id=batch.pk)
+        batch.refresh_from_db()
+    else:
+        from imports.tasks import run_import_task
+
+        _set_progress(batch, 0, 0)
+        transaction.on_commit(lambda: run_import_task.delay(batch.pk))
+    return batch
+
+
+def _file_bytes(batch: ImportBatch) -> bytes:
+    with batch.file.open("rb") as handle:
+        return handle.read()
+
+
+def _refuse(batch: ImportBatch, refused: FileRefused) -> None:
+    batch.issues.all().delete()
+    batch.status = ImportBatch.Status.FAILED
+    batch.failure_code = refused.code
+    batch.failure_params = {k: str(v) for k, v in refused.params.items()}
+    batch.save(update_fields=["status", "failure_code", "failure_params"])
+
+
+def _issue_rows(batch: ImportBatch, rows: list[engine.Row]) -> list[ImportIssue]:
+    return [
+        ImportIssue(
+            batch=batch,
+            row_number=row.number,
+            kind=ImportIssue.Kind.ERROR if row.kind == engine.ERROR else ImportIssue.Kind.DUPLICATE,
+            column=issue.column,
+            value=issue.value,
+            code=issue.code,
+            params=issue.params,
+        )
+        for row in rows
+        if row.kind != engine.OK
+        for issue in row.issues
+    ]
+
+
+def import_validate(*, batch_id: int) -> None:
+    """The dry run: check every row and store the preview; write no resident.
+
+    The problems are stored (not the rows): the commit reads the file again, because the
+    database may have changed in between.
+    """
+    batch = ImportBatch.objects.select_related("province").get(pk=batch_id)
+    if batch.status != ImportBatch.Status.VALIDATING:
+        return  # already checked: running the task again does nothing
+    counts = {engine.OK: 0, engine.ERROR: 0, engine.DUPLICATE: 0}
+    issues: list[ImportIssue] = []
+    checker = engine.Checker(province=batch.province, today=timezone.localdate())
+    try:
+        sheet = open_sheet(_file_bytes(batch))
+        batch.file_format = sheet.format
+        try:
+            for chunk in checker.chunks(sheet):
+                for row in chunk:
+                    counts[row.kind] += 1
+                issues.extend(_issue_rows(batch, chunk))
+                _set_progress(batch, sum(counts.values()), sheet.estimated_rows)
+        finally:
+            sheet.close()
+    except FileRefused as refused:
+        _refuse(batch, refused)
+        return
+    with transaction.atomic():
+        batch.issues.all().delete()
+        ImportIssue.objects.bulk_create(issues, batch_size=conf.get("CHUNK_ROWS"))
+        batch.status = ImportBatch.Status.VALIDATED
+        batch.unknown_columns = checker.unknown_columns
+        batch.total_rows = sum(counts.values())
+        batch.ok_rows = counts[engine.OK]
+        batch.error_rows = counts[engine.ERROR]
+        batch.duplicate_rows = counts[engine.DUPLICATE]
+        batch.validated_at = timezone.now()
+        batch.save()
+
+
+def import_commit_request(*, batch: ImportBatch, actor: User) -> ImportBatch:
+    """Queue the commit of a checked batch; only its province's importers (or HQ) may."""
+    if not can_import_for(actor, batch.province):
+        raise PermissionDenied("not allowed to import for this province")
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != ImportBatch.Status.VALIDATED:
+            return locked  # a second click, or a refused file: nothing to do
+        locked.status = ImportBatch.Status.COMMIT_QUEUED
+        locked.committed_by = actor
+        locked.save(update_fields=["status", "committed_by"])
+    _set_progress(locked, 0, locked.total_rows)
+    if locked.file_size <= conf.get("INLINE_MAX_BYTES"):
+        import_commit(batch_id=locked.pk)
+        locked.refresh_from_db()
+    else:
+        from imports.tasks import run_import_task
+
+        transaction.on_commit(lambda: run_import_task.delay(locked.pk))
+    return locked
+
+
+def import_commit(*, batch_id: int) -> None:
+    """Write the valid rows of a queued batch, all in one transaction, in chunks of bulk inserts.
+
+    Idempotent: a committed batch is left alone, and a worker that dies mid-way leaves nothing
+    (the transaction rolls back) so the task simply runs again.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [COMMIT_LOCK])
+        batch = (
+            ImportBatch.objects.select_for_update(of=("self",))
+            .select_related("province", "committed_by")
+            .get(pk=batch_id)
+        )
+        if batch.status != ImportBatch.Status.COMMIT_QUEUED:
+            return
+        actor = batch.committed_by
+        counts = {engine.OK: 0, engine.ERROR: 0, engine.DUPLICATE: 0}
+        checker = engine.Checker(province=batch.province, today=timezone.localdate())
+        batch.issues.all().delete()
+        try:
+            sheet = open_sheet(_file_bytes(batch))
+            try:
+                with pghistory.context(user=actor.pk, import_batch=batch.pk):
+                    for chunk in checker.chunks(sheet):
+                        for row in chunk:
+                            counts[row.kind] += 1
+                        _write_chunk(batch, actor, chunk)
+                        _set_progress(batch, sum(counts.values()), batch.total_rows)
+            finally:
+                sheet.close()
+        except FileRefused as exc:
+            # Cannot happen for a file the dry run accepted, unless it changed on disk: refuse
+            # the whole batch, and roll back everything this transaction wrote.
+            refused = exc
+            transaction.set_rollback(True)
+        else:
+            refused = None
+            batch.status = ImportBatch.Status.COMMITTED
+            batch.committed_at = timezone.now()
+            batch.total_rows = sum(counts.values())
+            batch.accepted_rows = batch.ok_rows = counts[engine.OK]
+            batch.rejected_rows = batch.error_rows = counts[engine.ERROR]
+            batch.duplicate_rows = counts[engine.DUPLICATE]
+            batch.save()
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.IMPORTED,
+                obj=batch,
+                detail={
+                    "file": batch.file_name,
+                    "sha256": batch.file_sha256,
+                    "province": batch.province_id,
+                    "rows": batch.total_rows,
+                    "accepted": batch.accepted_rows,
+                    "rejected": batch.rejected_rows,
+                    "duplicates": batch.duplicate_rows,
+                },
+            )
+    if refused is not None:
+        ImportBatch.objects.filter(pk=batch_id).update(
+            status=ImportBatch.Status.FAILED,
+            failure_code=refused.code,
+            failure_params={k: str(v) for k, v in refused.params.items()},
+        )
+
+
+def _write_chunk(batch: ImportBatch, actor: User, chunk: list[engine.Row]) -> None:
+    good = [row for row in chunk if row.kind == engine.OK]
+    ImportIssue.objects.bulk_create(_issue_rows(batch, chunk))
+    if not good:
+        return
+    province = batch.province
+    residents = [
+        Resident(
+            surname=d["surname"],
+            given_names=d["given_names"],
+            name_km=d["name_km"],
+            name_native=d["name_native"],
+            sex=d["sex"],
+            date_of_birth=d["date_of_birth"],
+            place_of_birth=d["place_of_birth"],
+            nationality=d["nationality"],
+            phone=d["phone"],
+            occupation=d["occupation"],
+            employer=d["employer"],
+            arrival_date=d["arrival_date"],
+            province=province,
+            address_province=province,
+            address_district_id=d["district"],
+            address_commune_id=d["commune"],
+            address_village=d["village"],
+            address_street=d["street"],
+            created_by=actor,
+        )
+        for d in (row.data for row in good)
+    ]
+    for resident in residents:
+        resident.refresh_search_name()
+    Resident.objects.bulk_create(residents)
+    now = timezone.now()
+    documents = []
+    for row, resident in zip(good, residents, strict=True):
+        document = TravelDocument(
+            resident=resident,
+            issuing_country=row.data["passport_country"],
+            issue_date=row.data["passport_issue_date"],
+            expiry_date=row.data["passport_expiry_date"],
+        )
+        document.set_number(row.data["passport_number"])
+        documents.append(document)
+    TravelDocument.objects.bulk_create(documents)
+    Declaration.objects.bulk_create(
+        [
+            Declaration(
+                resident=resident,
+                declared_on=row.data["declared_on"],
+                basis_id=row.data["basis"],
+                status=Declaration.Status.SUBMITTED,
+                submitted_at=now,
+                created_by=actor,
+            )
+            for row, resident in zip(good, residents, strict=True)
+        ]
+    )
+    ImportedResident.objects.bulk_create(
+        [
+            ImportedResident(batch=batch, row_number=row.number, resident=resident)
+            for row, resident in zip(good, residents, strict=True)
+        ]
+    )
+
+
+def export_log_create(
+    *, actor: User, file_format: str, filters: dict[str, Any], row_count: int
+) -> ExportLog:
+    """Record an export: who, in which scope, with which filters, how many rows."""
+    with transaction.atomic():
+        log = ExportLog.objects.create(
+            user=actor,
+            province_id=actor.province_id,
+            file_format=file_format,
+            filters={k: v for k, v in filters.items() if v},
+            row_count=row_count,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.EXPORTED,
+            obj=log,
+            detail={"format": file_format, "filters": log.filters, "rows": row_count},
+        )
+    return log

@@ -1,0 +1,18 @@
+"""Background runs of big imports: the worker checks or commits a batch by its id."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from imports import services
+from imports.models import ImportBatch
+
+
+@shared_task(acks_late=True)
+def run_import_task(batch_id: int) -> None:
+    """Do whatever the batch waits for; a batch already done is left alone (safe to re-run)."""
+    status = ImportBatch.objects.filter(pk=batch_id).values_list("status", flat=True).first()
+    if status == ImportBatch.Status.VALIDATING:
+        services.import_validate(batch_id=batch_id)
+    elif status == ImportBatch.Status.COMMIT_QUEUED:
+        services.import_commit(batch_id=batch_id)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from imports import views
+
+app_name = "imports"
+
+urlpatterns = [
+    path("", views.batch_list, name="batch-list"),
+    path("template/", views.template_download, name="template"),
+    path("<int:pk>/", views.batch_detail, name="batch-detail"),
+    path("<int:pk>/progress/", views.batch_progress, name="batch-progress"),
+    path("<int:pk>/commit/", views.batch_commit, name="batch-commit"),
+    path("<int:pk>/report/", views.batch_report, name="batch-report"),
+    path("<int:pk>/residents/", views.batch_residents, name="batch-residents"),
+    path("export/", views.export, name="export"),
+    path("export/download/", views.export_download, name="export-download"),
+]

@@ -1,0 +1,300 @@
+"""Import pages (template, upload, preview, commit, history, report) and the resident export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from imports import columns, selectors, services, spreadsheets
+from imports.forms import ExportFilterForm, ImportUploadForm
+from imports.messages import render
+from imports.models import ImportBatch, ImportIssue
+from imports.reader import FileRefused, open_sheet
+from residents.models import ResidenceBasis
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+
+
+def _file_response(content: Any, *, name: str, file_format: str) -> HttpResponse:
+    if file_format == "xlsx":
+        return FileResponse(content, as_attachment=True, filename=f"{name}.xlsx", content_type=XLSX)
+    response = HttpResponse(content, content_type=CSV)
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _format(request: HttpRequest) -> str:
+    return "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+
+
+# --- Import ------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def template_download(request: HttpRequest) -> HttpResponse:
+    """An empty list to fill in: bilingual headers, and a help sheet with the accepted values."""
+    selectors.require_importer(request.user)
+    header = [column.header for column in columns.COLUMNS]
+    file_format = _format(request)
+    if file_format == "csv":
+        content, _count = spreadsheets.write_csv(header, [])
+        return _file_response(content, name="residents-template", file_format="csv")
+    bases = ", ".join(ResidenceBasis.objects.filter(is_active=True).values_list("code", flat=True))
+    help_rows = [
+        ("Column / ជួរឈរ", "Required / ចាំបាច់", "Values / តម្លៃ"),
+        *[
+            (column.header, "yes / បាទ" if column.required else "", "")
+            for column in columns.COLUMNS
+        ],
+        ("", "", ""),
+        ("Dates / កាលបរិច្ឆេទ", "", "DD/MM/YYYY, DD-MM-YYYY, YYYY-MM-DD"),
+        ("Sex / ភេទ", "", "M, F, X"),
+        ("Nationality / សញ្ជាតិ", "", "China, Chinese, CN, CHN, ចិន"),
+        ("District, commune / ស្រុក ឃុំ", "", "code, English or Khmer name"),
+        ("Basis of residence / មូលដ្ឋាន", "", bases),
+    ]
+    content, _count = spreadsheets.write_xlsx(header, [], extra_sheets=[("Help", help_rows)])
+    return _file_response(content, name="residents-template", file_format="xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch_list(request: HttpRequest) -> HttpResponse:
+    """The import history of the user's scope, and the upload form."""
+    batches = selectors.import_batch_list_for(user=request.user)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        batch = services.import_batch_create(
+            actor=request.user,
+            province=form.cleaned_data["province"],
+            upload=form.cleaned_data["file"],
+        )
+        return redirect("imports:batch-detail", pk=batch.pk)
+    context = {"form": form, "batches": batches[:100]}
+    status = 400 if request.method == "POST" else 200
+    return TemplateResponse(request, "imports/importbatch_list.html", context, status=status)
+
+
+def _detail_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
+    limit = services.conf.get("PREVIEW_ISSUES")
+    return {
+        "batch": batch,
+        "failure": render(batch.failure_code, batch.failure_params) if batch.failure_code else "",
+        "errors": selectors.import_issues_of(batch=batch, kind=ImportIssue.Kind.ERROR, limit=limit),
+        "duplicates": selectors.import_issues_of(
+            batch=batch, kind=ImportIssue.Kind.DUPLICATE, limit=limit
+        ),
+        "preview_limit": limit,
+        "progress": selectors.import_progress_of(batch=batch),
+        "same_file": selectors.import_same_file_before(batch=batch),
+        "can_commit": batch.status == ImportBatch.Status.VALIDATED
+        and services.can_import_for(request.user, batch.province),
+    }
+
+
+@login_required
+@require_GET
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.import_batch_get_for(user=request.user, pk=pk)
+    return TemplateResponse(
+        request, "imports/importbatch_detail.html", _detail_context(request, batch)
+    )
+
+
+@login_required
+@require_GET
+def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar, polled by htmx; once the batch is done the whole page reloads."""
+    batch = selectors.import_batch_get_for(user=request.user, pk=pk)
+    response = TemplateResponse(
+        request,
+        "imports/_progress.html",
+        {"batch": batch, "progress": selectors.import_progress_of(batch=batch)},
+    )
+    if not batch.is_running and request.htmx:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.import_batch_get_for(user=request.user, pk=pk)
+    if batch.status != ImportBatch.Status.VALIDATED:
+        messages.error(request, _("This file cannot be imported now."))
+        return redirect("imports:batch-detail", pk=batch.pk)
+    batch = services.import_commit_request(batch=batch, actor=request.user)
+    if batch.status == ImportBatch.Status.COMMITTED:
+        messages.success(
+            request,
+            _("Imported: %(accepted)s accepted, %(rejected)s rejected, %(duplicates)s duplicates.")
+            % {
+                "accepted": batch.accepted_rows,
+                "rejected": batch.rejected_rows,
+                "duplicates": batch.duplicate_rows,
+            },
+        )
+    else:
+        messages.info(request, _("The import is running; you can leave this page."))
+    return redirect("imports:batch-detail", pk=batch.pk)
+
+
+def _error_report_rows(batch: ImportBatch) -> tuple[list[str], Iterator[list[Any]]]:
+    problems = selectors.import_error_rows_of(batch=batch)
+    with batch.file.open("rb") as handle:
+        data = handle.read()
+    try:
+        sheet = open_sheet(data)
+    except FileRefused:
+        sheet = None
+    header = ["Row / ជួរដេក", "Problems / បញ្ហា"]
+    if sheet is None:
+        return header, iter([])
+    header += [spreadsheets_text(h) for h in sheet.header]
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            for number, cells in sheet.rows:
+                if number in problems:
+                    reasons = "; ".join(
+                        f"{columns.BY_KEY[i.column].header if i.column in columns.BY_KEY else ''}"
+                        f"{': ' if i.column in columns.BY_KEY else ''}{i.reason}"
+                        for i in problems[number]
+                    )
+                    yield [number, reasons, *cells]
+        except FileRefused:
+            return
+        finally:
+            sheet.close()
+
+    return header, rows()
+
+
+def spreadsheets_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+@login_required
+@require_GET
+def batch_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rows in error, as they were in the file, with their problems: fix and upload again."""
+    batch = selectors.import_batch_get_for(user=request.user, pk=pk)
+    if not batch.file:
+        raise PermissionDenied
+    header, rows = _error_report_rows(batch)
+    file_format = _format(request)
+    name = f"import-{batch.pk}-errors"
+    if file_format == "xlsx":
+        content, _count = spreadsheets.write_xlsx(header, rows, title="Errors")
+    else:
+        content, _count = spreadsheets.write_csv(header, rows)
+    return _file_response(content, name=name, file_format=file_format)
+
+
+@login_required
+@require_GET
+def batch_residents(request: HttpRequest, pk: int) -> HttpResponse:
+    """The residents an import created: submitted declarations waiting for a second officer."""
+    batch = selectors.import_batch_get_for(user=request.user, pk=pk)
+    residents = selectors.imported_residents_of(batch=batch)[:500]
+    return TemplateResponse(
+        request, "imports/importbatch_residents.html", {"batch": batch, "residents": residents}
+    )
+
+
+# --- Export ------------------------------------------------------------------------------------
+EXPORT_HEADER = [
+    *[column.header for column in columns.COLUMNS],
+    "Status / ស្ថានភាព",
+    "Resident number / លេខអ្នករស់នៅ",
+]
+
+
+def _export_row(resident: Any) -> list[Any]:
+    documents = list(resident.documents.all())
+    declarations = list(resident.declarations.all())
+    document = documents[0] if documents else None
+    declaration = declarations[0] if declarations else None
+    return [
+        resident.surname,
+        resident.given_names,
+        resident.name_km,
+        resident.name_native,
+        resident.sex,
+        resident.date_of_birth,
+        resident.place_of_birth,
+        str(resident.nationality),
+        document.number if document else "",
+        str(document.issuing_country) if document else "",
+        document.issue_date if document else None,
+        document.expiry_date if document else None,
+        resident.arrival_date,
+        resident.phone,
+        resident.occupation,
+        resident.employer,
+        resident.address_province_id,
+        resident.address_district_id,
+        resident.address_commune_id,
+        resident.address_village,
+        resident.address_street,
+        declaration.basis.code if declaration else "",
+        declaration.declared_on if declaration else None,
+        declaration.status if declaration else "",
+        resident.pk,
+    ]
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    """The export page: the resident list's filters, how many rows they give, the recent exports."""
+    selectors.require_exporter(request.user)
+    form = ExportFilterForm(request.GET or None, user=request.user)
+    count = None
+    if form.is_bound and form.is_valid():
+        count = selectors.resident_export_for(user=request.user, **form.filters()).count()
+    context = {
+        "form": form,
+        "count": count,
+        "query": request.GET.urlencode(),
+        "logs": selectors.export_log_list_for(user=request.user)[:20],
+    }
+    return TemplateResponse(request, "imports/export.html", context)
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest) -> HttpResponse:
+    """Residents of the user's scope, filtered, as CSV or XLSX; every export is logged."""
+    selectors.require_exporter(request.user)
+    form = ExportFilterForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return TemplateResponse(
+            request,
+            "imports/export.html",
+            {"form": form, "count": None, "query": "", "logs": []},
+            status=400,
+        )
+    filters = form.filters()
+    residents = selectors.resident_export_for(user=request.user, **filters)
+    rows = (_export_row(r) for r in residents.iterator(chunk_size=2000))
+    file_format = _format(request)
+    if file_format == "xlsx":
+        content, count = spreadsheets.write_xlsx(EXPORT_HEADER, rows)
+    else:
+        content, count = spreadsheets.write_csv(EXPORT_HEADER, rows)
+    services.export_log_create(
+        actor=request.user, file_format=file_format, filters=filters, row_count=count
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return _file_response(content, name=f"residents-{stamp}", file_format=file_format)
