@@ -277,6 +277,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gdi_ims.tasks.record_heartbeat_task",
         "schedule": crontab(minute="*/5"),
     },
+    "refresh-province-summary": {
+        "task": "provinces.tasks.refresh_province_summary_task",
+        "schedule": crontab(minute="*/10"),
+    },
+    "take-daily-snapshot": {
+        "task": "provinces.tasks.take_daily_snapshot_task",
+        "schedule": crontab(hour=23, minute=50),
+    },
 }
 
 # --- Domain ----------------------------------------------------------------------------------

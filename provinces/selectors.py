@@ -1,0 +1,424 @@
+"""Every read the provinces pages make, scoped to what the user may see.
+
+HQ directors and administrators see every province; provincial officers and verifiers see only
+their own (another province is a 404); nobody else sees these pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from accounts.models import User
+from provinces import charts
+from provinces.models import (
+    DailySnapshot,
+    DistrictSummary,
+    NationalitySummary,
+    Province,
+    ProvinceCompilation,
+    ProvinceListEvent,
+    ProvinceSummary,
+)
+from residents.models import Declaration, Resident
+
+HQ_ROLES = (User.Role.DIRECTOR, User.Role.ADMIN)
+PROVINCIAL_ROLES = (User.Role.OFFICER, User.Role.VERIFIER)
+TREND_DAYS = 60
+NATIONALITIES_SHOWN = 10
+# Age buckets of the verification backlog, in days since submission: (label, from, to).
+BACKLOG_BUCKETS = ((0, 7), (8, 14), (15, 30), (31, None))
+
+SORT_KEYS = {
+    "code": lambda r: r.province.code,
+    "name": lambda r: r.province.name,
+    "estimate": lambda r: r.compilation.estimated_residents,
+    "entered": lambda r: r.summary.residents,
+    "submitted": lambda r: r.summary.submitted,
+    "returned": lambda r: r.summary.returned,
+    "verified": lambda r: r.summary.verified,
+    "rejected": lambda r: r.summary.rejected,
+    "acknowledged": lambda r: r.summary.acknowledged,
+    "cards_issued": lambda r: r.summary.cards_issued,
+    "cards_printed": lambda r: r.summary.cards_printed,
+    "cards_active": lambda r: r.summary.cards_active,
+    "cards_expiring": lambda r: r.summary.cards_expiring,
+    "cards_expired": lambda r: r.summary.cards_expired,
+    "status": lambda r: r.compilation.status,
+    "progress": lambda r: r.progress,
+}
+
+
+def is_hq(user: User) -> bool:
+    return user.role in HQ_ROLES
+
+
+def require_hq(user: User) -> None:
+    if not is_hq(user):
+        raise PermissionDenied
+
+
+@dataclass
+class ProvinceRow:
+    province: Province
+    compilation: ProvinceCompilation
+    summary: ProvinceSummary
+
+    @property
+    def progress(self) -> float:
+        """Share of the estimate through verification (verified or acknowledged), 0 to 1."""
+        estimate = self.compilation.estimated_residents
+        return self.summary.compiled / estimate if estimate else 0.0
+
+    @property
+    def percent(self) -> int:
+        return min(round(100 * self.progress), 100)
+
+    @property
+    def percent_entered(self) -> int:
+        estimate = self.compilation.estimated_residents
+        return min(round(100 * self.summary.residents / estimate), 100) if estimate else 0
+
+    @property
+    def percent_in_work(self) -> int:
+        """Entered but not yet compiled, as a share of the estimate (the lighter bar)."""
+        return max(self.percent_entered - self.percent, 0)
+
+    @property
+    def flagged(self) -> bool:
+        """Signed off, and records changed since."""
+        return (
+            self.compilation.status == ProvinceCompilation.Status.FINISHED
+            and self.summary.changed_since_sign_off > 0
+        )
+
+
+@dataclass
+class Headline:
+    finished: int
+    provinces: int
+    compiled: int
+    entered: int
+    estimate: int
+    deadline: dt.date
+    days_left: int
+    refreshed_at: dt.datetime | None
+
+    @property
+    def percent(self) -> int:
+        return min(round(100 * self.compiled / self.estimate), 100) if self.estimate else 0
+
+
+@dataclass
+class Dashboard:
+    rows: list[ProvinceRow]
+    headline: Headline
+    nationalities: list[tuple[str, str, int]]
+    trend_days: list[dt.date]
+    trend_verified: list[int]
+    trend_cards: list[int]
+    sort: str
+    descending: bool
+
+    def charts(self) -> dict[str, str]:
+        return {
+            "nationality": nationality_chart(self.nationalities),
+            "progress": progress_chart(self.rows),
+            "trend": trend_chart(self.trend_days, self.trend_verified, self.trend_cards),
+        }
+
+
+def deadline() -> dt.date:
+    return dt.date.fromisoformat(settings.COMPILATION_DEADLINE)
+
+
+def _row_of(province: Province) -> ProvinceRow:
+    """A row from a province fetched with its compilation and summary (either may be missing)."""
+    try:
+        compilation = province.compilation
+    except ProvinceCompilation.DoesNotExist:
+        compilation = ProvinceCompilation(province=province)
+    try:
+        summary = province.summary
+    except ProvinceSummary.DoesNotExist:
+        summary = ProvinceSummary(province=province, refreshed_at=None)
+    return ProvinceRow(province=province, compilation=compilation, summary=summary)
+
+
+def _rows() -> list[ProvinceRow]:
+    provinces = Province.objects.select_related("compilation", "summary").order_by("code")
+    return [_row_of(p) for p in provinces]
+
+
+def _headline_of(rows: list[ProvinceRow]) -> Headline:
+    end = deadline()
+    refreshed = [r.summary.refreshed_at for r in rows if r.summary.refreshed_at]
+    return Headline(
+        finished=sum(r.compilation.status == ProvinceCompilation.Status.FINISHED for r in rows),
+        provinces=len(rows),
+        compiled=sum(r.summary.compiled for r in rows),
+        entered=sum(r.summary.residents for r in rows),
+        estimate=sum(r.compilation.estimated_residents for r in rows),
+        deadline=end,
+        days_left=max((end - timezone.localdate()).days, 0),
+        refreshed_at=min(refreshed) if refreshed else None,
+    )
+
+
+def headline_for(*, user: User) -> Headline:
+    """The dashboard's headline alone (the director's home page): one query."""
+    require_hq(user)
+    return _headline_of(_rows())
+
+
+def _nationalities(queryset: QuerySet[NationalitySummary]) -> list[tuple[str, str, int]]:
+    """(code, name, residents) by number of residents, largest first."""
+    totals = (
+        queryset.values("nationality")
+        .annotate(total=Sum("residents"))
+        .filter(total__gt=0)
+        .order_by("-total", "nationality")
+    )
+    return [(t["nationality"], countries.name(t["nationality"]) or t["nationality"], t["total"])
+            for t in totals]  # fmt: skip
+
+
+def _trend(queryset: QuerySet[DailySnapshot]) -> tuple[list[dt.date], list[int], list[int]]:
+    since = timezone.localdate() - dt.timedelta(days=TREND_DAYS)
+    points = (
+        queryset.filter(day__gte=since)
+        .values("day")
+        .annotate(verified=Sum(F("verified") + F("acknowledged")), cards=Sum("cards_total"))
+        .order_by("day")
+    )
+    return (
+        [p["day"] for p in points],
+        [p["verified"] for p in points],
+        [p["cards"] for p in points],
+    )
+
+
+def dashboard_for(*, user: User, sort: str = "code", descending: bool = False) -> Dashboard:
+    """The HQ dashboard: 25 rows, headline, chart data, in a constant number of queries."""
+    require_hq(user)
+    rows = _rows()
+    sort = sort if sort in SORT_KEYS else "code"
+    rows.sort(key=SORT_KEYS[sort], reverse=descending)
+    days, verified, cards = _trend(DailySnapshot.objects.all())
+    return Dashboard(
+        rows=rows,
+        headline=_headline_of(rows),
+        nationalities=_nationalities(NationalitySummary.objects.all()),
+        trend_days=days,
+        trend_verified=verified,
+        trend_cards=cards,
+        sort=sort,
+        descending=descending,
+    )
+
+
+# --- Charts ------------------------------------------------------------------------------------
+
+
+def nationality_chart(nationalities: list[tuple[str, str, int]]) -> str:
+    shown = nationalities[:NATIONALITIES_SHOWN]
+    bars = [charts.Bar(label=name, value=n) for _code, name, n in shown]
+    rest = sum(n for _c, _name, n in nationalities[NATIONALITIES_SHOWN:])
+    if rest:
+        bars.append(charts.Bar(label=_("Other nationalities"), value=rest))
+    return charts.bar_chart(bars, title=_("Residents by nationality"))
+
+
+def progress_chart(rows: list[ProvinceRow]) -> str:
+    bars = [
+        charts.Bar(
+            label=r.province.name,
+            value=r.percent,
+            behind=r.percent_entered,
+            note=f"{r.percent}%" if r.compilation.estimated_residents else _("no estimate"),
+        )
+        for r in rows
+    ]
+    return charts.bar_chart(bars, title=_("Progress per province"), maximum=100)
+
+
+def trend_chart(days: list[dt.date], verified: list[int], cards: list[int]) -> str:
+    return charts.line_chart(
+        days,
+        [
+            charts.Series(_("Verified records"), verified),
+            charts.Series(_("Cards issued"), cards),
+        ],
+        title=_("Daily trend"),
+    )
+
+
+# --- One province ---
+
+# A declaration in one of these still needs work before the province list can go to HQ.
+PENDING_DECLARATION_STATUSES = (
+    Declaration.Status.DRAFT,
+    Declaration.Status.SUBMITTED,
+    Declaration.Status.RETURNED,
+)
+
+
+def pending_records_in(province: Province) -> int:
+    """Count the province's records not yet through verification (live, never the summary).
+
+    Pending: declarations in draft, submitted or returned, and residents without any declaration.
+    """
+    declarations = Declaration.objects.filter(
+        resident__province=province, status__in=PENDING_DECLARATION_STATUSES
+    ).count()
+    undeclared = Resident.objects.filter(province=province, declarations__isnull=True).count()
+    return declarations + undeclared
+
+
+# --- One province ------------------------------------------------------------------------------
+
+
+def province_get_for(*, user: User, code: str) -> Province:
+    """The province, with its compilation and summary, if the user may see it; else 404."""
+    provinces = Province.objects.select_related(
+        "compilation",
+        "compilation__submitted_by",
+        "compilation__signed_off_by",
+        "compilation__returned_by",
+        "summary",
+    )
+    if is_hq(user):
+        pass
+    elif user.role in PROVINCIAL_ROLES and user.province_id:
+        provinces = provinces.filter(code=user.province_id)
+    else:
+        raise Http404
+    try:
+        return provinces.get(code=code)
+    except Province.DoesNotExist:
+        raise Http404 from None
+
+
+@dataclass
+class BacklogBucket:
+    low: int
+    high: int | None
+    count: int
+
+
+@dataclass
+class ProvincePage:
+    row: ProvinceRow
+    districts: list[DistrictSummary]
+    backlog: list[BacklogBucket]
+    oldest_submitted: dt.datetime | None
+    pending: int
+    changed_count: int
+    changed_residents: list[Resident]
+    events: list[ProvinceListEvent]
+    renewals_due_count: int
+    renewals_due: list[object]
+    imports: list[object] | None
+    nationalities: list[tuple[str, str, int]]
+    trend_days: list[dt.date] = field(default_factory=list)
+    trend_verified: list[int] = field(default_factory=list)
+    trend_cards: list[int] = field(default_factory=list)
+
+    def charts(self) -> dict[str, str]:
+        return {
+            "nationality": nationality_chart(self.nationalities),
+            "trend": trend_chart(self.trend_days, self.trend_verified, self.trend_cards),
+        }
+
+
+def _backlog(province: Province) -> tuple[list[BacklogBucket], dt.datetime | None]:
+    """Submitted declarations waiting for a verifier, by days since submission (one query)."""
+    now = timezone.now()
+    aggregates: dict[str, object] = {"oldest": Min("submitted_at")}
+    for i, (low, high) in enumerate(BACKLOG_BUCKETS):
+        condition = Q(submitted_at__lte=now - dt.timedelta(days=low))
+        if high is not None:
+            condition &= Q(submitted_at__gt=now - dt.timedelta(days=high + 1))
+        aggregates[f"b{i}"] = Count("id", filter=condition)
+    figures = Declaration.objects.filter(
+        resident__province=province, status=Declaration.Status.SUBMITTED
+    ).aggregate(**aggregates)
+    buckets = [
+        BacklogBucket(low=low, high=high, count=figures[f"b{i}"])
+        for i, (low, high) in enumerate(BACKLOG_BUCKETS)
+    ]
+    return buckets, figures["oldest"]
+
+
+def _model(app_label: str, name: str) -> type | None:
+    try:
+        return apps.get_model(app_label, name)
+    except LookupError:
+        return None
+
+
+def province_page_for(*, user: User, code: str) -> ProvincePage:
+    """Everything the province page shows; live only where it must be exact (backlog, changes)."""
+    province = province_get_for(user=user, code=code)
+    row = _row_of(province)
+    districts = list(
+        DistrictSummary.objects.filter(province=province)
+        .filter(Q(district__province=province) | Q(residents__gt=0))
+        .select_related("district")
+        .order_by("district__code")
+    )
+    backlog, oldest = _backlog(province)
+    changed_count, changed = 0, []
+    signed_off_at = row.compilation.signed_off_at
+    if row.compilation.status == ProvinceCompilation.Status.FINISHED and signed_off_at:
+        changed_qs = (
+            Resident.objects.filter(province=province)
+            .filter(Q(updated_at__gt=signed_off_at) | Q(declarations__updated_at__gt=signed_off_at))
+            .annotate(last_change=Max("declarations__updated_at"))
+            .distinct()
+        )
+        changed_count = changed_qs.count()
+        changed = list(changed_qs.order_by("-updated_at")[:10])
+    renewals_count, renewals = 0, []
+    card_model = _model("cards", "ResidenceCard")
+    if card_model is not None:
+        due = card_model.objects.in_province(province.code).renewable_on(timezone.localdate())
+        renewals_count = due.count()
+        renewals = list(due.select_related("resident").order_by("expiry_date", "id")[:10])
+    imports = None
+    batch_model = _model("imports", "ImportBatch")
+    if batch_model is not None:
+        imports = list(
+            batch_model.objects.filter(province=province)
+            .select_related("created_by")
+            .order_by("-created_at")[:5]
+        )
+    days, verified, cards = _trend(DailySnapshot.objects.filter(province=province))
+    return ProvincePage(
+        row=row,
+        districts=districts,
+        backlog=backlog,
+        oldest_submitted=oldest,
+        pending=pending_records_in(province),
+        changed_count=changed_count,
+        changed_residents=changed,
+        events=list(
+            ProvinceListEvent.objects.filter(province=province).select_related("actor")[:50]
+        ),
+        renewals_due_count=renewals_count,
+        renewals_due=renewals,
+        imports=imports,
+        nationalities=_nationalities(NationalitySummary.objects.filter(province=province)),
+        trend_days=days,
+        trend_verified=verified,
+        trend_cards=cards,
+    )
