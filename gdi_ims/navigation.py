@@ -31,25 +31,6 @@ ALL_ROLES = frozenset(Role.values)
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", ALL_ROLES, "house"),
     NavItem(
-        _("Residents"),
-        "residents:list",
-        frozenset({Role.OFFICER, Role.VERIFIER, Role.DIRECTOR, Role.CLERK, Role.ADMIN}),
-        "people",
-    ),
-    NavItem(_("New resident"), "residents:create", frozenset({Role.OFFICER}), "person-plus"),
-    NavItem(
-        _("Returned to me"), "residents:returned", frozenset({Role.OFFICER}), "arrow-return-left"
-    ),
-    NavItem(
-        _("Verification queue"),
-        "residents:verification-queue",
-        frozenset({Role.VERIFIER}),
-        "check2-square",
-    ),
-    NavItem(
-        _("Acknowledge"), "residents:acknowledgements", frozenset({Role.DIRECTOR}), "patch-check"
-    ),
-    NavItem(
         _("Dashboard"),
         "provinces:dashboard",
         frozenset({Role.DIRECTOR, Role.ADMIN}),
@@ -60,19 +41,6 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem(
         _("Audit trail"), "audit:event-list", frozenset({Role.ADMIN, Role.DIRECTOR}), "shield-check"
-    ),
-    NavItem(_("Cards"), "cards:card-list", ALL_ROLES, "person-vcard"),
-    NavItem(_("Cards due"), "cards:due", frozenset({Role.CLERK, Role.DIRECTOR}), "card-checklist"),
-    NavItem(_("Print runs"), "cards:print-run-list", frozenset({Role.CLERK}), "printer"),
-    NavItem(_("Check a card"), "cards:check", ALL_ROLES, "qr-code-scan"),
-    NavItem(
-        _("Import lists"), "imports:batch-list", frozenset({Role.OFFICER, Role.DIRECTOR}), "upload"
-    ),
-    NavItem(
-        _("Export"),
-        "imports:export",
-        frozenset({Role.OFFICER, Role.VERIFIER, Role.DIRECTOR}),
-        "download",
     ),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMIN}), "gear"),
 ]

@@ -14,9 +14,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("provinces/", include("provinces.urls")),
-    path("residents/", include("residents.urls")),
-    path("cards/", include("cards.urls")),
-    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]
 
