@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from accounts import otp
 from accounts.models import User
 from provinces.models import Province
 
@@ -52,5 +53,7 @@ def seed_users(*, password: str) -> list[User]:
         )
         user.set_password(password)
         user.save(update_fields=["password"])
+        if otp.requires_second_factor(user):
+            otp.ensure_confirmed_device(user)
         users.append(user)
     return users

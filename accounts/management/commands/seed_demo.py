@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from accounts import demo
+from accounts import demo, otp
 from provinces.geography import load_geography_now
 
 
@@ -33,3 +33,12 @@ class Command(BaseCommand):
             scope = user.province.name_en if user.province else "national"
             self.stdout.write(f"  {user.username:<14} {user.get_role_display():<22} {scope}")
         self.stdout.write(f"  password: {password}")
+        devices = [(user, otp.confirmed_device(user)) for user in users]
+        devices = [(user, device) for user, device in devices if device is not None]
+        if devices:
+            self.stdout.write(
+                "Two-factor sign-in: add each address to an authenticator app, "
+                "or run `manage.py otp_code <user name>` (development only) for the current code."
+            )
+            for user, device in devices:
+                self.stdout.write(f"  {user.username:<14} {device.config_url}")
