@@ -94,6 +94,12 @@ class ResidenceCard(models.Model):
         Status.ACTIVE,
         Status.EXPIRING,
     )
+    # A lost or damaged card can be replaced once it exists on plastic and is still in force.
+    REPLACEABLE_STATUSES: ClassVar[tuple[str, ...]] = (
+        Status.PRINTED,
+        Status.ACTIVE,
+        Status.EXPIRING,
+    )
     # The one table of allowed moves; every service goes through `can_move_to`.
     # The nightly job moves ACTIVE -> EXPIRING and any current status -> EXPIRED.
     TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
@@ -339,3 +345,6 @@ class PrintRunCard(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["print_run", "card"], name="print_run_card_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.print_run_id}/{self.position}"

@@ -1,0 +1,155 @@
+"""Forms of the cards screens: validation and cleaning only."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cards import numbers
+from cards.models import PrintRun, ResidenceCard
+from provinces.models import Province
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("A reason is required."))
+        return reason
+
+
+class RevokeForm(ReasonForm):
+    REASONS = [
+        ("", "---------"),
+        ("departure", _("Left Cambodia for good")),
+        ("death", _("Death")),
+        ("fraud", _("Fraud")),
+        ("other", _("Other")),
+    ]
+    ground = forms.ChoiceField(label=_("Ground"), choices=REASONS)
+
+    field_order = ["ground", "reason"]
+
+    def full_reason(self) -> str:
+        labels = dict(self.REASONS)
+        return f"{labels[self.cleaned_data['ground']]}: {self.cleaned_data['reason']}"
+
+
+class ReplaceForm(ReasonForm):
+    GROUNDS = [("", "---------"), ("lost", _("Lost")), ("damaged", _("Damaged"))]
+    ground = forms.ChoiceField(label=_("Ground"), choices=GROUNDS)
+
+    field_order = ["ground", "reason"]
+
+    def full_reason(self) -> str:
+        labels = dict(self.GROUNDS)
+        return f"{labels[self.cleaned_data['ground']]}: {self.cleaned_data['reason']}"
+
+
+class RenewForm(forms.Form):
+    reconfirmed = forms.BooleanField(
+        label=_("The resident re-confirmed their declaration"), required=True
+    )
+    reconfirmed_on = forms.DateField(label=_("Date of re-confirmation"))
+
+    def clean_reconfirmed_on(self):
+        day = self.cleaned_data["reconfirmed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The re-confirmation date cannot be in the future."))
+        return day
+
+
+class HandOverForm(forms.Form):
+    handed_to = forms.CharField(
+        label=_("Handed over to"),
+        max_length=200,
+        help_text=_("The holder, or the name of the person who collected it on their behalf."),
+    )
+
+
+class CardNumberForm(forms.Form):
+    number = forms.CharField(
+        label=_("Card number"),
+        max_length=40,
+        help_text=_("As printed on the card, e.g. PR-12-0000123-4 (dashes optional)."),
+    )
+
+    def clean_number(self) -> str:
+        try:
+            return numbers.normalise(self.cleaned_data["number"])
+        except numbers.InvalidCardNumber:
+            raise forms.ValidationError(
+                _("This is not a valid card number: check it for a typing mistake.")
+            ) from None
+
+
+class CardFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *ResidenceCard.Status.choices],
+    )
+    province = forms.ModelChoiceField(
+        label=_("Province"), queryset=Province.objects.all(), required=False
+    )
+    number = forms.CharField(label=_("Card number starts with"), required=False, max_length=24)
+
+
+class PrintRunForm(forms.Form):
+    selection = forms.ChoiceField(
+        label=_("Cards to print"),
+        choices=PrintRun.Selection.choices,
+        widget=forms.RadioSelect,
+        initial=PrintRun.Selection.NOT_PRINTED,
+    )
+    province = forms.ModelChoiceField(
+        label=_("Province"), queryset=Province.objects.all(), required=False
+    )
+    cards = forms.CharField(
+        label=_("Card numbers (hand-picked)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One card number per line."),
+    )
+    reprint_reason = forms.CharField(
+        label=_("Reprint reason"),
+        required=False,
+        max_length=500,
+        help_text=_("Required when a card of the run was printed before."),
+    )
+
+    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if getattr(user, "province_id", None):
+            del self.fields["province"]
+            self.fields["selection"].choices = [
+                c for c in PrintRun.Selection.choices if c[0] != PrintRun.Selection.PROVINCE
+            ]
+
+    def clean_cards(self) -> list[str]:
+        typed = [line for line in self.cleaned_data["cards"].split() if line.strip()]
+        cleaned, wrong = [], []
+        for number in typed:
+            try:
+                cleaned.append(numbers.normalise(number))
+            except numbers.InvalidCardNumber:
+                wrong.append(number)
+        if wrong:
+            raise forms.ValidationError(
+                _("Not valid card numbers: %(numbers)s") % {"numbers": ", ".join(wrong)}
+            )
+        return cleaned
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        selection = data.get("selection")
+        if selection == PrintRun.Selection.PROVINCE and not data.get("province"):
+            self.add_error("province", _("Choose a province."))
+        if selection == PrintRun.Selection.PICKED and not data.get("cards"):
+            self.add_error("cards", _("Give at least one card number."))
+        return data

@@ -1,0 +1,206 @@
+"""Card PDFs with WeasyPrint: ID-1 pages (85.6 x 54 mm), front and back, Khmer and English.
+
+The Khmer face comes from the fontpkg-noto-sans-khmer package and is embedded through @font-face,
+so a card never depends on the fonts of the machine that prints it. The renderer fetches nothing
+from outside: `LocalFileFetcher` serves `data:` URIs and files under the project's own folders
+(the font package, static files, media) and refuses everything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from cards.models import ResidenceCard
+
+# Cards rendered per WeasyPrint document in a print run: the run's progress moves per chunk, and
+# the chunks' pages are joined into the run's one PDF.
+CHUNK_SIZE = 50
+
+
+def khmer_font_file() -> Path:
+    return sorted(Path(settings.KHMER_FONT_DIR).glob("NotoSansKhmer*.ttf"))[0]
+
+
+def allowed_roots() -> list[Path]:
+    return [
+        Path(settings.KHMER_FONT_DIR).resolve(),
+        (Path(settings.BASE_DIR) / "static").resolve(),
+        Path(settings.MEDIA_ROOT).resolve(),
+    ]
+
+
+class RefusedURL(ValueError):
+    """A resource the card renderer must not fetch."""
+
+
+class LocalFileFetcher(URLFetcher):
+    """Fetch `data:` URIs and the project's own files; refuse the network and the rest of disk."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None):  # type: ignore[override]
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if any(path.is_relative_to(root) for root in allowed_roots()):
+                return super().fetch(url, headers)
+        raise RefusedURL(f"Refused to fetch {url[:200]}")
+
+
+def verify_url(card: ResidenceCard) -> str:
+    """The public validity address a card's QR code carries (token, never the card's id)."""
+    base = settings.CARDS_PUBLIC_BASE_URL.rstrip("/")
+    return base + reverse("cards:verify", args=[card.token])
+
+
+def qr_data_uri(url: str) -> str:
+    return segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=2)
+
+
+def _photo_uri(card: ResidenceCard) -> str:
+    photo = card.resident.photo
+    if not photo:
+        return ""
+    try:
+        return Path(photo.path).resolve().as_uri()
+    except NotImplementedError:  # a storage without local paths: inline the image
+        kind = mimetypes.guess_type(photo.name)[0] or "image/jpeg"
+        with photo.open("rb") as handle:
+            return f"data:{kind};base64,{base64.b64encode(handle.read()).decode()}"
+
+
+def _both(text: str) -> tuple[str, str]:
+    """(Khmer, English) of one msgid."""
+    with translation.override("km"):
+        km = _(text)
+    with translation.override("en"):
+        en = _(text)
+    return km, en
+
+
+def card_labels() -> dict[str, tuple[str, str]]:
+    return {
+        "kingdom": _both("Kingdom of Cambodia"),
+        "title": _both("Permanent residence card"),
+        "department": _both("General Department of Immigration"),
+        "name": _both("Name"),
+        "name_km": _both("Name in Khmer"),
+        "nationality": _both("Nationality"),
+        "sex": _both("Sex"),
+        "date_of_birth": _both("Date of birth"),
+        "number": _both("Card No."),
+        "issue_date": _both("Date of issue"),
+        "expiry_date": _both("Valid until"),
+        "province": _both("Issuing province"),
+        "scan": _both("Scan to check that this card is valid today"),
+        "no_photo": _both("No photo"),
+    }
+
+
+@dataclass(frozen=True)
+class CardFace:
+    """Everything printed on one card, already formatted."""
+
+    number: str
+    name: str
+    name_km: str
+    nationality: tuple[str, str]
+    sex: tuple[str, str]
+    date_of_birth: str
+    issue_date: str
+    expiry_date: str
+    province: tuple[str, str]
+    photo: str
+    qr: str
+
+
+def card_face(card: ResidenceCard) -> CardFace:
+    resident = card.resident
+    with translation.override("km"):
+        nationality_km, sex_km = str(resident.nationality.name), str(resident.get_sex_display())
+    with translation.override("en"):
+        nationality_en, sex_en = str(resident.nationality.name), str(resident.get_sex_display())
+    return CardFace(
+        number=card.number,
+        name=resident.full_name,
+        name_km=resident.name_km,
+        nationality=(nationality_km, nationality_en),
+        sex=(sex_km, sex_en),
+        date_of_birth=resident.date_of_birth.strftime("%d-%m-%Y"),
+        issue_date=card.issue_date.strftime("%d-%m-%Y"),
+        expiry_date=card.expiry_date.strftime("%d-%m-%Y"),
+        province=(card.province.name_km, card.province.name_en),
+        photo=_photo_uri(card),
+        qr=qr_data_uri(verify_url(card)),
+    )
+
+
+def _stylesheet(font_config: FontConfiguration, fetcher: URLFetcher) -> CSS:
+    css = render_to_string("pdf/card.css", {"font_url": khmer_font_file().as_uri()})
+    return CSS(string=css, font_config=font_config, url_fetcher=fetcher)
+
+
+def _html(cards: Sequence[ResidenceCard], labels: dict[str, tuple[str, str]]) -> str:
+    return render_to_string(
+        "pdf/cards.html", {"faces": [card_face(c) for c in cards], "labels": labels}
+    )
+
+
+def render_cards(
+    cards: Sequence[ResidenceCard],
+    *,
+    progress: Callable[[int], None] | None = None,
+    chunk_size: int | None = CHUNK_SIZE,
+) -> bytes:
+    """One PDF holding the front and back of every card, in order.
+
+    With `chunk_size=None` all cards go into one HTML document; otherwise they are laid out in
+    chunks (sharing one font configuration and stylesheet) whose pages are joined, so that
+    `progress(cards_done)` can report as the run goes.
+    """
+    if not cards:
+        raise ValueError("no cards to render")
+    font_config = FontConfiguration()
+    fetcher = LocalFileFetcher()
+    stylesheet = _stylesheet(font_config, fetcher)
+    labels = card_labels()
+    base_url = (Path(settings.BASE_DIR) / "static").resolve().as_uri() + "/"
+    step = chunk_size or len(cards)
+    documents = []
+    for start in range(0, len(cards), step):
+        html = HTML(string=_html(cards[start : start + step], labels), base_url=base_url,
+                    url_fetcher=fetcher)  # fmt: skip
+        documents.append(html.render(stylesheets=[stylesheet], font_config=font_config))
+        if progress is not None:
+            progress(min(start + step, len(cards)))
+    pages = [page for document in documents for page in document.pages]
+    document = documents[0].copy(pages)
+    document.metadata.title = cards[0].number if len(cards) == 1 else _("Residence cards")
+    return document.write_pdf()
+
+
+def render_card(card: ResidenceCard) -> bytes:
+    """The single-card preview: front and back of one card."""
+    font_config = FontConfiguration()
+    fetcher = LocalFileFetcher()
+    stylesheet = _stylesheet(font_config, fetcher)
+    html = HTML(string=_html([card], card_labels()), url_fetcher=fetcher)
+    return html.write_pdf(stylesheets=[stylesheet], font_config=font_config)

@@ -1,0 +1,190 @@
+"""Every read the cards views make, scoped to what the user may see."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from cards import numbers
+from cards.models import CardEvent, PrintRun, ResidenceCard
+from cards.services import declarations_due_a_card
+from provinces.models import Province
+from residents.models import Declaration
+
+PAGE_SIZE = 50
+
+# Roles that see cards at all; provincial users (and provincial clerks) see their province only.
+CARD_READERS = frozenset(
+    {
+        User.Role.OFFICER,
+        User.Role.VERIFIER,
+        User.Role.DIRECTOR,
+        User.Role.CLERK,
+        User.Role.ADMIN,
+    }
+)
+
+
+def _scoped(user: User, qs: QuerySet) -> QuerySet:
+    if user.role not in CARD_READERS:
+        return qs.none()
+    if user.province_id:
+        return qs.filter(province_id=user.province_id)
+    return qs
+
+
+def card_list_for(
+    *,
+    user: User,
+    status: str = "",
+    province: str = "",
+    number: str = "",
+    before: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> list[ResidenceCard]:
+    """One page of cards, newest first, by keyset (`before` = the last id of the previous page).
+
+    Keyset paging stays as fast on page 20,000 as on page 1 (index province, status, -id).
+    """
+    qs = _scoped(user, ResidenceCard.objects.all()).select_related("resident", "province")
+    if status:
+        qs = qs.filter(status=status)
+    if province:
+        qs = qs.filter(province_id=province)
+    if number:
+        qs = qs.filter(number__startswith=number.strip().upper())
+    if before:
+        qs = qs.filter(pk__lt=before)
+    return list(qs.order_by("-id")[:limit])
+
+
+def card_get_for(*, user: User, pk: int) -> ResidenceCard:
+    """A card the user may see, or 404 (another province's card does not exist for them)."""
+    qs = _scoped(user, ResidenceCard.objects.all()).select_related(
+        "resident", "province", "declaration", "issued_by", "replaces"
+    )
+    try:
+        return qs.get(pk=pk)
+    except ResidenceCard.DoesNotExist:
+        raise Http404 from None
+
+
+def card_get_for_number(*, user: User, number: str) -> ResidenceCard | None:
+    """The card with this (already normalised) number, if the user may see it."""
+    return (
+        _scoped(user, ResidenceCard.objects.all())
+        .select_related("resident", "province")
+        .filter(number=number)
+        .first()
+    )
+
+
+def card_get_by_number(*, number: str) -> ResidenceCard | None:
+    """Any card by its normalised number: what an officer's validity check shows (minimal data)."""
+    return (
+        ResidenceCard.objects.select_related("resident", "province").filter(number=number).first()
+    )
+
+
+def card_get_by_token(*, token: str) -> ResidenceCard:
+    """The card a QR code points to, for the public validity page; 404 for an unknown token."""
+    card = ResidenceCard.objects.select_related("resident", "province").filter(token=token).first()
+    if card is None:
+        raise Http404
+    return card
+
+
+def card_events_for(*, card: ResidenceCard) -> list[CardEvent]:
+    return list(card.events.select_related("actor").order_by("-at", "-id"))
+
+
+def card_history_for(*, card: ResidenceCard) -> list[ResidenceCard]:
+    """The resident's other cards (renewed, replaced...), newest first."""
+    return list(
+        ResidenceCard.objects.filter(resident_id=card.resident_id)
+        .exclude(pk=card.pk)
+        .order_by("-id")
+    )
+
+
+def declarations_due_for(*, user: User, province: str = "", limit: int = 200) -> list[Declaration]:
+    """Acknowledged declarations whose resident has no card yet, in the user's scope."""
+    code = user.province_id or province or None
+    return list(
+        declarations_due_a_card(code).select_related("resident", "resident__province")[:limit]
+    )
+
+
+def declaration_get_for(*, user: User, pk: int) -> Declaration:
+    """An acknowledged declaration of a resident in the user's scope, or 404."""
+    qs = Declaration.objects.filter(status=Declaration.Status.ACKNOWLEDGED).select_related(
+        "resident"
+    )
+    if user.province_id:
+        qs = qs.filter(resident__province_id=user.province_id)
+    try:
+        return qs.get(pk=pk)
+    except Declaration.DoesNotExist:
+        raise Http404 from None
+
+
+def provinces_for(*, user: User) -> QuerySet[Province]:
+    qs = Province.objects.order_by("code")
+    return qs.filter(code=user.province_id) if user.province_id else qs
+
+
+def cards_by_ids_for(*, user: User, ids: list[int]) -> list[ResidenceCard]:
+    return list(_scoped(user, ResidenceCard.objects.filter(pk__in=ids)).order_by("id"))
+
+
+def card_ids_for_numbers(*, user: User, numbers: list[str]) -> list[int]:
+    if not numbers:
+        return []
+    return list(
+        _scoped(user, ResidenceCard.objects.filter(number__in=numbers)).values_list("id", flat=True)
+    )
+
+
+def print_run_list_for(*, user: User, limit: int = 50) -> list[PrintRun]:
+    return list(
+        _scoped(user, PrintRun.objects.all()).select_related("created_by", "province")[:limit]
+    )
+
+
+def print_run_get_for(*, user: User, pk: int) -> PrintRun:
+    try:
+        return (
+            _scoped(user, PrintRun.objects.all())
+            .select_related("created_by", "province")
+            .get(pk=pk)
+        )
+    except PrintRun.DoesNotExist:
+        raise Http404 from None
+
+
+def print_run_cards(*, run: PrintRun) -> list[ResidenceCard]:
+    return [
+        entry.card
+        for entry in run.entries.select_related("card", "card__resident").order_by("position")
+    ]
+
+
+def resident_ids_for_card_number(number: str) -> list[int]:
+    """Ids of the residents holding the card with this typed number; [] if it is mistyped.
+
+    For the residents search: a number is accepted with or without dashes and prefix, and its
+    check digit is verified first, so a typo finds nobody rather than somebody else.
+    """
+    try:
+        normalised = numbers.normalise(number)
+    except numbers.InvalidCardNumber:
+        return []
+    return list(
+        ResidenceCard.objects.filter(number=normalised).values_list("resident_id", flat=True)
+    )
+
+
+def current_card_for_resident(*, resident_id: int) -> ResidenceCard | None:
+    """The resident's card of record (issued, printed, handed over or expiring), if any."""
+    return ResidenceCard.objects.current().filter(resident_id=resident_id).first()

@@ -1,0 +1,534 @@
+"""Every state change of a card or a print run: atomic, guarded, recorded with the actor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from audit.models import AuditEvent
+from audit.services import audit_record
+from cards import numbers
+from cards.models import CardEvent, PrintRun, PrintRunCard, ResidenceCard, expiry_date_for
+from residents.models import Declaration, Resident
+
+logger = logging.getLogger(__name__)
+
+Status = ResidenceCard.Status
+Kind = CardEvent.Kind
+Action = AuditEvent.Action
+
+
+class IllegalTransition(ValidationError):
+    """A status move that the transition table does not allow."""
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _draw_serials(count: int) -> list[int]:
+    """Draw `count` serials from the sequence in one statement; no two callers ever share one."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [numbers.SEQUENCE, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _move(card: ResidenceCard, status: str) -> None:
+    if not card.can_move_to(status):
+        raise IllegalTransition(
+            _("A card that is %(current)s cannot become %(target)s.")
+            % {"current": card.get_status_display(), "target": Status(status).label}
+        )
+    card.status = status
+
+
+def _record(
+    card: ResidenceCard,
+    kind: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    data: dict[str, object] | None = None,
+    print_run: PrintRun | None = None,
+) -> CardEvent:
+    return CardEvent.objects.create(
+        card=card, kind=kind, actor=actor, reason=reason, data=data or {}, print_run=print_run
+    )
+
+
+def _require_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("A reason is required."))
+    return reason
+
+
+def _lock_card(card: ResidenceCard) -> ResidenceCard:
+    return ResidenceCard.objects.select_for_update().get(pk=card.pk)
+
+
+def _new_card(
+    *,
+    declaration: Declaration,
+    actor: User,
+    issue_date: dt.date,
+    expiry_date: dt.date,
+    serial: int,
+    replaces: ResidenceCard | None = None,
+) -> ResidenceCard:
+    province_id = declaration.resident.province_id
+    return ResidenceCard(
+        number=numbers.format_number(province_code=province_id, serial=serial),
+        resident_id=declaration.resident_id,
+        declaration=declaration,
+        province_id=province_id,
+        issue_date=issue_date,
+        expiry_date=expiry_date,
+        status=Status.ISSUED,
+        replaces=replaces,
+        issued_by=actor,
+    )
+
+
+def _check_acknowledged(declaration: Declaration, resident_id: int) -> None:
+    if declaration.status != Declaration.Status.ACKNOWLEDGED:
+        raise ValidationError(_("Only an acknowledged declaration can be carded."))
+    if declaration.resident_id != resident_id:
+        raise ValidationError(_("The declaration belongs to another resident."))
+
+
+@transaction.atomic
+def card_issue(
+    *, declaration: Declaration, actor: User, issue_date: dt.date | None = None
+) -> ResidenceCard:
+    """Issue the first card of a resident whose declaration GDI has acknowledged.
+
+    The resident's row is locked so that two clerks issuing at once cannot both succeed; the
+    partial unique index is the last line of defence. A resident whose card expired is renewed,
+    not issued a second first card.
+    """
+    resident = Resident.objects.select_for_update().get(pk=declaration.resident_id)
+    declaration.refresh_from_db()
+    _check_acknowledged(declaration, resident.pk)
+    existing = ResidenceCard.objects.filter(
+        resident=resident, status__in=[*ResidenceCard.CURRENT_STATUSES, Status.EXPIRED]
+    ).first()
+    if existing is not None:
+        raise ValidationError(
+            _("This resident already has card %(number)s; renew or replace it instead.")
+            % {"number": existing.number}
+        )
+    issue_date = issue_date or _today()
+    card = _new_card(
+        declaration=declaration,
+        actor=actor,
+        issue_date=issue_date,
+        expiry_date=expiry_date_for(issue_date),
+        serial=_draw_serials(1)[0],
+    )
+    card.save()
+    _record(card, Kind.ISSUED, actor=actor)
+    audit_record(actor=actor, action=Action.CARD_ISSUED, obj=card)
+    return card
+
+
+def declarations_due_a_card(province_code: str | None = None):
+    """The latest acknowledged declaration of each resident who has no card yet (one query)."""
+    qs = Declaration.objects.filter(status=Declaration.Status.ACKNOWLEDGED).exclude(
+        resident__cards__status__in=[*ResidenceCard.CURRENT_STATUSES, Status.EXPIRED]
+    )
+    if province_code:
+        qs = qs.filter(resident__province_id=province_code)
+    return qs.order_by("resident_id", "-id").distinct("resident_id")
+
+
+@transaction.atomic
+def cards_issue_for_province(
+    *, province_code: str, actor: User, issue_date: dt.date | None = None
+) -> int:
+    """Issue a card to every acknowledged resident of a province who has none; return how many.
+
+    Set-based: one query finds the residents, one draws all the serials, one bulk insert writes
+    the cards and one their events. The residents' rows are locked first (in id order, so two
+    runs never deadlock) so that a clerk issuing one card meanwhile cannot make a duplicate.
+    """
+    list(
+        Resident.objects.filter(
+            province_id=province_code, declarations__status=Declaration.Status.ACKNOWLEDGED
+        )
+        .order_by("id")
+        .select_for_update(of=("self",))
+        .values_list("id", flat=True)
+    )
+    due = list(declarations_due_a_card(province_code).select_related("resident"))
+    if not due:
+        return 0
+    issue_date = issue_date or _today()
+    expiry = expiry_date_for(issue_date)
+    serials = _draw_serials(len(due))
+    cards = ResidenceCard.objects.bulk_create(
+        [
+            _new_card(
+                declaration=declaration,
+                actor=actor,
+                issue_date=issue_date,
+                expiry_date=expiry,
+                serial=serial,
+            )
+            for declaration, serial in zip(due, serials, strict=True)
+        ],
+        batch_size=2000,
+    )
+    now = timezone.now()
+    CardEvent.objects.bulk_create(
+        [
+            CardEvent(card=card, kind=Kind.ISSUED, actor=actor, at=now, data={"bulk": True})
+            for card in cards
+        ],
+        batch_size=5000,
+    )
+    audit_record(
+        actor=actor,
+        action=Action.CARD_ISSUED,
+        detail={"province": province_code, "cards": len(cards), "bulk": True},
+    )
+    return len(cards)
+
+
+def _latest_acknowledged(resident_id: int) -> Declaration:
+    declaration = (
+        Declaration.objects.filter(resident_id=resident_id, status=Declaration.Status.ACKNOWLEDGED)
+        .order_by("-id")
+        .first()
+    )
+    if declaration is None:
+        raise ValidationError(_("Only an acknowledged declaration can be carded."))
+    return declaration
+
+
+@transaction.atomic
+def card_renew(
+    *,
+    card: ResidenceCard,
+    actor: User,
+    reconfirmed_on: dt.date,
+    declaration: Declaration | None = None,
+    today: dt.date | None = None,
+) -> ResidenceCard:
+    """Issue a new two-year card in place of one that expires within 90 days or has expired.
+
+    The resident must have re-confirmed their declaration (`reconfirmed_on`); the new card rests on
+    their latest acknowledged declaration unless another acknowledged one is given.
+    """
+    today = today or _today()
+    card = _lock_card(card)
+    if not card.is_renewable_on(today):
+        raise ValidationError(
+            _("Only a card that expires within 90 days or has expired can be renewed.")
+        )
+    if reconfirmed_on > today:
+        raise ValidationError(_("The re-confirmation date cannot be in the future."))
+    declaration = declaration or _latest_acknowledged(card.resident_id)
+    _check_acknowledged(declaration, card.resident_id)
+    _move(card, Status.REPLACED)
+    card.status_reason = "renewal"
+    card.save(update_fields=["status", "status_reason"])
+    new = _new_card(
+        declaration=declaration,
+        actor=actor,
+        issue_date=today,
+        expiry_date=expiry_date_for(today),
+        serial=_draw_serials(1)[0],
+        replaces=card,
+    )
+    new.save()
+    _record(
+        card,
+        Kind.RENEWED,
+        actor=actor,
+        data={"new_card": new.number, "reconfirmed_on": reconfirmed_on.isoformat()},
+    )
+    _record(new, Kind.ISSUED, actor=actor, data={"renews": card.number})
+    audit_record(actor=actor, action=Action.CARD_RENEWED, obj=card, detail={"new": new.number})
+    return new
+
+
+@transaction.atomic
+def card_replace(
+    *, card: ResidenceCard, actor: User, reason: str, today: dt.date | None = None
+) -> ResidenceCard:
+    """Issue a new card in place of a lost or damaged one; the old card stops being valid.
+
+    The replacement keeps the old card's expiry date: losing a card never extends its validity
+    (that is what renewal, with its re-confirmation, is for).
+    """
+    reason = _require_reason(reason)
+    today = today or _today()
+    card = _lock_card(card)
+    if card.status not in ResidenceCard.REPLACEABLE_STATUSES:
+        raise ValidationError(_("Only a printed or handed-over card can be replaced."))
+    if card.expiry_date < today:
+        raise ValidationError(_("This card has expired: renew it instead."))
+    _move(card, Status.REPLACED)
+    card.status_reason = reason
+    card.save(update_fields=["status", "status_reason"])
+    new = _new_card(
+        declaration=card.declaration,
+        actor=actor,
+        issue_date=today,
+        expiry_date=card.expiry_date,
+        serial=_draw_serials(1)[0],
+        replaces=card,
+    )
+    new.save()
+    _record(card, Kind.REPLACED, actor=actor, reason=reason, data={"new_card": new.number})
+    _record(new, Kind.ISSUED, actor=actor, reason=reason, data={"replaces": card.number})
+    audit_record(actor=actor, action=Action.CARD_REPLACED, obj=card, detail={"new": new.number})
+    return new
+
+
+@transaction.atomic
+def card_revoke(*, card: ResidenceCard, actor: User, reason: str) -> ResidenceCard:
+    """Revoke a card for good (departure, death, fraud...): it never shows as valid again."""
+    reason = _require_reason(reason)
+    card = _lock_card(card)
+    _move(card, Status.REVOKED)
+    card.status_reason = reason
+    card.save(update_fields=["status", "status_reason"])
+    _record(card, Kind.REVOKED, actor=actor, reason=reason)
+    audit_record(actor=actor, action=Action.CARD_REVOKED, obj=card)
+    return card
+
+
+@transaction.atomic
+def card_hand_over(*, card: ResidenceCard, actor: User, handed_to: str) -> ResidenceCard:
+    """Record that a printed card was handed to its holder (or to whom, on their behalf)."""
+    handed_to = handed_to.strip()
+    if not handed_to:
+        raise ValidationError(_("Say to whom the card was handed."))
+    card = _lock_card(card)
+    _move(card, Status.ACTIVE)
+    card.handed_over_at = timezone.now()
+    card.handed_over_to = handed_to
+    card.save(update_fields=["status", "handed_over_at", "handed_over_to"])
+    _record(card, Kind.HANDED_OVER, actor=actor, data={"handed_to": handed_to})
+    audit_record(actor=actor, action=Action.CARD_HANDED_OVER, obj=card)
+    return card
+
+
+@transaction.atomic
+def card_spoil(*, card: ResidenceCard, actor: User, reason: str) -> ResidenceCard:
+    """Record a card spoiled at printing: it goes back to the queue of cards to print."""
+    reason = _require_reason(reason)
+    card = _lock_card(card)
+    if card.status != Status.PRINTED:
+        raise ValidationError(_("Only a printed card that was not handed over can be spoiled."))
+    _move(card, Status.ISSUED)
+    card.status_reason = reason
+    card.save(update_fields=["status", "status_reason"])
+    _record(card, Kind.SPOILED, actor=actor, reason=reason)
+    audit_record(actor=actor, action=Action.CARD_SPOILED, obj=card)
+    return card
+
+
+def card_record_check(
+    *, card: ResidenceCard, actor: User | None, channel: str, today: dt.date | None = None
+) -> str:
+    """Record a validity check (QR or typed number) and return what it answered."""
+    validity = card.validity_on(today or _today())
+    with transaction.atomic():
+        _record(card, Kind.VERIFIED, actor=actor, data={"channel": channel, "result": validity})
+        audit_record(
+            actor=actor,
+            action=Action.CARD_VALIDITY_CHECKED,
+            obj=card,
+            detail={"channel": channel, "result": validity},
+        )
+    return validity
+
+
+# --- Print runs ------------------------------------------------------------------------------
+def _scoped_cards(actor: User):
+    qs = ResidenceCard.objects.all()
+    if actor.province_id:
+        qs = qs.filter(province_id=actor.province_id)
+    return qs
+
+
+@transaction.atomic
+def print_run_create(
+    *,
+    actor: User,
+    selection: str,
+    province_code: str | None = None,
+    card_ids: Sequence[int] = (),
+    reprint_reason: str = "",
+) -> PrintRun:
+    """Create a print run and queue its rendering once the run is committed.
+
+    Issued cards are printed; a card printed before (picked again, or spoiled) is a reprint and
+    carries a reason. A card already waiting in another unfinished run is left out, so that two
+    runs never print the same card at once.
+    """
+    limit = settings.CARDS_PRINT_RUN_MAX
+    busy = PrintRunCard.objects.filter(
+        print_run__status__in=[PrintRun.Status.QUEUED, PrintRun.Status.RENDERING]
+    ).values("card_id")
+    qs = _scoped_cards(actor).exclude(pk__in=busy)
+    if selection == PrintRun.Selection.NOT_PRINTED:
+        qs = qs.filter(status=Status.ISSUED)
+    elif selection == PrintRun.Selection.PROVINCE:
+        if not province_code:
+            raise ValidationError(_("Choose a province."))
+        qs = qs.filter(status=Status.ISSUED, province_id=province_code)
+    elif selection == PrintRun.Selection.PICKED:
+        qs = qs.filter(pk__in=list(card_ids), status__in=[Status.ISSUED, Status.PRINTED])
+    else:
+        raise ValidationError(_("Unknown selection."))
+    cards = list(
+        qs.order_by("id").select_for_update(of=("self",))[:limit].only("id", "status", "province")
+    )
+    if not cards:
+        raise ValidationError(_("No card matches this selection: nothing to print."))
+    reprint_reason = reprint_reason.strip()
+    if any(c.status == Status.PRINTED for c in cards) and not reprint_reason:
+        raise ValidationError(_("Some of these cards were printed before: give a reprint reason."))
+    spoiled = dict(
+        CardEvent.objects.filter(
+            card__in=[c for c in cards if c.status == Status.ISSUED], kind=Kind.SPOILED
+        )
+        .order_by("card_id", "-at")
+        .distinct("card_id")
+        .values_list("card_id", "reason")
+    )
+    provinces = {c.province_id for c in cards}
+    run = PrintRun.objects.create(
+        created_by=actor,
+        selection=selection,
+        province_id=provinces.pop() if len(provinces) == 1 else None,
+        total=len(cards),
+    )
+    PrintRunCard.objects.bulk_create(
+        [
+            PrintRunCard(
+                print_run=run,
+                card_id=card.pk,
+                position=position,
+                reprint_reason=_reprint_reason(card, reprint_reason, spoiled),
+            )
+            for position, card in enumerate(cards, start=1)
+        ]
+    )
+    audit_record(
+        actor=actor, action=Action.PRINT_RUN_CREATED, obj=run, detail={"cards": len(cards)}
+    )
+    from cards.tasks import render_print_run_task
+
+    transaction.on_commit(lambda: render_print_run_task.delay(run.pk))
+    return run
+
+
+def _reprint_reason(card: ResidenceCard, given: str, spoiled: dict[int, str]) -> str:
+    if card.status == Status.PRINTED:
+        return given
+    if card.pk in spoiled:
+        return _("Spoiled: %(reason)s") % {"reason": spoiled[card.pk]}
+    return ""
+
+
+def _progress(run_id: int, done: int) -> None:
+    # Outside any transaction: the progress bar must see it while the rendering goes on.
+    PrintRun.objects.filter(pk=run_id).update(progress=done)
+
+
+def print_run_render(*, print_run_id: int) -> PrintRun:
+    """Render a print run's one PDF, then mark its cards printed (idempotent).
+
+    A run already done is left alone, so a task delivered twice renders once. A failure is
+    recorded on the run with its reason; the cards stay as they were.
+    """
+    from cards import pdf
+
+    with transaction.atomic():
+        run = PrintRun.objects.select_for_update().get(pk=print_run_id)
+        if run.status == PrintRun.Status.DONE:
+            return run
+        run.status = PrintRun.Status.RENDERING
+        run.started_at = timezone.now()
+        run.progress = 0
+        run.error = ""
+        run.save(update_fields=["status", "started_at", "progress", "error"])
+    entries = list(
+        run.entries.select_related(
+            "card__resident", "card__province", "card__resident__province"
+        ).order_by("position")
+    )
+    try:
+        content = pdf.render_cards(
+            [e.card for e in entries], progress=lambda done: _progress(run.pk, done)
+        )
+    except Exception as error:
+        logger.exception("Print run %s failed", run.pk)
+        PrintRun.objects.filter(pk=run.pk).update(
+            status=PrintRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        run.refresh_from_db()
+        return run
+    with transaction.atomic():
+        run = PrintRun.objects.select_for_update().get(pk=run.pk)
+        run.pdf.save(f"print-run-{run.pk}.pdf", ContentFile(content), save=False)
+        run.status = PrintRun.Status.DONE
+        run.progress = run.total
+        run.finished_at = timezone.now()
+        run.save(update_fields=["pdf", "status", "progress", "finished_at"])
+        _mark_printed(run, entries)
+    return run
+
+
+def _mark_printed(run: PrintRun, entries: Iterable[PrintRunCard]) -> None:
+    """Set-based: one UPDATE for the first prints, one bulk insert of the events."""
+    by_card = {e.card_id: e for e in entries}
+    cards = list(
+        ResidenceCard.objects.filter(pk__in=list(by_card))
+        .order_by("id")
+        .select_for_update()
+        .only("id", "status", "printed_at")
+    )
+    now = timezone.now()
+    printable = [c.pk for c in cards if c.status in (Status.ISSUED, Status.PRINTED)]
+    ResidenceCard.objects.filter(pk__in=printable).update(
+        status=Status.PRINTED, printed_at=now, status_reason=""
+    )
+    events = []
+    for card in cards:
+        entry = by_card[card.pk]
+        if card.status not in (Status.ISSUED, Status.PRINTED):
+            continue  # revoked or replaced while the run was rendering: not printed
+        kind = Kind.REPRINTED if entry.reprint_reason else Kind.PRINTED
+        events.append(
+            CardEvent(
+                card_id=card.pk,
+                kind=kind,
+                actor_id=run.created_by_id,
+                at=now,
+                reason=entry.reprint_reason,
+                print_run=run,
+                data={"print_run": run.pk},
+            )
+        )
+    CardEvent.objects.bulk_create(events, batch_size=5000)
+    audit_record(
+        actor=run.created_by,
+        action=Action.CARD_PRINTED,
+        obj=run,
+        detail={"cards": len(events), "reprints": sum(e.kind == Kind.REPRINTED for e in events)},
+    )

@@ -1,0 +1,441 @@
+"""Card screens: lists and details (scoped), the clerks' actions, print runs, validity checks."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import User
+from audit.models import AuditEvent
+from audit.services import audit_record
+from cards import forms, pdf, ratelimit, selectors, services
+from cards.models import PrintRun, ResidenceCard
+from residents.models import Resident
+
+Role = User.Role
+# Who may change cards (issue, renew, replace, revoke, hand over, spoil) and who prints them.
+CARD_WRITERS = frozenset({Role.CLERK, Role.DIRECTOR})
+PRINTERS = frozenset({Role.CLERK})
+
+
+def _require(user: User, roles: frozenset[str]) -> None:
+    if user.role not in roles:
+        raise PermissionDenied
+
+
+def _errors(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- Cards -----------------------------------------------------------------------------------
+@login_required
+@require_GET
+def card_list(request: HttpRequest) -> HttpResponse:
+    form = forms.CardFilterForm(request.GET or None)
+    filters: dict[str, object] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "status": data["status"],
+            "province": data["province"].code if data["province"] else "",
+            "number": data["number"],
+        }
+    before = request.GET.get("before", "")
+    cards = selectors.card_list_for(
+        user=request.user, before=int(before) if before.isdigit() else None, **filters
+    )
+    query = request.GET.copy()
+    query.pop("before", None)
+    next_url = ""
+    if len(cards) == selectors.PAGE_SIZE:
+        query["before"] = str(cards[-1].pk)
+        next_url = f"?{query.urlencode()}"
+    return TemplateResponse(
+        request,
+        "cards/card_list.html",
+        {
+            "form": form,
+            "cards": cards,
+            "next_url": next_url,
+            "can_print": request.user.role in PRINTERS,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def card_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    card = selectors.card_get_for(user=request.user, pk=pk)
+    today = timezone.localdate()
+    events = selectors.card_events_for(card=card)
+    for event in events:
+        result = event.data.get("result")
+        event.result_label = ResidenceCard.Validity(result).label if result else ""
+    validity = card.validity_on(today)
+    return TemplateResponse(
+        request,
+        "cards/card_detail.html",
+        {
+            "card": card,
+            "events": events,
+            "history": selectors.card_history_for(card=card),
+            "validity_label": ResidenceCard.Validity(validity).label,
+            "can_write": request.user.role in CARD_WRITERS,
+            "can_renew": card.is_renewable_on(today),
+            "can_replace": card.status in ResidenceCard.REPLACEABLE_STATUSES,
+            "can_revoke": card.can_move_to(ResidenceCard.Status.REVOKED),
+            "can_hand_over": card.status == ResidenceCard.Status.PRINTED,
+            "can_spoil": card.status == ResidenceCard.Status.PRINTED,
+            "verify_url": pdf.verify_url(card),
+        },
+    )
+
+
+@login_required
+@require_GET
+def card_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    card = selectors.card_get_for(user=request.user, pk=pk)
+    content = pdf.render_card(card)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.PDF_DOWNLOADED,
+        obj=card,
+        request=request,
+        detail={"preview": True},
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{card.number}.pdf"'
+    return response
+
+
+def _card_action(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form_class: type,
+    title: str,
+    submit: str,
+    act: Callable[[ResidenceCard, object], ResidenceCard],
+    done: str,
+    danger: bool = False,
+) -> HttpResponse:
+    """GET shows the form, POST runs the service; a refusal keeps what was typed."""
+    _require(request.user, CARD_WRITERS)
+    card = selectors.card_get_for(user=request.user, pk=pk)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = act(card, form)
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(request, done % {"number": result.number})
+            return redirect("cards:card-detail", pk=result.pk)
+    return TemplateResponse(
+        request,
+        "cards/card_action.html",
+        {"card": card, "form": form, "title": title, "submit": submit, "danger": danger},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def card_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    return _card_action(
+        request,
+        pk,
+        form_class=forms.RenewForm,
+        title=_("Renew card"),
+        submit=_("Renew"),
+        act=lambda card, form: services.card_renew(
+            card=card, actor=request.user, reconfirmed_on=form.cleaned_data["reconfirmed_on"]
+        ),
+        done=_("New card %(number)s issued; the old card is replaced."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def card_replace(request: HttpRequest, pk: int) -> HttpResponse:
+    return _card_action(
+        request,
+        pk,
+        form_class=forms.ReplaceForm,
+        title=_("Replace a lost or damaged card"),
+        submit=_("Replace"),
+        act=lambda card, form: services.card_replace(
+            card=card, actor=request.user, reason=form.full_reason()
+        ),
+        done=_("Replacement card %(number)s issued; the old card is no longer valid."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def card_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    return _card_action(
+        request,
+        pk,
+        form_class=forms.RevokeForm,
+        title=_("Revoke card"),
+        submit=_("Revoke"),
+        act=lambda card, form: services.card_revoke(
+            card=card, actor=request.user, reason=form.full_reason()
+        ),
+        done=_("Card %(number)s revoked."),
+        danger=True,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def card_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+    return _card_action(
+        request,
+        pk,
+        form_class=forms.HandOverForm,
+        title=_("Record hand-over"),
+        submit=_("Record hand-over"),
+        act=lambda card, form: services.card_hand_over(
+            card=card, actor=request.user, handed_to=form.cleaned_data["handed_to"]
+        ),
+        done=_("Hand-over of card %(number)s recorded."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def card_spoil(request: HttpRequest, pk: int) -> HttpResponse:
+    return _card_action(
+        request,
+        pk,
+        form_class=forms.ReasonForm,
+        title=_("Record a spoiled card"),
+        submit=_("Record spoiled card"),
+        act=lambda card, form: services.card_spoil(
+            card=card, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        done=_("Card %(number)s recorded as spoiled; it will be printed again."),
+        danger=True,
+    )
+
+
+# --- Issuing ---------------------------------------------------------------------------------
+@login_required
+@require_GET
+def cards_due(request: HttpRequest) -> HttpResponse:
+    _require(request.user, CARD_WRITERS)
+    province = request.GET.get("province", "")
+    return TemplateResponse(
+        request,
+        "cards/cards_due.html",
+        {
+            "declarations": selectors.declarations_due_for(user=request.user, province=province),
+            "province": request.user.province_id or province,
+            "provinces": selectors.provinces_for(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def card_issue(request: HttpRequest, declaration_pk: int) -> HttpResponse:
+    _require(request.user, CARD_WRITERS)
+    declaration = selectors.declaration_get_for(user=request.user, pk=declaration_pk)
+    try:
+        card = services.card_issue(declaration=declaration, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+        return redirect("cards:due")
+    messages.success(request, _("Card %(number)s issued.") % {"number": card.number})
+    return redirect("cards:card-detail", pk=card.pk)
+
+
+@login_required
+@require_POST
+def cards_issue_province(request: HttpRequest) -> HttpResponse:
+    _require(request.user, CARD_WRITERS)
+    code = request.user.province_id or request.POST.get("province", "")
+    if not selectors.provinces_for(user=request.user).filter(code=code).exists():
+        messages.error(request, _("Choose a province."))
+        return redirect("cards:due")
+    count = services.cards_issue_for_province(province_code=code, actor=request.user)
+    messages.success(request, _("%(count)d cards issued.") % {"count": count})
+    return HttpResponseRedirect(reverse("cards:card-list") + f"?province={code}&status=issued")
+
+
+# --- Print runs ------------------------------------------------------------------------------
+@login_required
+@require_GET
+def print_run_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user, PRINTERS | {Role.DIRECTOR, Role.ADMIN})
+    return TemplateResponse(
+        request,
+        "cards/print_run_list.html",
+        {
+            "runs": selectors.print_run_list_for(user=request.user),
+            "can_print": request.user.role in PRINTERS,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def print_run_create(request: HttpRequest) -> HttpResponse:
+    _require(request.user, PRINTERS)
+    picked_ids = [int(i) for i in request.POST.getlist("card") if i.isdigit()]
+    if request.method == "POST" and picked_ids and "selection" not in request.POST:
+        # Coming from the card list's check boxes: show the form with the cards picked.
+        cards = selectors.cards_by_ids_for(user=request.user, ids=picked_ids)
+        form = forms.PrintRunForm(
+            initial={
+                "selection": PrintRun.Selection.PICKED,
+                "cards": "\n".join(c.number for c in cards),
+            },
+            user=request.user,
+        )
+        return TemplateResponse(request, "cards/print_run_form.html", {"form": form})
+    form = forms.PrintRunForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        province = data.get("province")
+        try:
+            run = services.print_run_create(
+                actor=request.user,
+                selection=data["selection"],
+                province_code=province.code if province else None,
+                card_ids=selectors.card_ids_for_numbers(
+                    user=request.user, numbers=data.get("cards") or []
+                ),
+                reprint_reason=data["reprint_reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(
+                request,
+                _("Print run %(run)s created with %(count)d cards; its PDF is being rendered.")
+                % {"run": run.pk, "count": run.total},
+            )
+            return redirect("cards:print-run-detail", pk=run.pk)
+    return TemplateResponse(request, "cards/print_run_form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def print_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request.user, PRINTERS | {Role.DIRECTOR, Role.ADMIN})
+    run = selectors.print_run_get_for(user=request.user, pk=pk)
+    context = {"run": run}
+    if request.htmx:
+        return TemplateResponse(request, "cards/_print_run_progress.html", context)
+    context["cards"] = selectors.print_run_cards(run=run)
+    return TemplateResponse(request, "cards/print_run_detail.html", context)
+
+
+@login_required
+@require_GET
+def print_run_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    _require(request.user, PRINTERS | {Role.DIRECTOR, Role.ADMIN})
+    run = selectors.print_run_get_for(user=request.user, pk=pk)
+    if run.status != PrintRun.Status.DONE or not run.pdf:
+        raise Http404
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.PDF_DOWNLOADED,
+        obj=run,
+        request=request,
+        detail={"print_run": run.pk},
+    )
+    return FileResponse(
+        run.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"print-run-{run.pk}.pdf",
+        content_type="application/pdf",
+    )
+
+
+# --- Validity checks -------------------------------------------------------------------------
+def _photo_data_uri(resident: Resident) -> str:
+    """The photo inlined in the page: the public check never exposes a media address."""
+    if not resident.photo:
+        return ""
+    try:
+        with resident.photo.open("rb") as handle:
+            content = handle.read(2 * 1024 * 1024 + 1)
+    except OSError:
+        return ""
+    if len(content) > 2 * 1024 * 1024:
+        return ""
+    kind = mimetypes.guess_type(resident.photo.name)[0] or "image/jpeg"
+    return f"data:{kind};base64,{base64.b64encode(content).decode()}"
+
+
+def _validity_context(card: ResidenceCard, validity: str) -> dict[str, object]:
+    """Only what a checker may see: validity, name, photo, nationality, expiry, province."""
+    return {
+        "validity": validity,
+        "validity_label": ResidenceCard.Validity(validity).label,
+        "is_valid": validity in (ResidenceCard.Validity.VALID, ResidenceCard.Validity.EXPIRING),
+        "name": card.resident.full_name,
+        "name_km": card.resident.name_km,
+        "photo": _photo_data_uri(card.resident),
+        "nationality": card.resident.nationality.name,
+        "expiry_date": card.expiry_date,
+        "province": card.province.name,
+        "number": card.number,
+        "today": timezone.localdate(),
+    }
+
+
+@never_cache
+@require_GET
+def card_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The public page a card's QR code opens: is this card valid today? No sign-in."""
+    if not ratelimit.allow(
+        scope="verify", request=request, limit=settings.CARDS_CHECK_RATE_PER_MINUTE
+    ):
+        response = TemplateResponse(request, "cards/card_verify_limited.html", {}, status=429)
+        response["Retry-After"] = "60"
+        return response
+    card = selectors.card_get_by_token(token=token)
+    validity = services.card_record_check(card=card, actor=None, channel="qr")
+    response = TemplateResponse(
+        request, "cards/card_verify.html", _validity_context(card, validity)
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@login_required
+@never_cache
+@require_GET
+def card_check(request: HttpRequest) -> HttpResponse:
+    """Officers type (or scan) a card number and see the same answer as the public page."""
+    form = forms.CardNumberForm(request.GET or None)
+    context: dict[str, object] = {"form": form, "checked": False}
+    if form.is_valid():
+        card = selectors.card_get_by_number(number=form.cleaned_data["number"])
+        context["checked"] = True
+        if card is not None:
+            validity = services.card_record_check(card=card, actor=request.user, channel="number")
+            context.update(_validity_context(card, validity))
+            context["card_found"] = True
+            visible = selectors.card_get_for_number(user=request.user, number=card.number)
+            context["detail_pk"] = visible.pk if visible else None
+    return TemplateResponse(request, "cards/card_check.html", context)
