@@ -42,6 +42,10 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(
         _("Audit trail"), "audit:event-list", frozenset({Role.ADMIN, Role.DIRECTOR}), "shield-check"
     ),
+    NavItem(_("Cards"), "cards:card-list", ALL_ROLES, "person-vcard"),
+    NavItem(_("Cards due"), "cards:due", frozenset({Role.CLERK, Role.DIRECTOR}), "card-checklist"),
+    NavItem(_("Print runs"), "cards:print-run-list", frozenset({Role.CLERK}), "printer"),
+    NavItem(_("Check a card"), "cards:check", ALL_ROLES, "qr-code-scan"),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMIN}), "gear"),
 ]
 
