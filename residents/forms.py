@@ -1,0 +1,393 @@
+"""Forms of the residents screens: explicit fields only, checked on the server, crispy layout."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from accounts.models import User
+from provinces.models import District, Province
+from residents import selectors, services
+from residents.models import (
+    Declaration,
+    ResidenceBasis,
+    Resident,
+    normalise_document_number,
+)
+from residents.uploads import clean_photo, sniff_document
+
+ISO_DATE = "%Y-%m-%d"
+DATE_INPUT_FORMATS = [ISO_DATE, "%d-%m-%Y", "%d/%m/%Y"]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format=ISO_DATE, **kwargs)
+
+
+def _date_field(label: str, *, required: bool = True, **kwargs: Any) -> forms.DateField:
+    return forms.DateField(
+        label=label, required=required, widget=DateInput(), input_formats=DATE_INPUT_FORMATS,
+        **kwargs,
+    )  # fmt: skip
+
+
+class ResidentForm(forms.ModelForm):
+    """Identity, address and passport of a resident; on creation also the first declaration.
+
+    The province office, status, maker and version are never fields: extra POST data is ignored.
+    """
+
+    passport_number = forms.CharField(label=_("passport number"), max_length=30)
+    passport_country = LazyTypedChoiceField(label=_("issuing country"), choices=countries)
+    passport_issue_date = _date_field(_("passport issue date"), required=False)
+    passport_expiry_date = _date_field(_("passport expiry date"), required=False)
+    declared_on = _date_field(_("date of declaration"))
+    basis = forms.ModelChoiceField(
+        label=_("basis of residence"), queryset=ResidenceBasis.objects.filter(is_active=True)
+    )
+    notes = forms.CharField(
+        label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photo_upload = forms.FileField(
+        label=_("photo"),
+        required=False,
+        help_text=_("JPEG or PNG, at most 5 MB. It is re-encoded and its metadata removed."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+    confirm_duplicates = forms.BooleanField(
+        label=_("I checked the likely duplicates listed above: this is a different person."),
+        required=False,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Resident
+        fields = [
+            "surname",
+            "given_names",
+            "name_km",
+            "name_native",
+            "sex",
+            "date_of_birth",
+            "place_of_birth",
+            "nationality",
+            "phone",
+            "occupation",
+            "employer",
+            "arrival_date",
+            "address_province",
+            "address_district",
+            "address_commune",
+            "address_village",
+            "address_street",
+        ]
+        widgets = {
+            "date_of_birth": DateInput(),
+            "arrival_date": DateInput(),
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.creating = self.instance.pk is None
+        self.passport_holder: selectors.PassportHolder | None = None
+        self.likely_duplicates: list[selectors.LikelyMatch] = []
+        for name in ("date_of_birth", "arrival_date"):
+            self.fields[name].input_formats = DATE_INPUT_FORMATS
+        self.fields["surname"].help_text = _("As in the passport, in Latin letters.")
+        self.fields["address_province"].queryset = Province.objects.order_by("code")
+        if not self.creating:
+            for name in ("declared_on", "basis", "notes"):
+                del self.fields[name]
+            document = self.instance.documents.filter(is_current=True).first()
+            if document is not None:
+                self.initial.update(
+                    passport_number=document.number,
+                    passport_country=document.issuing_country.code,
+                    passport_issue_date=document.issue_date,
+                    passport_expiry_date=document.expiry_date,
+                )
+            self.initial["version"] = self.instance.version
+        else:
+            self.initial.setdefault("address_province", user.province_id)
+            self.initial.setdefault("declared_on", timezone.localdate())
+        self._limit_address_choices()
+        province_url = reverse_lazy("residents:district-options")
+        district_url = reverse_lazy("residents:commune-options")
+        self.fields["address_province"].widget.attrs.update(
+            {"hx-get": province_url, "hx-target": "#id_address_district", "hx-trigger": "change"}
+        )
+        self.fields["address_district"].widget.attrs.update(
+            {"hx-get": district_url, "hx-target": "#id_address_commune", "hx-trigger": "change"}
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = self._layout()
+
+    def _bound_or_initial(self, name: str) -> str:
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name), "") or ""
+        value = self.initial.get(name) or getattr(self.instance, f"{name}_id", None)
+        return str(value or "")
+
+    def _limit_address_choices(self) -> None:
+        province = self._bound_or_initial("address_province")
+        district = self._bound_or_initial("address_district")
+        self.fields["address_district"].queryset = selectors.districts_of(province)
+        self.fields["address_commune"].queryset = selectors.communes_of(district)
+
+    def _layout(self) -> Layout:
+        identity = Fieldset(
+            _("Identity"),
+            Row(Column("surname"), Column("given_names")),
+            Row(Column("name_km"), Column("name_native")),
+            Row(Column("sex"), Column("date_of_birth"), Column("nationality")),
+            Row(Column("place_of_birth"), Column("arrival_date")),
+            Row(Column("phone"), Column("occupation"), Column("employer")),
+            "photo_upload",
+        )
+        passport = Fieldset(
+            _("Passport"),
+            Row(Column("passport_number"), Column("passport_country")),
+            Row(Column("passport_issue_date"), Column("passport_expiry_date")),
+        )
+        address = Fieldset(
+            _("Address in Cambodia"),
+            Row(Column("address_province"), Column("address_district"), Column("address_commune")),
+            Row(Column("address_village"), Column("address_street")),
+        )
+        parts: list[Any] = [identity, passport, address]
+        if self.creating:
+            parts.append(
+                Fieldset(_("Declaration"), Row(Column("declared_on"), Column("basis")), "notes")
+            )
+        parts += [HTML("{% include 'residents/_likely_duplicates.html' %}"), "version"]
+        return Layout(*parts)
+
+    # --- cleaning --------------------------------------------------------------------------
+    def clean_passport_number(self) -> str:
+        number = normalise_document_number(self.cleaned_data["passport_number"])
+        if not 5 <= len(number) <= 20:
+            raise ValidationError(_("A passport number has 5 to 20 letters and digits."))
+        return number
+
+    def clean_photo_upload(self) -> Any:
+        upload = self.cleaned_data.get("photo_upload")
+        if not upload:
+            return None
+        return clean_photo(upload)
+
+    def clean_date_of_birth(self) -> dt.date:
+        value = self.cleaned_data["date_of_birth"]
+        if value > timezone.localdate():
+            raise ValidationError(_("The date of birth cannot be in the future."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        province, district, commune = (
+            data.get("address_province"),
+            data.get("address_district"),
+            data.get("address_commune"),
+        )
+        if province and district and district.province_id != province.code:
+            self.add_error("address_district", _("This district is not in the chosen province."))
+        if district and commune and commune.district_id != district.code:
+            self.add_error("address_commune", _("This commune is not in the chosen district."))
+        issue, expiry = data.get("passport_issue_date"), data.get("passport_expiry_date")
+        if issue and expiry and expiry <= issue:
+            self.add_error(
+                "passport_expiry_date", _("The expiry date must be after the issue date.")
+            )
+        if data.get("passport_number") and data.get("passport_country"):
+            self._check_passport(data)
+        if data.get("date_of_birth") and data.get("nationality") and data.get("surname"):
+            self._check_likely_duplicates(data)
+        return data
+
+    def _check_passport(self, data: dict[str, Any]) -> None:
+        self.passport_holder = selectors.passport_holder_for(
+            user=self.user,
+            issuing_country=data["passport_country"],
+            number=data["passport_number"],
+            exclude_resident_id=self.instance.pk,
+        )
+        holder = self.passport_holder
+        if holder is None:
+            return
+        if holder.in_scope:
+            message = _("This passport is already recorded for %(name)s (resident no. %(id)s).") % {
+                "name": holder.resident.full_name,
+                "id": holder.resident.pk,
+            }
+        else:
+            message = _("This passport is already recorded by another province's office.")
+        self.add_error("passport_number", message)
+
+    def _check_likely_duplicates(self, data: dict[str, Any]) -> None:
+        if not self.creating and not (
+            {"surname", "given_names", "name_native", "name_km", "date_of_birth", "nationality"}
+            & set(self.changed_data)
+        ):
+            return
+        self.likely_duplicates = selectors.likely_duplicates_for_entry(
+            user=self.user,
+            names=[data.get(n, "") for n in ("surname", "given_names", "name_native", "name_km")],
+            date_of_birth=data["date_of_birth"],
+            nationality=str(data["nationality"]),
+            exclude_resident_id=self.instance.pk,
+        )
+        if self.likely_duplicates and not data.get("confirm_duplicates"):
+            self.add_error(
+                "confirm_duplicates",
+                _("Check the likely duplicates, then tick this box to save anyway."),
+            )
+
+    # --- what the services receive ---------------------------------------------------------
+    def resident_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in services.RESIDENT_FIELDS}
+
+    def passport_input(self) -> services.PassportInput:
+        data = self.cleaned_data
+        return services.PassportInput(
+            number=data["passport_number"],
+            issuing_country=str(data["passport_country"]),
+            issue_date=data.get("passport_issue_date"),
+            expiry_date=data.get("passport_expiry_date"),
+        )
+
+    def declaration_input(self) -> services.DeclarationInput:
+        data = self.cleaned_data
+        return services.DeclarationInput(
+            declared_on=data["declared_on"], basis=data["basis"], notes=data.get("notes", "")
+        )
+
+
+class DeclarationForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Declaration
+        fields = ["declared_on", "basis", "notes"]
+        widgets = {"declared_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["declared_on"].input_formats = DATE_INPUT_FORMATS
+        self.fields["basis"].queryset = ResidenceBasis.objects.filter(is_active=True)
+        self.initial["version"] = self.instance.version
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def declaration_input(self) -> services.DeclarationInput:
+        data = self.cleaned_data
+        return services.DeclarationInput(
+            declared_on=data["declared_on"], basis=data["basis"], notes=data["notes"]
+        )
+
+
+class ReviewForm(forms.Form):
+    """A verifier's decision; a reason is required to return or reject (the service checks too)."""
+
+    ACTIONS = ("verify", "return", "reject")
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason (required to return or reject)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    resident_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("action") in ("return", "reject") and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason: the officer will read it."))
+        return data
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(
+        label=_("supporting document"),
+        help_text=_("PDF, JPEG or PNG, at most 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+
+    def clean_file(self) -> tuple[Any, str, str]:
+        upload = self.cleaned_data["file"]
+        content, content_type = sniff_document(upload)
+        return content, content_type, upload.name
+
+
+SORT_CHOICES = [
+    ("newest", _("Newest first")),
+    ("oldest", _("Oldest first")),
+    ("name", _("Name (A to Z)")),
+    ("relevance", _("Best match (with a name search)")),
+]
+
+
+class ResidentSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name"), required=False, max_length=100)
+    passport = forms.CharField(label=_("Passport number"), required=False, max_length=30)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *Declaration.Status.choices],
+    )
+    nationality = LazyTypedChoiceField(
+        label=_("Nationality"), required=False, choices=[("", _("Any nationality")), *countries]
+    )
+    province = forms.ModelChoiceField(
+        label=_("Province"), required=False, queryset=Province.objects.order_by("code"),
+        to_field_name="code", empty_label=_("All provinces"),
+    )  # fmt: skip
+    district = forms.ModelChoiceField(
+        label=_("District"), required=False, queryset=District.objects.none(),
+        to_field_name="code", empty_label=_("All districts"),
+    )  # fmt: skip
+    entered_from = _date_field(_("Entered from"), required=False)
+    entered_to = _date_field(_("Entered until"), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user.is_provincial:
+            del self.fields["province"]
+            province = user.province_id
+        else:
+            province = (self.data.get("province") or "") if self.is_bound else ""
+        self.fields["district"].queryset = (
+            selectors.districts_of(province) if province else District.objects.none()
+        )
+
+    def filters(self) -> selectors.ResidentFilters:
+        if not self.is_valid():
+            return selectors.ResidentFilters()
+        data = self.cleaned_data
+        return selectors.ResidentFilters(
+            q=data.get("q") or "",
+            passport=data.get("passport") or "",
+            status=data.get("status") or "",
+            nationality=str(data.get("nationality") or ""),
+            province=data["province"].code if data.get("province") else "",
+            district=data["district"].code if data.get("district") else "",
+            entered_from=data.get("entered_from"),
+            entered_to=data.get("entered_to"),
+            sort=data.get("sort") or ("relevance" if data.get("q") else "newest"),
+        )

@@ -1,0 +1,619 @@
+"""Every read the residents views make, scoped to what the user may see.
+
+Provincial users (officers, verifiers, a provincial clerk) see their own province only; national
+users see every province. Anything out of scope answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from pghistory.models import Events
+
+from accounts.models import User
+from provinces.models import Commune, District, Province
+from residents.models import (
+    Declaration,
+    DeclarationDocument,
+    LikelyDuplicate,
+    ResidenceBasis,
+    Resident,
+    TravelDocument,
+    search_name_of,
+)
+from residents.services import DUPLICATE_SIMILARITY
+
+PAGE_SIZE = 25
+
+
+def _scoped(queryset: QuerySet, user: User, path: str = "province_id") -> QuerySet:
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_provincial:
+        return queryset.filter(**{path: user.province_id})
+    return queryset
+
+
+def in_scope(user: User, province_id: str) -> bool:
+    return user.is_authenticated and (user.is_national or user.province_id == province_id)
+
+
+def _current_documents() -> Prefetch:
+    return Prefetch(
+        "documents",
+        queryset=TravelDocument.objects.filter(is_current=True),
+        to_attr="current_documents",
+    )
+
+
+# --- Single records --------------------------------------------------------------------------
+def resident_get_for(*, user: User, pk: int) -> Resident:
+    """The resident if the user may see it, else 404."""
+    resident = (
+        _scoped(Resident.objects.all(), user)
+        .select_related(
+            "province", "address_province", "address_district", "address_commune", "created_by"
+        )
+        .prefetch_related(_current_documents())
+        .filter(pk=pk)
+        .first()
+    )
+    if resident is None:
+        raise Http404
+    return resident
+
+
+def declaration_get_for(*, user: User, pk: int) -> Declaration:
+    declaration = (
+        _scoped(Declaration.objects.all(), user, "resident__province_id")
+        .select_related("resident", "resident__province", "basis", "created_by", "reviewed_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if declaration is None:
+        raise Http404
+    return declaration
+
+
+def document_get_for(*, user: User, pk: int) -> DeclarationDocument:
+    document = (
+        _scoped(DeclarationDocument.objects.all(), user, "declaration__resident__province_id")
+        .filter(pk=pk)
+        .first()
+    )
+    if document is None:
+        raise Http404
+    return document
+
+
+def duplicate_get_for(*, user: User, pk: int) -> LikelyDuplicate:
+    flag = _scoped(LikelyDuplicate.objects.all(), user, "resident__province_id").filter(pk=pk)
+    found = flag.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+# --- The list, with keyset pagination --------------------------------------------------------
+# Each sort is a list of (column, descending); all columns of one sort go the same way, so the
+# "after this row" condition is one row comparison the (province, column, id) indexes answer.
+SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "newest": (("id", True),),
+    "oldest": (("id", False),),
+    "name": (("search_name", False), ("id", False)),
+    "relevance": (("rank", True), ("id", True)),
+}
+
+
+@dataclass(frozen=True)
+class ResidentFilters:
+    q: str = ""
+    passport: str = ""
+    status: str = ""
+    nationality: str = ""
+    province: str = ""
+    district: str = ""
+    entered_from: dt.date | None = None
+    entered_to: dt.date | None = None
+    sort: str = "newest"
+
+
+@dataclass
+class ResidentPage:
+    items: list[Resident]
+    next_cursor: str = ""
+    prev_cursor: str = ""
+    sort: str = "newest"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str, size: int) -> list[Any] | None:
+    """The key values in a cursor, or None for a missing or tampered one (first page then)."""
+    if not token:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    if not isinstance(values, list) or len(values) != size:
+        return None
+    if not all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in values):
+        return None
+    return values
+
+
+def _latest_status() -> Subquery:
+    return Subquery(
+        Declaration.objects.filter(resident=OuterRef("pk")).order_by("-id").values("status")[:1]
+    )
+
+
+def resident_queryset_for(*, user: User, filters: ResidentFilters) -> QuerySet[Resident]:
+    """Residents the user may see, filtered (not yet ordered or paginated)."""
+    residents = _scoped(Resident.objects.all(), user)
+    if filters.province and user.is_national:
+        residents = residents.filter(province_id=filters.province)
+    name = search_name_of(filters.q)
+    if name:
+        residents = residents.filter(search_name__trigram_word_similar=name).annotate(
+            rank=TrigramWordSimilarity(name, "search_name")
+        )
+    if filters.passport.strip():
+        residents = residents.filter(
+            Exists(
+                TravelDocument.objects.filter(
+                    resident=OuterRef("pk"),
+                    number_index=TravelDocument.index_of(filters.passport),
+                )
+            )
+        )
+    if filters.status:
+        residents = residents.filter(
+            Exists(Declaration.objects.filter(resident=OuterRef("pk"), status=filters.status))
+        )
+    if filters.nationality:
+        residents = residents.filter(nationality=filters.nationality)
+    if filters.district:
+        residents = residents.filter(address_district_id=filters.district)
+    if filters.entered_from:
+        residents = residents.filter(created_at__date__gte=filters.entered_from)
+    if filters.entered_to:
+        residents = residents.filter(created_at__date__lte=filters.entered_to)
+    return residents
+
+
+def resident_list_for(
+    *,
+    user: User,
+    filters: ResidentFilters,
+    after: str = "",
+    before: str = "",
+    page_size: int = PAGE_SIZE,
+) -> ResidentPage:
+    """One page of residents, seeking from a cursor: as fast on page 10,000 as on page 1.
+
+    One query for the page and one for the passports shown on it, whatever the page.
+    """
+    sort = filters.sort if filters.sort in SORTS else "newest"
+    if sort == "relevance" and not search_name_of(filters.q):
+        sort = "newest"
+    keys = SORTS[sort]
+    residents = (
+        resident_queryset_for(user=user, filters=filters)
+        .select_related("province", "address_district")
+        .annotate(latest_status=_latest_status())
+    )
+    backwards = False
+    cursor = decode_cursor(after, len(keys))
+    if cursor is None and (cursor := decode_cursor(before, len(keys))) is not None:
+        backwards = True
+    if cursor is not None:
+        residents = _seek(residents, keys, cursor, backwards=backwards)
+    order = [("-" if desc != backwards else "") + column for column, desc in keys]
+    rows = list(residents.order_by(*order)[: page_size + 1])
+    has_more = len(rows) > page_size
+    rows = rows[:page_size]
+    if backwards:
+        rows.reverse()
+    _attach_current_documents(rows)
+    page = ResidentPage(items=rows, sort=sort)
+    if rows:
+        first, last = rows[0], rows[-1]
+        more_after = has_more if not backwards else True
+        more_before = (cursor is not None) if not backwards else has_more
+        if more_after:
+            page.next_cursor = encode_cursor([_key(last, c) for c, _d in keys])
+        if more_before:
+            page.prev_cursor = encode_cursor([_key(first, c) for c, _d in keys])
+    return page
+
+
+def _key(resident: Resident, column: str) -> Any:
+    return getattr(resident, column)
+
+
+def _seek(
+    residents: QuerySet[Resident],
+    keys: tuple[tuple[str, bool], ...],
+    values: list[Any],
+    *,
+    backwards: bool,
+) -> QuerySet[Resident]:
+    descending = keys[0][1] != backwards
+    operator = "<" if descending else ">"
+    if keys[0][0] == "rank":
+        # A computed rank cannot be a row comparison on an index; expand it instead.
+        rank, pk = values
+        lookup = "lt" if descending else "gt"
+        return residents.filter(
+            Q(**{f"rank__{lookup}": rank}) | Q(rank=rank, **{f"id__{lookup}": pk})
+        )
+    table = Resident._meta.db_table
+    columns = ", ".join(f'"{table}"."{column}"' for column, _desc in keys)
+    placeholders = ", ".join(["%s"] * len(keys))
+    return residents.extra(where=[f"({columns}) {operator} ({placeholders})"], params=values)  # noqa: S610
+
+
+def _attach_current_documents(residents: list[Resident]) -> None:
+    documents = {
+        d.resident_id: d
+        for d in TravelDocument.objects.filter(
+            resident__in=[r.pk for r in residents], is_current=True
+        )
+    }
+    labels = dict(Declaration.Status.choices)
+    for resident in residents:
+        resident.current_passport = documents.get(resident.pk)
+        resident.latest_status_label = labels.get(resident.latest_status, "")
+
+
+# --- Detail and history ----------------------------------------------------------------------
+def declarations_of(*, resident: Resident) -> list[Declaration]:
+    return list(
+        resident.declarations.select_related(
+            "basis", "created_by", "reviewed_by", "acknowledged_by"
+        )
+        .prefetch_related("documents")
+        .order_by("-id")
+    )
+
+
+def duplicate_flags_of(*, user: User, resident: Resident) -> list[LikelyDuplicate]:
+    flags = list(
+        resident.duplicate_flags.select_related("other", "other__province", "decided_by").order_by(
+            "-similarity", "other_id"
+        )
+    )
+    for flag in flags:
+        flag.other_in_scope = in_scope(user, flag.other.province_id)
+    return flags
+
+
+@dataclass
+class HistoryChange:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass
+class HistoryEntry:
+    when: dt.datetime
+    who: str
+    action: str
+    subject: str
+    changes: list[HistoryChange]
+    reason: str = ""
+
+
+SUBJECTS = {
+    "residents.ResidentEvent": (Resident, _("Resident")),
+    "residents.DeclarationEvent": (Declaration, _("Declaration")),
+    "residents.TravelDocumentEvent": (TravelDocument, _("Passport")),
+    "residents.DeclarationDocumentEvent": (DeclarationDocument, _("Supporting document")),
+    "residents.LikelyDuplicateEvent": (LikelyDuplicate, _("Likely duplicate")),
+}
+CREATED = {
+    Resident: _("Resident entered"),
+    Declaration: _("Declaration entered"),
+    TravelDocument: _("Passport recorded"),
+    DeclarationDocument: _("Supporting document added"),
+    LikelyDuplicate: _("Flagged as a likely duplicate"),
+}
+# What a status change means, read from the row itself (one pghistory context may hold several
+# actions, e.g. entering and submitting at once, so its metadata cannot name each of them).
+STATUS_ACTIONS = {
+    Declaration.Status.SUBMITTED: _("Submitted for verification"),
+    Declaration.Status.VERIFIED: _("Verified"),
+    Declaration.Status.RETURNED: _("Returned to the officer"),
+    Declaration.Status.REJECTED: _("Rejected"),
+    Declaration.Status.ACKNOWLEDGED: _("Acknowledged"),
+    LikelyDuplicate.Status.NOT_DUPLICATE: _("Marked as not a duplicate"),
+    LikelyDuplicate.Status.CONFIRMED: _("Confirmed as a duplicate"),
+}
+
+
+def _action_of(model: type, event: Any) -> str:
+    if event.pgh_label == "insert":
+        return str(CREATED[model])
+    status = (event.pgh_diff or {}).get("status")
+    if status and status[1] in STATUS_ACTIONS:
+        return str(STATUS_ACTIONS[status[1]])
+    return str(_("Changed"))
+
+
+HIDDEN_FIELDS = {"id", "version", "updated_at", "search_name", "resident", "declaration"}
+
+
+def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
+    """Every recorded change of the resident and its records, oldest first: who, when, what.
+
+    A fixed number of queries: the events, then one look-up per kind of referenced name.
+    """
+    declaration_ids = list(resident.declarations.values_list("pk", flat=True))
+    objects: list[Any] = [resident, *Declaration.objects.filter(pk__in=declaration_ids)]
+    events = list(
+        Events.objects.references(*objects)
+        .filter(pgh_model__in=list(SUBJECTS))
+        .order_by("pgh_created_at", "pgh_model", "pgh_id")
+    )
+    # Flags where this resident is the *other* one belong to another record's history.
+    events = [
+        e
+        for e in events
+        if e.pgh_model != "residents.LikelyDuplicateEvent"
+        or e.pgh_data.get("resident") == resident.pk
+    ]
+    names = _NameLookup(events)
+    entries = []
+    for event in events:
+        model, subject = SUBJECTS[event.pgh_model]
+        context = event.pgh_context or {}
+        changes = []
+        if event.pgh_label == "update":
+            for raw_key, (before, after) in sorted((event.pgh_diff or {}).items()):
+                key = _field_name(raw_key)
+                if key in HIDDEN_FIELDS:
+                    continue
+                label, before_text, after_text = names.describe(model, key, before, after)
+                changes.append(HistoryChange(label, before_text, after_text))
+            if not changes:
+                continue
+        reason = ""
+        if model is Declaration and event.pgh_data.get("status") in ("returned", "rejected"):
+            reason = event.pgh_data.get("status_reason", "")
+        entries.append(
+            HistoryEntry(
+                when=event.pgh_created_at,
+                who=names.user(context.get("user")),
+                action=_action_of(model, event),
+                subject=f"{subject} {event.pgh_data.get('id', '')}"
+                if model is Declaration
+                else str(subject),
+                changes=changes,
+                reason=reason,
+            )
+        )
+    return entries
+
+
+def _field_name(column: str) -> str:
+    """History rows name foreign keys by column ("basis_id"); the model field is "basis"."""
+    return column.removesuffix("_id") if column.endswith("_id") else column
+
+
+class _NameLookup:
+    """Turns ids found in history rows into names, with one query per kind of name."""
+
+    USER_FIELDS = {"created_by", "reviewed_by", "acknowledged_by", "decided_by", "uploaded_by"}
+
+    def __init__(self, events: list[Any]) -> None:
+        user_ids: set[int] = set()
+        codes: dict[str, set[str]] = {"province": set(), "district": set(), "commune": set()}
+        bases: set[int] = set()
+        for event in events:
+            if (event.pgh_context or {}).get("user"):
+                user_ids.add(event.pgh_context["user"])
+            for raw_key, pair in (event.pgh_diff or {}).items():
+                key = _field_name(raw_key)
+                for value in pair:
+                    if value is None:
+                        continue
+                    if key in self.USER_FIELDS:
+                        user_ids.add(value)
+                    elif key in ("province", "address_province"):
+                        codes["province"].add(value)
+                    elif key == "address_district":
+                        codes["district"].add(value)
+                    elif key == "address_commune":
+                        codes["commune"].add(value)
+                    elif key == "basis":
+                        bases.add(value)
+        self.users = (
+            {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+        )
+        self.places: dict[str, dict[str, str]] = {}
+        for kind, model in (("province", Province), ("district", District), ("commune", Commune)):
+            found = model.objects.filter(code__in=codes[kind]) if codes[kind] else []
+            self.places[kind] = {p.code: p.name for p in found}
+        found_bases = ResidenceBasis.objects.filter(pk__in=bases) if bases else []
+        self.bases = {b.pk: str(b) for b in found_bases}
+
+    def user(self, pk: int | None) -> str:
+        if pk is None:
+            return str(_("system"))
+        return self.users.get(pk, f"#{pk}")
+
+    def describe(self, model: type, key: str, before: Any, after: Any) -> tuple[str, str, str]:
+        try:
+            model_field = model._meta.get_field(key)
+            label = str(model_field.verbose_name)
+        except Exception:  # a renamed column still shows, under its raw name
+            model_field, label = None, key
+        if key == "number_index":
+            return str(_("passport number")), "•••", str(_("(new number)"))
+        return label, self._text(model_field, key, before), self._text(model_field, key, after)
+
+    def _text(self, model_field: Any, key: str, value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if key in self.USER_FIELDS:
+            return self.users.get(value, f"#{value}")
+        if key in ("province", "address_province"):
+            return self.places["province"].get(value, value)
+        if key == "address_district":
+            return self.places["district"].get(value, value)
+        if key == "address_commune":
+            return self.places["commune"].get(value, value)
+        if key == "basis":
+            return self.bases.get(value, str(value))
+        choices = getattr(model_field, "choices", None)
+        if choices:
+            return str(dict(choices).get(value, value))
+        if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+            try:
+                return dt.date.fromisoformat(value).strftime("%d-%m-%Y")
+            except ValueError:
+                return value
+        return str(value)
+
+
+# --- Verification, returns, acknowledgement --------------------------------------------------
+def verification_queue_for(*, user: User, page: int = 1) -> Page:
+    """Submitted declarations of the verifier's province that someone else made, oldest first."""
+    declarations = (
+        _scoped(Declaration.objects.all(), user, "resident__province_id")
+        .filter(status=Declaration.Status.SUBMITTED)
+        .exclude(created_by=user)
+        .select_related("resident", "basis", "created_by")
+        .annotate(
+            open_flags=Count(
+                "resident__duplicate_flags",
+                filter=Q(resident__duplicate_flags__status=LikelyDuplicate.Status.OPEN),
+            )
+        )
+        .order_by("submitted_at", "id")
+    )
+    return Paginator(declarations, 50).get_page(page)
+
+
+def returned_declarations_for(*, user: User) -> QuerySet[Declaration]:
+    """Declarations the verifiers sent back to this officer, with their reasons."""
+    return (
+        _scoped(Declaration.objects.all(), user, "resident__province_id")
+        .filter(status=Declaration.Status.RETURNED, created_by=user)
+        .select_related("resident", "reviewed_by")
+        .order_by("-reviewed_at", "-id")
+    )
+
+
+def acknowledgement_summary_for(*, user: User) -> list[dict[str, Any]]:
+    """Verified declarations waiting for HQ, per province (one GROUP BY)."""
+    counts = dict(
+        _scoped(Declaration.objects.all(), user, "resident__province_id")
+        .filter(status=Declaration.Status.VERIFIED)
+        .values_list("resident__province_id")
+        .annotate(n=Count("id"))
+        .values_list("resident__province_id", "n")
+    )
+    return [
+        {"province": province, "verified": counts.get(province.code, 0)}
+        for province in _scoped(Province.objects.all(), user, "code")
+    ]
+
+
+def verified_declarations_for(*, user: User, province_code: str, page: int = 1) -> Page:
+    declarations = (
+        _scoped(Declaration.objects.all(), user, "resident__province_id")
+        .filter(status=Declaration.Status.VERIFIED, resident__province_id=province_code)
+        .select_related("resident", "basis", "created_by", "reviewed_by")
+        .order_by("reviewed_at", "id")
+    )
+    return Paginator(declarations, 50).get_page(page)
+
+
+def province_get_for(*, user: User, code: str) -> Province:
+    province = _scoped(Province.objects.all(), user, "code").filter(code=code).first()
+    if province is None:
+        raise Http404
+    return province
+
+
+# --- Duplicates at entry ---------------------------------------------------------------------
+@dataclass
+class PassportHolder:
+    resident: Resident
+    in_scope: bool
+
+
+def passport_holder_for(
+    *, user: User, issuing_country: str, number: str, exclude_resident_id: int | None = None
+) -> PassportHolder | None:
+    """Who already holds this passport, in any province; the caller shows details only in scope."""
+    documents = TravelDocument.objects.filter(
+        issuing_country=issuing_country, number_index=TravelDocument.index_of(number)
+    ).select_related("resident", "resident__province")
+    if exclude_resident_id is not None:
+        documents = documents.exclude(resident_id=exclude_resident_id)
+    document = documents.first()
+    if document is None:
+        return None
+    return PassportHolder(document.resident, in_scope(user, document.resident.province_id))
+
+
+@dataclass
+class LikelyMatch:
+    resident: Resident
+    similarity: float
+    in_scope: bool
+
+    @property
+    def percent(self) -> int:
+        return round(self.similarity * 100)
+
+
+def likely_duplicates_for_entry(
+    *,
+    user: User,
+    names: list[str],
+    date_of_birth: dt.date,
+    nationality: str,
+    exclude_resident_id: int | None = None,
+) -> list[LikelyMatch]:
+    """People in any province born the same day, same nationality, with a similar name."""
+    name = search_name_of(*names)
+    if not name:
+        return []
+    matches = (
+        Resident.objects.filter(nationality=nationality, date_of_birth=date_of_birth)
+        .annotate(similarity=TrigramSimilarity("search_name", name))
+        .filter(similarity__gte=DUPLICATE_SIMILARITY)
+        .select_related("province")
+        .order_by("-similarity", "id")
+    )
+    if exclude_resident_id is not None:
+        matches = matches.exclude(pk=exclude_resident_id)
+    return [LikelyMatch(m, m.similarity, in_scope(user, m.province_id)) for m in matches[:10]]
+
+
+# --- Choices for the address selects ---------------------------------------------------------
+def districts_of(province_code: str) -> QuerySet[District]:
+    return District.objects.filter(province_id=province_code).order_by("code")
+
+
+def communes_of(district_code: str) -> QuerySet[Commune]:
+    return Commune.objects.filter(district_id=district_code).order_by("code")

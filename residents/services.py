@@ -1,0 +1,617 @@
+"""Every change to residents and declarations: atomic, guarded, recorded with the acting user.
+
+pghistory's triggers write one event row per changed row; `pghistory.context` attaches the actor
+and the action to those rows, so the history says who did what even outside a web request
+(imports, shell, Celery). Locks are always taken resident first, then declaration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pghistory
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from provinces.models import Province
+from residents.models import (
+    Declaration,
+    DeclarationDocument,
+    LikelyDuplicate,
+    ResidenceBasis,
+    Resident,
+    TravelDocument,
+)
+
+# Name similarity (pg_trgm, 0..1) from which two people born the same day, of the same
+# nationality, are flagged as a likely duplicate.
+DUPLICATE_SIMILARITY = 0.5
+
+# The only resident fields a person may set; everything else (province, status, maker,
+# version) is decided here. A form with extra POST fields cannot reach anything else.
+RESIDENT_FIELDS = (
+    "surname",
+    "given_names",
+    "name_km",
+    "name_native",
+    "sex",
+    "date_of_birth",
+    "place_of_birth",
+    "nationality",
+    "phone",
+    "occupation",
+    "employer",
+    "arrival_date",
+    "address_province",
+    "address_district",
+    "address_commune",
+    "address_village",
+    "address_street",
+)
+UPPER_CASE_FIELDS = ("surname", "given_names")
+DUPLICATE_FIELDS = {"surname", "given_names", "name_native", "name_km", "date_of_birth",
+                    "nationality"}  # fmt: skip
+
+
+class ResidentsError(Exception):
+    """A refused action; `message` is meant for the person who tried it."""
+
+    def __init__(self, message: str | Promise) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class StaleVersion(ResidentsError):
+    pass
+
+
+class IllegalTransition(ResidentsError):
+    pass
+
+
+class NotAllowed(ResidentsError):
+    pass
+
+
+class DuplicatePassport(ResidentsError):
+    def __init__(self, message: str | Promise, *, holder: Resident) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+@dataclass(frozen=True)
+class PassportInput:
+    number: str
+    issuing_country: str
+    issue_date: dt.date | None = None
+    expiry_date: dt.date | None = None
+    kind: str = TravelDocument.Kind.PASSPORT
+
+
+@dataclass(frozen=True)
+class DeclarationInput:
+    declared_on: dt.date
+    basis: ResidenceBasis
+    notes: str = ""
+
+
+# --- Guards ----------------------------------------------------------------------------------
+def _require_officer_of(actor: User, province_id: str) -> None:
+    if actor.role != User.Role.OFFICER or actor.province_id != province_id:
+        raise NotAllowed(_("Only an officer of the province can enter or change this record."))
+
+
+def _require_verifier_of(actor: User, province_id: str) -> None:
+    if actor.role != User.Role.VERIFIER or actor.province_id != province_id:
+        raise NotAllowed(_("Only a verifier of the province can review this declaration."))
+
+
+def _require_director(actor: User) -> None:
+    if actor.role != User.Role.DIRECTOR:
+        raise NotAllowed(_("Only the HQ director can acknowledge declarations."))
+
+
+def _guard(declaration: Declaration, status: str) -> None:
+    """Raise, naming the current status, unless the transition table allows the move."""
+    if not declaration.can_move_to(status):
+        raise IllegalTransition(
+            _("This declaration is now %(current)s; it cannot become %(target)s.")
+            % {
+                "current": declaration.get_status_display().lower(),
+                "target": str(Declaration.Status(status).label).lower(),
+            }
+        )
+
+
+def _move(declaration: Declaration, status: str) -> None:
+    _guard(declaration, status)
+    declaration.status = status
+    declaration.version += 1
+
+
+def _lock_resident(resident_id: int) -> Resident:
+    return Resident.objects.select_for_update().get(pk=resident_id)
+
+
+def _lock_declaration(declaration_id: int) -> tuple[Resident, Declaration]:
+    """Lock the resident, then the declaration: the same order as resident_update."""
+    resident_id = Declaration.objects.values_list("resident_id", flat=True).get(pk=declaration_id)
+    resident = _lock_resident(resident_id)
+    declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+    return resident, declaration
+
+
+def _check_version(current: int, expected: int | None, what: str | Promise) -> None:
+    if expected is not None and current != expected:
+        raise StaleVersion(
+            _(
+                "Someone else changed this %(what)s after you opened it. "
+                "Reload the page to see their change, then try again."
+            )
+            % {"what": what}
+        )
+
+
+def _passport_holder(
+    passport: PassportInput, *, exclude_resident_id: int | None
+) -> Resident | None:
+    documents = TravelDocument.objects.filter(
+        issuing_country=passport.issuing_country,
+        number_index=TravelDocument.index_of(passport.number),
+    ).select_related("resident")
+    if exclude_resident_id is not None:
+        documents = documents.exclude(resident_id=exclude_resident_id)
+    document = documents.first()
+    return document.resident if document else None
+
+
+def _duplicate_passport(holder: Resident) -> DuplicatePassport:
+    return DuplicatePassport(
+        _("This passport is already recorded for another resident."), holder=holder
+    )
+
+
+# --- Residents -------------------------------------------------------------------------------
+@transaction.atomic
+def resident_create(
+    *,
+    actor: User,
+    fields: Mapping[str, Any],
+    passport: PassportInput,
+    declaration: DeclarationInput,
+    photo: ContentFile | None = None,
+    submit: bool = False,
+) -> Resident:
+    """Enter a resident with their passport and first declaration, in the actor's province.
+
+    The province comes from the actor, never from the input. Likely duplicates are flagged for
+    the verifier in the same transaction.
+    """
+    if actor.province_id is None:
+        raise NotAllowed(_("Only an officer of the province can enter or change this record."))
+    _require_officer_of(actor, actor.province_id)
+    with pghistory.context(user=actor.pk, action="resident.create"):
+        holder = _passport_holder(passport, exclude_resident_id=None)
+        if holder is not None:
+            raise _duplicate_passport(holder)
+        resident = Resident(province_id=actor.province_id, created_by=actor)
+        _apply_fields(resident, fields)
+        if photo is not None:
+            resident.photo.save(photo.name, photo, save=False)
+        resident.save()
+        document = TravelDocument(
+            resident=resident,
+            kind=passport.kind,
+            issuing_country=passport.issuing_country,
+            issue_date=passport.issue_date,
+            expiry_date=passport.expiry_date,
+        )
+        document.set_number(passport.number)
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError as error:
+            # Another officer saved the same passport a moment ago.
+            holder = _passport_holder(passport, exclude_resident_id=resident.pk)
+            if holder is None:
+                raise
+            raise _duplicate_passport(holder) from error
+        new_declaration = Declaration(
+            resident=resident,
+            declared_on=declaration.declared_on,
+            basis=declaration.basis,
+            notes=declaration.notes,
+            created_by=actor,
+        )
+        if submit:
+            _guard(new_declaration, Declaration.Status.SUBMITTED)
+            new_declaration.status = Declaration.Status.SUBMITTED
+            new_declaration.submitted_at = timezone.now()
+        new_declaration.save()
+        flag_likely_duplicates(resident_ids=[resident.pk])
+    return resident
+
+
+def _apply_fields(resident: Resident, fields: Mapping[str, Any]) -> set[str]:
+    changed = set()
+    for name in RESIDENT_FIELDS:
+        if name not in fields:
+            continue
+        value = fields[name]
+        if name in UPPER_CASE_FIELDS:
+            value = " ".join((value or "").upper().split())
+        model_field = Resident._meta.get_field(name)
+        current = getattr(resident, model_field.attname)
+        if model_field.is_relation:
+            new = value.pk if value is not None else None
+        elif name == "nationality":
+            current, new = str(current or ""), str(value or "")
+        else:
+            new = value
+        if current != new:
+            setattr(resident, name, value)
+            changed.add(name)
+    resident.refresh_search_name()
+    return changed
+
+
+@transaction.atomic
+def resident_update(
+    *,
+    resident: Resident,
+    actor: User,
+    version: int,
+    fields: Mapping[str, Any],
+    passport: PassportInput | None = None,
+    photo: ContentFile | None = None,
+) -> Resident:
+    """Save an officer's edit if nobody changed the record since they read `version`.
+
+    A verified declaration goes back to the verifiers: what they checked has changed.
+    """
+    locked = _lock_resident(resident.pk)
+    _require_officer_of(actor, locked.province_id)
+    _check_version(locked.version, version, _("resident"))
+    with pghistory.context(user=actor.pk, action="resident.update"):
+        changed = _apply_fields(locked, fields)
+        current_document = locked.documents.filter(is_current=True).first()
+        if passport is not None:
+            holder = _passport_holder(passport, exclude_resident_id=locked.pk)
+            if holder is not None:
+                raise _duplicate_passport(holder)
+            if current_document is None:
+                current_document = TravelDocument(resident=locked)
+            if current_document.pk is None or current_document.number_index != (
+                TravelDocument.index_of(passport.number)
+            ):
+                current_document.set_number(passport.number)
+                changed.add("passport")
+            for name in ("kind", "issuing_country", "issue_date", "expiry_date"):
+                if getattr(current_document, name) != getattr(passport, name):
+                    setattr(current_document, name, getattr(passport, name))
+                    changed.add("passport")
+            if "passport" in changed:
+                current_document.save()
+        if photo is not None:
+            locked.photo.save(photo.name, photo, save=False)
+            changed.add("photo")
+        if not changed:
+            return locked
+        locked.version += 1
+        locked.save()
+        for declaration in locked.declarations.select_for_update().with_status(
+            Declaration.Status.VERIFIED
+        ):
+            _send_back_for_verification(declaration)
+        if changed & DUPLICATE_FIELDS:
+            flag_likely_duplicates(resident_ids=[locked.pk])
+    return locked
+
+
+def _send_back_for_verification(declaration: Declaration) -> None:
+    _move(declaration, Declaration.Status.SUBMITTED)
+    declaration.reviewed_by = None
+    declaration.reviewed_at = None
+    declaration.submitted_at = timezone.now()
+    declaration.save()
+
+
+# --- Declarations ----------------------------------------------------------------------------
+@transaction.atomic
+def declaration_create(
+    *, resident: Resident, actor: User, declaration: DeclarationInput
+) -> Declaration:
+    """Record a new declaration (e.g. a re-confirmation before renewal) as a draft."""
+    locked = _lock_resident(resident.pk)
+    _require_officer_of(actor, locked.province_id)
+    if locked.declarations.exclude(
+        status__in=[Declaration.Status.ACKNOWLEDGED, Declaration.Status.REJECTED]
+    ).exists():
+        raise NotAllowed(_("This resident already has a declaration in progress."))
+    with pghistory.context(user=actor.pk, action="declaration.create"):
+        return Declaration.objects.create(
+            resident=locked,
+            declared_on=declaration.declared_on,
+            basis=declaration.basis,
+            notes=declaration.notes,
+            created_by=actor,
+        )
+
+
+@transaction.atomic
+def declaration_update(
+    *, declaration: Declaration, actor: User, version: int, data: DeclarationInput
+) -> Declaration:
+    """Correct a draft, returned, submitted or verified declaration (verified ones go back)."""
+    resident, locked = _lock_declaration(declaration.pk)
+    _require_officer_of(actor, resident.province_id)
+    _check_version(locked.version, version, _("declaration"))
+    if locked.status in (Declaration.Status.REJECTED, Declaration.Status.ACKNOWLEDGED):
+        raise IllegalTransition(
+            _("A %(status)s declaration can no longer be changed.")
+            % {"status": locked.get_status_display().lower()}
+        )
+    with pghistory.context(user=actor.pk, action="declaration.update"):
+        locked.declared_on = data.declared_on
+        locked.basis = data.basis
+        locked.notes = data.notes
+        if locked.status == Declaration.Status.VERIFIED:
+            _send_back_for_verification(locked)
+        else:
+            locked.version += 1
+            locked.save()
+    return locked
+
+
+@transaction.atomic
+def declaration_submit(*, declaration: Declaration, actor: User) -> Declaration:
+    """Send a draft or returned declaration to the province's verifiers."""
+    resident, locked = _lock_declaration(declaration.pk)
+    _require_officer_of(actor, resident.province_id)
+    with pghistory.context(user=actor.pk, action="declaration.submit"):
+        _move(locked, Declaration.Status.SUBMITTED)
+        locked.submitted_at = timezone.now()
+        locked.status_reason = ""
+        locked.reviewed_by = None
+        locked.reviewed_at = None
+        locked.save()
+    return locked
+
+
+def _review(
+    *,
+    declaration: Declaration,
+    actor: User,
+    status: str,
+    reason: str,
+    version: int | None,
+    resident_version: int | None,
+    action: str,
+) -> Declaration:
+    resident, locked = _lock_declaration(declaration.pk)
+    _require_verifier_of(actor, resident.province_id)
+    if locked.created_by_id == actor.pk:
+        raise NotAllowed(
+            _("You entered this declaration yourself: another verifier must review it.")
+        )
+    _guard(locked, status)
+    _check_version(locked.version, version, _("declaration"))
+    _check_version(resident.version, resident_version, _("resident"))
+    if status == Declaration.Status.VERIFIED and resident.duplicate_flags.open().exists():
+        raise NotAllowed(
+            _("Decide on the likely duplicates first (not a duplicate, or confirmed).")
+        )
+    with pghistory.context(user=actor.pk, action=action, reason=reason):
+        _move(locked, status)
+        locked.status_reason = reason
+        locked.reviewed_by = actor
+        locked.reviewed_at = timezone.now()
+        locked.save()
+    return locked
+
+
+def _required_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ResidentsError(_("Give the reason: the officer will read it."))
+    return reason
+
+
+@transaction.atomic
+def declaration_verify(
+    *,
+    declaration: Declaration,
+    actor: User,
+    version: int | None = None,
+    resident_version: int | None = None,
+) -> Declaration:
+    """Verify a submitted declaration (never one the verifier made: maker-checker).
+
+    Two verifiers at once: the row lock makes the second one wait, then find it verified.
+    """
+    return _review(
+        declaration=declaration,
+        actor=actor,
+        status=Declaration.Status.VERIFIED,
+        reason="",
+        version=version,
+        resident_version=resident_version,
+        action="declaration.verify",
+    )
+
+
+@transaction.atomic
+def declaration_return(
+    *,
+    declaration: Declaration,
+    actor: User,
+    reason: str,
+    version: int | None = None,
+    resident_version: int | None = None,
+) -> Declaration:
+    """Send a submitted declaration back to its maker with the reason to correct it."""
+    return _review(
+        declaration=declaration,
+        actor=actor,
+        status=Declaration.Status.RETURNED,
+        reason=_required_reason(reason),
+        version=version,
+        resident_version=resident_version,
+        action="declaration.return",
+    )
+
+
+@transaction.atomic
+def declaration_reject(
+    *,
+    declaration: Declaration,
+    actor: User,
+    reason: str,
+    version: int | None = None,
+    resident_version: int | None = None,
+) -> Declaration:
+    """Reject a submitted declaration as not eligible; the reason is required."""
+    return _review(
+        declaration=declaration,
+        actor=actor,
+        status=Declaration.Status.REJECTED,
+        reason=_required_reason(reason),
+        version=version,
+        resident_version=resident_version,
+        action="declaration.reject",
+    )
+
+
+@transaction.atomic
+def declaration_acknowledge(*, declaration: Declaration, actor: User) -> Declaration:
+    """Acknowledge one verified declaration: the resident is now due a card."""
+    _require_director(actor)
+    _resident, locked = _lock_declaration(declaration.pk)
+    with pghistory.context(user=actor.pk, action="declaration.acknowledge"):
+        _move(locked, Declaration.Status.ACKNOWLEDGED)
+        locked.acknowledged_by = actor
+        locked.acknowledged_at = timezone.now()
+        locked.save()
+    return locked
+
+
+@transaction.atomic
+def declaration_acknowledge_province(*, province: Province, actor: User) -> int:
+    """Acknowledge every verified declaration of a province in one UPDATE; return how many.
+
+    The WHERE clause is re-checked on each row under its lock, so a declaration returned or
+    re-submitted meanwhile is left alone. pghistory's trigger still records every row.
+    """
+    _require_director(actor)
+    assert Declaration.Status.ACKNOWLEDGED in Declaration.TRANSITIONS[Declaration.Status.VERIFIED]
+    with pghistory.context(user=actor.pk, action="declaration.acknowledge"):
+        return Declaration.objects.filter(
+            resident__province=province, status=Declaration.Status.VERIFIED
+        ).update(
+            status=Declaration.Status.ACKNOWLEDGED,
+            acknowledged_by=actor,
+            acknowledged_at=timezone.now(),
+            updated_at=timezone.now(),
+            version=F("version") + 1,
+        )
+
+
+@transaction.atomic
+def document_add(
+    *, declaration: Declaration, actor: User, file: ContentFile, content_type: str, name: str
+) -> DeclarationDocument:
+    """Attach a supporting document (already checked by content) to an open declaration."""
+    resident, locked = _lock_declaration(declaration.pk)
+    _require_officer_of(actor, resident.province_id)
+    if locked.status in (Declaration.Status.REJECTED, Declaration.Status.ACKNOWLEDGED):
+        raise IllegalTransition(
+            _("A %(status)s declaration can no longer be changed.")
+            % {"status": locked.get_status_display().lower()}
+        )
+    with pghistory.context(user=actor.pk, action="document.add"):
+        document = DeclarationDocument(
+            declaration=locked,
+            original_name=name[:200],
+            content_type=content_type,
+            size=file.size,
+            uploaded_by=actor,
+        )
+        document.file.save(file.name, file, save=False)
+        document.save()
+    return document
+
+
+# --- Duplicates ------------------------------------------------------------------------------
+def flag_likely_duplicates(*, resident_ids: list[int]) -> int:
+    """Flag residents who look like someone already recorded, in any province; one INSERT.
+
+    Same nationality and date of birth (an index narrows it down), and names at least
+    DUPLICATE_SIMILARITY alike. Within one batch only the later record of a pair is flagged.
+    Callers that bulk-insert residents (imports) call this with the new ids.
+    """
+    if not resident_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO residents_likelyduplicate
+                (resident_id, other_id, similarity, status, created_at)
+            SELECT r.id, o.id, similarity(r.search_name, o.search_name), 'open', now()
+              FROM residents_resident r
+              JOIN residents_resident o
+                ON o.nationality = r.nationality
+               AND o.date_of_birth = r.date_of_birth
+               AND o.id <> r.id
+             WHERE r.id = ANY(%(ids)s)
+               AND similarity(r.search_name, o.search_name) >= %(threshold)s
+               AND (o.id < r.id OR NOT o.id = ANY(%(ids)s))
+               AND NOT EXISTS (
+                   SELECT 1 FROM residents_likelyduplicate d
+                    WHERE d.resident_id = o.id AND d.other_id = r.id)
+            ON CONFLICT (resident_id, other_id) DO NOTHING
+            """,
+            {"ids": list(resident_ids), "threshold": DUPLICATE_SIMILARITY},
+        )
+        return cursor.rowcount
+
+
+@transaction.atomic
+def duplicate_decide(*, flag: LikelyDuplicate, actor: User, confirmed: bool) -> LikelyDuplicate:
+    """Record the verifier's decision on a likely duplicate.
+
+    Confirmed: the resident's declaration under review is rejected as a duplicate of the other.
+    """
+    resident = _lock_resident(flag.resident_id)
+    _require_verifier_of(actor, resident.province_id)
+    locked = LikelyDuplicate.objects.select_for_update().get(pk=flag.pk)
+    if locked.status != LikelyDuplicate.Status.OPEN:
+        raise IllegalTransition(_("Someone already decided on this likely duplicate."))
+    action = "duplicate.confirm" if confirmed else "duplicate.dismiss"
+    with pghistory.context(user=actor.pk, action=action):
+        locked.status = (
+            LikelyDuplicate.Status.CONFIRMED if confirmed else LikelyDuplicate.Status.NOT_DUPLICATE
+        )
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save()
+        if confirmed:
+            pending = (
+                resident.declarations.filter(status=Declaration.Status.SUBMITTED)
+                .exclude(created_by=actor)
+                .first()
+            )
+            if pending is not None:
+                declaration_reject(
+                    declaration=pending,
+                    actor=actor,
+                    reason=str(_("Duplicate of resident no. %(id)s.") % {"id": locked.other_id}),
+                )
+    return locked

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from residents import views
+
+app_name = "residents"
+urlpatterns = [
+    path("", views.resident_list, name="list"),
+    path("new/", views.resident_create, name="create"),
+    path("<int:pk>/", views.resident_detail, name="detail"),
+    path("<int:pk>/edit/", views.resident_edit, name="edit"),
+    path("<int:pk>/photo/", views.resident_photo, name="photo"),
+    path("options/districts/", views.district_options, name="district-options"),
+    path("options/communes/", views.commune_options, name="commune-options"),
+    path("declarations/<int:pk>/edit/", views.declaration_edit, name="declaration-edit"),
+    path("declarations/<int:pk>/submit/", views.declaration_submit, name="declaration-submit"),
+    path("declarations/<int:pk>/documents/", views.document_upload, name="document-upload"),
+    path("documents/<int:pk>/", views.document_download, name="document"),
+    path("verification/", views.verification_queue, name="verification-queue"),
+    path("declarations/<int:pk>/review/", views.declaration_review, name="review"),
+    path("duplicates/<int:pk>/decide/", views.duplicate_decide, name="duplicate-decide"),
+    path("returned/", views.returned_list, name="returned"),
+    path("acknowledgements/", views.acknowledgements, name="acknowledgements"),
+    path(
+        "declarations/<int:pk>/acknowledge/",
+        views.declaration_acknowledge,
+        name="declaration-acknowledge",
+    ),
+    path(
+        "acknowledgements/<str:code>/",
+        views.province_acknowledge,
+        name="province-acknowledge",
+    ),
+]

@@ -1,0 +1,405 @@
+"""Screens of residents and declarations: thin views over selectors (reads) and services (writes).
+
+Every record is fetched through a selector scoped to the user first (another province: 404), then
+the role is checked (the wrong role: 403).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import User
+from residents import selectors, services
+from residents.forms import (
+    DeclarationForm,
+    DocumentForm,
+    ResidentForm,
+    ResidentSearchForm,
+    ReviewForm,
+)
+from residents.models import LikelyDuplicate
+
+Role = User.Role
+READERS = (Role.OFFICER, Role.VERIFIER, Role.DIRECTOR, Role.CLERK, Role.ADMIN)
+
+
+def _require_role(request: HttpRequest, *roles: str) -> None:
+    if request.user.role not in roles:
+        raise PermissionDenied
+
+
+# --- List, detail, photo ---------------------------------------------------------------------
+@login_required
+@require_GET
+def resident_list(request: HttpRequest) -> HttpResponse:
+    _require_role(request, *READERS)
+    form = ResidentSearchForm(request.GET or None, user=request.user)
+    filters = form.filters() if form.is_bound else selectors.ResidentFilters()
+    page = selectors.resident_list_for(
+        user=request.user,
+        filters=filters,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    return TemplateResponse(
+        request,
+        "residents/resident_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+@require_GET
+def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = selectors.resident_get_for(user=request.user, pk=pk)
+    _require_role(request, *READERS)
+    declarations = selectors.declarations_of(resident=resident)
+    can_edit = request.user.role == Role.OFFICER
+    return TemplateResponse(
+        request,
+        "residents/resident_detail.html",
+        {
+            "resident": resident,
+            "passport": resident.current_documents[0] if resident.current_documents else None,
+            "declarations": declarations,
+            "flags": selectors.duplicate_flags_of(user=request.user, resident=resident),
+            "history": selectors.resident_history_for(resident=resident),
+            "can_edit": can_edit,
+            "document_form": DocumentForm() if can_edit else None,
+            "can_acknowledge": request.user.role == Role.DIRECTOR,
+            "can_review": request.user.role == Role.VERIFIER,
+        },
+    )
+
+
+@login_required
+@require_GET
+def resident_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The photo, after the same access check as the record (never a public media URL)."""
+    resident = selectors.resident_get_for(user=request.user, pk=pk)
+    if not resident.photo:
+        raise Http404
+    response = FileResponse(resident.photo.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Create and edit -------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def resident_create(request: HttpRequest) -> HttpResponse:
+    _require_role(request, Role.OFFICER)
+    form = ResidentForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident = services.resident_create(
+                actor=request.user,
+                fields=form.resident_fields(),
+                passport=form.passport_input(),
+                declaration=form.declaration_input(),
+                photo=form.cleaned_data.get("photo_upload"),
+                submit="submit" in request.POST,
+            )
+        except services.DuplicatePassport as error:
+            form.add_error("passport_number", error.message)
+        except services.ResidentsError as error:
+            form.add_error(None, error.message)
+        else:
+            if "submit" in request.POST:
+                messages.success(request, _("Resident saved and submitted for verification."))
+            else:
+                messages.success(request, _("Resident saved as a draft."))
+            return redirect("residents:detail", pk=resident.pk)
+    return TemplateResponse(request, "residents/resident_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = selectors.resident_get_for(user=request.user, pk=pk)
+    _require_role(request, Role.OFFICER)
+    form = ResidentForm(
+        request.POST or None, request.FILES or None, instance=resident, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_update(
+                resident=resident,
+                actor=request.user,
+                version=form.cleaned_data["version"] or 0,
+                fields=form.resident_fields(),
+                passport=form.passport_input(),
+                photo=form.cleaned_data.get("photo_upload"),
+            )
+        except services.DuplicatePassport as error:
+            form.add_error("passport_number", error.message)
+        except services.ResidentsError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("residents:detail", pk=resident.pk)
+    return TemplateResponse(
+        request, "residents/resident_form.html", {"form": form, "resident": resident}
+    )
+
+
+@login_required
+@require_GET
+def district_options(request: HttpRequest) -> HttpResponse:
+    """<option>s of the chosen province's districts (htmx); the commune list is emptied."""
+    districts = selectors.districts_of(request.GET.get("address_province", ""))
+    return TemplateResponse(
+        request, "residents/_address_options.html", {"options": districts, "reset_communes": True}
+    )
+
+
+@login_required
+@require_GET
+def commune_options(request: HttpRequest) -> HttpResponse:
+    communes = selectors.communes_of(request.GET.get("address_district", ""))
+    return TemplateResponse(request, "residents/_address_options.html", {"options": communes})
+
+
+# --- Declarations: correct, submit, documents ------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = selectors.declaration_get_for(user=request.user, pk=pk)
+    _require_role(request, Role.OFFICER)
+    form = DeclarationForm(request.POST or None, instance=declaration)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.declaration_update(
+                declaration=declaration,
+                actor=request.user,
+                version=form.cleaned_data["version"],
+                data=form.declaration_input(),
+            )
+        except services.ResidentsError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Declaration saved."))
+            return redirect("residents:detail", pk=declaration.resident_id)
+    return TemplateResponse(
+        request, "residents/declaration_form.html", {"form": form, "declaration": declaration}
+    )
+
+
+@login_required
+@require_POST
+def declaration_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = selectors.declaration_get_for(user=request.user, pk=pk)
+    _require_role(request, Role.OFFICER)
+    try:
+        services.declaration_submit(declaration=declaration, actor=request.user)
+    except services.ResidentsError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Declaration submitted for verification."))
+    return redirect("residents:detail", pk=declaration.resident_id)
+
+
+@login_required
+@require_POST
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = selectors.declaration_get_for(user=request.user, pk=pk)
+    _require_role(request, Role.OFFICER)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        content, content_type, name = form.cleaned_data["file"]
+        try:
+            services.document_add(
+                declaration=declaration,
+                actor=request.user,
+                file=content,
+                content_type=content_type,
+                name=name,
+            )
+        except services.ResidentsError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("Supporting document added."))
+    else:
+        for error in form.errors.get("file", []):
+            messages.error(request, error)
+    return redirect("residents:detail", pk=declaration.resident_id)
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+    document = selectors.document_get_for(user=request.user, pk=pk)
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=True,
+        filename=document.original_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Verification ----------------------------------------------------------------------------
+@login_required
+@require_GET
+def verification_queue(request: HttpRequest) -> HttpResponse:
+    _require_role(request, Role.VERIFIER)
+    page = selectors.verification_queue_for(user=request.user, page=request.GET.get("page", 1))
+    return TemplateResponse(request, "residents/verification_queue.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = selectors.declaration_get_for(user=request.user, pk=pk)
+    _require_role(request, Role.VERIFIER)
+    resident = selectors.resident_get_for(user=request.user, pk=declaration.resident_id)
+    form = ReviewForm(
+        request.POST or None,
+        initial={"version": declaration.version, "resident_version": resident.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        action = {
+            "verify": services.declaration_verify,
+            "return": services.declaration_return,
+            "reject": services.declaration_reject,
+        }[data["action"]]
+        kwargs = {"reason": data["reason"]} if data["action"] != "verify" else {}
+        try:
+            action(
+                declaration=declaration,
+                actor=request.user,
+                version=data["version"],
+                resident_version=data["resident_version"],
+                **kwargs,
+            )
+        except services.ResidentsError as error:
+            form.add_error(None, error.message)
+        else:
+            done = {
+                "verify": _("Declaration verified."),
+                "return": _("Declaration returned to the officer."),
+                "reject": _("Declaration rejected."),
+            }
+            messages.success(request, done[data["action"]])
+            return redirect("residents:verification-queue")
+    return TemplateResponse(
+        request,
+        "residents/declaration_review.html",
+        {
+            "declaration": declaration,
+            "resident": resident,
+            "passport": resident.current_documents[0] if resident.current_documents else None,
+            "flags": selectors.duplicate_flags_of(user=request.user, resident=resident),
+            "form": form,
+            "own": declaration.created_by_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = selectors.duplicate_get_for(user=request.user, pk=pk)
+    _require_role(request, Role.VERIFIER)
+    decision = request.POST.get("decision")
+    if decision not in (LikelyDuplicate.Status.NOT_DUPLICATE, LikelyDuplicate.Status.CONFIRMED):
+        messages.error(request, _("Choose: not a duplicate, or confirmed duplicate."))
+    else:
+        try:
+            services.duplicate_decide(
+                flag=flag,
+                actor=request.user,
+                confirmed=decision == LikelyDuplicate.Status.CONFIRMED,
+            )
+        except services.ResidentsError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("Decision on the likely duplicate recorded."))
+    target = request.POST.get("declaration")
+    if target and target.isdigit():
+        return redirect("residents:review", pk=int(target))
+    return redirect("residents:detail", pk=flag.resident_id)
+
+
+@login_required
+@require_GET
+def returned_list(request: HttpRequest) -> HttpResponse:
+    _require_role(request, Role.OFFICER)
+    declarations = selectors.returned_declarations_for(user=request.user)
+    return TemplateResponse(request, "residents/returned_list.html", {"declarations": declarations})
+
+
+# --- Acknowledgement (HQ) --------------------------------------------------------------------
+@login_required
+@require_GET
+def acknowledgements(request: HttpRequest) -> HttpResponse:
+    _require_role(request, Role.DIRECTOR)
+    code = request.GET.get("province", "")
+    province = selectors.province_get_for(user=request.user, code=code) if code else None
+    page = (
+        selectors.verified_declarations_for(
+            user=request.user, province_code=province.code, page=request.GET.get("page", 1)
+        )
+        if province
+        else None
+    )
+    return TemplateResponse(
+        request,
+        "residents/acknowledgements.html",
+        {
+            "summary": selectors.acknowledgement_summary_for(user=request.user),
+            "province": province,
+            "page": page,
+        },
+    )
+
+
+@login_required
+@require_POST
+def declaration_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = selectors.declaration_get_for(user=request.user, pk=pk)
+    _require_role(request, Role.DIRECTOR)
+    try:
+        services.declaration_acknowledge(declaration=declaration, actor=request.user)
+    except services.ResidentsError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Declaration acknowledged."))
+    if request.POST.get("next") == "detail":
+        return redirect("residents:detail", pk=declaration.resident_id)
+    return redirect(f"{_acknowledgements_url()}?province={declaration.resident.province_id}")
+
+
+@login_required
+@require_POST
+def province_acknowledge(request: HttpRequest, code: str) -> HttpResponse:
+    province = selectors.province_get_for(user=request.user, code=code)
+    _require_role(request, Role.DIRECTOR)
+    try:
+        count = services.declaration_acknowledge_province(province=province, actor=request.user)
+    except services.ResidentsError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _("%(count)s verified declarations of %(province)s acknowledged.")
+            % {"count": count, "province": province.name},
+        )
+    return redirect(f"{_acknowledgements_url()}?province={province.code}")
+
+
+def _acknowledgements_url() -> str:
+    return reverse("residents:acknowledgements")
