@@ -31,6 +31,25 @@ ALL_ROLES = frozenset(Role.values)
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", ALL_ROLES, "house"),
     NavItem(
+        _("Residents"),
+        "residents:list",
+        frozenset({Role.OFFICER, Role.VERIFIER, Role.DIRECTOR, Role.CLERK, Role.ADMIN}),
+        "people",
+    ),
+    NavItem(_("New resident"), "residents:create", frozenset({Role.OFFICER}), "person-plus"),
+    NavItem(
+        _("Returned to me"), "residents:returned", frozenset({Role.OFFICER}), "arrow-return-left"
+    ),
+    NavItem(
+        _("Verification queue"),
+        "residents:verification-queue",
+        frozenset({Role.VERIFIER}),
+        "check2-square",
+    ),
+    NavItem(
+        _("Acknowledge"), "residents:acknowledgements", frozenset({Role.DIRECTOR}), "patch-check"
+    ),
+    NavItem(
         _("Dashboard"),
         "provinces:dashboard",
         frozenset({Role.DIRECTOR, Role.ADMIN}),
