@@ -141,6 +141,16 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
+def _xlsx_refusal(exc: BaseException) -> FileRefused:
+    """openpyxl wraps what defusedxml raised in a ValueError: look down the chain for it."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return FileRefused("xml_entities")
+        cause = cause.__cause__ or cause.__context__
+    return FileRefused("bad_xlsx")
+
+
 def _open_xlsx(data: bytes) -> Sheet:
     _check_zip(data)
     try:
@@ -150,12 +160,8 @@ def _open_xlsx(data: bytes) -> Sheet:
         sheet = workbook.worksheets[0]
         rows_iter = sheet.iter_rows(values_only=True)
         header = list(next(rows_iter, None) or [])
-    except DefusedXmlException:
-        raise FileRefused("xml_entities") from None
-    except FileRefused:
-        raise
-    except Exception:  # openpyxl raises many kinds on a damaged workbook
-        raise FileRefused("bad_xlsx") from None
+    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
+        raise _xlsx_refusal(exc) from None
     while header and header[-1] is None:
         header.pop()
 
@@ -163,10 +169,8 @@ def _open_xlsx(data: bytes) -> Sheet:
         try:
             for number, cells in enumerate(rows_iter, start=2):
                 yield number, list(cells)
-        except DefusedXmlException:
-            raise FileRefused("xml_entities") from None
-        except Exception:
-            raise FileRefused("bad_xlsx") from None
+        except Exception as exc:
+            raise _xlsx_refusal(exc) from None
 
     estimated = max((sheet.max_row or 2) - 1, 1)
     return Sheet("xlsx", header, rows(), estimated, workbook.close)

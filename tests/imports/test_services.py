@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 
 from audit.models import AuditEvent
 from imports import services
-from imports.models import ImportBatch, ImportedResident, ImportIssue
+from imports.models import ImportBatch, ImportedResident
 from provinces.models import Province
 from residents.models import Declaration, Resident, TravelDocument
 from tests.factories import ResidentFactory
