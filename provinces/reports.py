@@ -95,21 +95,25 @@ def _allowed_roots() -> list[Path]:
     return roots
 
 
-def url_fetcher(url: str, timeout: int = 10, ssl_context: object = None) -> dict[str, object]:
-    """Let WeasyPrint read data: URIs and the project's local static files, nothing else.
+def local_only_fetcher() -> object:
+    """A WeasyPrint URL fetcher reading data: URIs and the project's static files, nothing else.
 
     A report never makes a network request, and never reads a file outside the static folders.
     """
-    from weasyprint import default_url_fetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    if url.startswith("data:"):
-        return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
-    parsed = urlparse(url)
-    if parsed.scheme == "file":
-        path = Path(unquote(parsed.path)).resolve()
-        if any(path.is_relative_to(root) for root in _allowed_roots()) and path.is_file():
-            return {"string": path.read_bytes(), "filename": path.name}
-    raise ValueError(f"refused URL in a report: {url[:80]}")
+    class LocalOnlyFetcher(URLFetcher):
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            parsed = urlparse(url)
+            if parsed.scheme == "file":
+                path = Path(unquote(parsed.path)).resolve()
+                if path.is_file() and any(path.is_relative_to(r) for r in _allowed_roots()):
+                    return URLFetcherResponse(url, body=path.read_bytes())
+            raise ValueError(f"refused URL in a report: {url[:80]}")
+
+    return LocalOnlyFetcher(allowed_protocols={"data", "file"})
 
 
 def khmer_font_url() -> str:
@@ -171,10 +175,10 @@ def as_pdf(dashboard: Dashboard) -> bytes:
     }
     html = render_to_string("provinces/report_pdf.html", context)
     fonts = FontConfiguration()
+    url_fetcher = local_only_fetcher()
     css = CSS(
         string=(
-            "@font-face { font-family: 'Noto Sans Khmer'; "
-            f"src: url('{khmer_font_url()}'); font-weight: 100 900; }}"
+            f"@font-face {{ font-family: 'Noto Sans Khmer'; src: url('{khmer_font_url()}'); }}"
         ),
         font_config=fonts,
         url_fetcher=url_fetcher,
