@@ -178,6 +178,12 @@ class ResidentForm(forms.ModelForm):
         return Layout(*parts)
 
     # --- cleaning --------------------------------------------------------------------------
+    def clean_surname(self) -> str:
+        return " ".join(self.cleaned_data["surname"].upper().split())
+
+    def clean_given_names(self) -> str:
+        return " ".join(self.cleaned_data["given_names"].upper().split())
+
     def clean_passport_number(self) -> str:
         number = normalise_document_number(self.cleaned_data["passport_number"])
         if not 5 <= len(number) <= 20:

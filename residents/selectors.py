@@ -17,6 +17,7 @@ from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilar
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
@@ -322,8 +323,8 @@ class HistoryEntry:
 
 SUBJECTS = {
     "residents.ResidentEvent": (Resident, _("Resident")),
-    "residents.DeclarationEvent": (Declaration, _("Declaration")),
     "residents.TravelDocumentEvent": (TravelDocument, _("Passport")),
+    "residents.DeclarationEvent": (Declaration, _("Declaration")),
     "residents.DeclarationDocumentEvent": (DeclarationDocument, _("Supporting document")),
     "residents.LikelyDuplicateEvent": (LikelyDuplicate, _("Likely duplicate")),
 }
@@ -333,6 +334,11 @@ CREATED = {
     TravelDocument: _("Passport recorded"),
     DeclarationDocument: _("Supporting document added"),
     LikelyDuplicate: _("Flagged as a likely duplicate"),
+}
+CHANGED = {
+    Resident: _("Resident changed"),
+    Declaration: _("Declaration changed"),
+    TravelDocument: _("Passport changed"),
 }
 # What a status change means, read from the row itself (one pghistory context may hold several
 # actions, e.g. entering and submitting at once, so its metadata cannot name each of them).
@@ -353,7 +359,7 @@ def _action_of(model: type, event: Any) -> str:
     status = (event.pgh_diff or {}).get("status")
     if status and status[1] in STATUS_ACTIONS:
         return str(STATUS_ACTIONS[status[1]])
-    return str(_("Changed"))
+    return str(CHANGED.get(model, _("Changed")))
 
 
 HIDDEN_FIELDS = {"id", "version", "updated_at", "search_name", "resident", "declaration"}
@@ -364,12 +370,22 @@ def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
 
     A fixed number of queries: the events, then one look-up per kind of referenced name.
     """
-    declaration_ids = list(resident.declarations.values_list("pk", flat=True))
-    objects: list[Any] = [resident, *Declaration.objects.filter(pk__in=declaration_ids)]
-    events = list(
-        Events.objects.references(*objects)
-        .filter(pgh_model__in=list(SUBJECTS))
-        .order_by("pgh_created_at", "pgh_model", "pgh_id")
+    declarations = list(resident.declarations.all())
+    events = list(Events.objects.references(resident).filter(pgh_model__in=list(SUBJECTS)))
+    if declarations:
+        # Supporting documents point at declarations, not at the resident.
+        events += Events.objects.references(declarations).filter(
+            pgh_model="residents.DeclarationDocumentEvent"
+        )
+    order = list(SUBJECTS)
+    # One transaction shares one timestamp: its inserts come before its updates.
+    events.sort(
+        key=lambda e: (
+            e.pgh_created_at,
+            e.pgh_label != "insert",
+            order.index(e.pgh_model),
+            e.pgh_id,
+        )
     )
     # Flags where this resident is the *other* one belong to another record's history.
     events = [
@@ -484,9 +500,12 @@ class _NameLookup:
         choices = getattr(model_field, "choices", None)
         if choices:
             return str(dict(choices).get(value, value))
-        if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
             try:
-                return dt.date.fromisoformat(value).strftime("%d-%m-%Y")
+                if len(value) == 10:
+                    return dt.date.fromisoformat(value).strftime("%d-%m-%Y")
+                moment = timezone.localtime(dt.datetime.fromisoformat(value))
+                return moment.strftime("%d-%m-%Y %H:%M")
             except ValueError:
                 return value
         return str(value)
