@@ -11,7 +11,8 @@ TEST_SETTINGS := DJANGO_SETTINGS_MODULE=gdi_ims.settings.test
 run: setup seed
 	@echo ""
 	@echo "GDI IMS is starting on http://127.0.0.1:$${PORT:-8000}/  (Ctrl-C stops web, worker and beat)"
-	@set -a; source .env; set +a; exec .venv/bin/honcho start -f Procfile
+	@mkdir -p var
+	@exec .venv/bin/honcho start -f Procfile
 
 # Everything but serving: system packages, services, Python and npm packages, database, translations.
 setup: system services install assets env db migrate messages
