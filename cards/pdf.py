@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -98,20 +99,20 @@ def _both(text: str) -> tuple[str, str]:
 
 def card_labels() -> dict[str, tuple[str, str]]:
     return {
-        "kingdom": _both("Kingdom of Cambodia"),
-        "title": _both("Permanent residence card"),
-        "department": _both("General Department of Immigration"),
-        "name": _both("Name"),
-        "name_km": _both("Name in Khmer"),
-        "nationality": _both("Nationality"),
-        "sex": _both("Sex"),
-        "date_of_birth": _both("Date of birth"),
-        "number": _both("Card No."),
-        "issue_date": _both("Date of issue"),
-        "expiry_date": _both("Valid until"),
-        "province": _both("Issuing province"),
-        "scan": _both("Scan to check that this card is valid today"),
-        "no_photo": _both("No photo"),
+        "kingdom": _both(gettext_noop("Kingdom of Cambodia")),
+        "title": _both(gettext_noop("Permanent residence card")),
+        "department": _both(gettext_noop("General Department of Immigration")),
+        "name": _both(gettext_noop("Name")),
+        "name_km": _both(gettext_noop("Name in Khmer")),
+        "nationality": _both(gettext_noop("Nationality")),
+        "sex": _both(gettext_noop("Sex")),
+        "date_of_birth": _both(gettext_noop("Date of birth")),
+        "number": _both(gettext_noop("Card No.")),
+        "issue_date": _both(gettext_noop("Date of issue")),
+        "expiry_date": _both(gettext_noop("Valid until")),
+        "province": _both(gettext_noop("Issuing province")),
+        "scan": _both(gettext_noop("Scan to check that this card is valid today")),
+        "no_photo": _both(gettext_noop("No photo")),
     }
 
 

@@ -1,0 +1,148 @@
+"""The card PDF: ID-1 pages, Khmer embedded, nothing fetched from outside, a QR that works."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import zxingcpp
+from django.test import Client
+from PIL import Image
+from pypdf import PdfReader
+
+from cards import pdf
+from cards.models import CardEvent
+
+pytestmark = pytest.mark.django_db
+
+MM = 72 / 25.4
+
+
+def pdftotext(content: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def embedded_fonts(reader: PdfReader) -> set[str]:
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", []):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                if "/FontFile2" in descriptor or "/FontFile3" in descriptor:
+                    names.add(str(font["/BaseFont"]).split("+", 1)[-1])
+    return names
+
+
+def test_a_card_pdf_is_two_id1_pages_with_khmer_embedded_and_the_card_details(issue):
+    card = issue(name_km="វ៉ាង លី", surname="WANG", given_names="LI")
+
+    content = pdf.render_card(card)
+
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) == 2
+    for page in reader.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert (round(width / MM, 1), round(height / MM, 1)) == (85.6, 54.0)
+    assert embedded_fonts(reader) == {"Card-Khmer", "Card-Khmer-Bold"}
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert card.number in text
+    assert "WANG LI" in text
+    # Text extraction splits some Khmer clusters with spaces: compare without spaces. (What is
+    # drawn is right; extraction of shaped Khmer is lossy for a few ligatures.)
+    compact = text.replace(" ", "")
+    assert "ប័ណ្ណស្នាក់នៅអចិន្ត្រៃយ៍·Permanentresidencecard" in compact  # card title
+    assert "ភ្នំពេញ/PhnomPenh" in compact  # issuing province, Khmer and English
+    assert "វ៉ាងលី" in compact  # the name in Khmer
+    assert "ភេទ/Sex" in compact
+    assert "ចិន/China" in compact or "ចិ/China" in compact  # nationality in both languages
+    assert card.issue_date.strftime("%d-%m-%Y") in text
+    assert card.expiry_date.strftime("%d-%m-%Y") in text
+    assert "17-05-1980" in text  # date of birth
+    assert "Scan to check that this card is valid" in pdftotext(content)
+
+
+def test_a_print_run_pdf_reports_progress_per_chunk_and_keeps_the_card_order(issue):
+    cards = [issue(), issue(), issue()]
+    seen: list[int] = []
+
+    content = pdf.render_cards(cards, progress=seen.append, chunk_size=2)
+
+    assert seen == [2, 3]
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) == 6
+    fronts = [reader.pages[i].extract_text() for i in (0, 2, 4)]
+    assert [next(c.number for c in cards if c.number in f) for f in fronts] == [
+        c.number for c in cards
+    ]
+
+
+def test_a_photo_is_printed_on_the_card(issue, settings):
+    card = issue()
+    photo = Path(settings.MEDIA_ROOT) / "photos" / "p.png"
+    photo.parent.mkdir(parents=True)
+    Image.new("RGB", (60, 80), (200, 30, 30)).save(photo)
+    card.resident.photo = "photos/p.png"
+    card.resident.save(update_fields=["photo"])
+    card.refresh_from_db()
+
+    content = pdf.render_card(card)
+
+    front = PdfReader(io.BytesIO(content)).pages[0]
+    assert len(front.images) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/logo.png",
+        "https://example.org/font.ttf",
+        "ftp://example.org/x",
+    ],
+)
+def test_the_card_renderer_refuses_to_fetch_anything_but_data_and_project_files(url):
+    with pytest.raises(pdf.RefusedURL):
+        pdf.LocalFileFetcher().fetch(url)
+
+
+def test_the_card_renderer_fetches_data_uris_and_the_packaged_font():
+    fetcher = pdf.LocalFileFetcher()
+
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+    assert fetcher.fetch(pdf.khmer_font_file().as_uri()).read(4) == b"\x00\x01\x00\x00"
+
+
+def test_a_path_escaping_a_project_folder_is_refused(settings):
+    escape = Path(settings.KHMER_FONT_DIR).as_uri() + "/../../../../../../etc/passwd"
+
+    with pytest.raises(pdf.RefusedURL):
+        pdf.LocalFileFetcher().fetch(escape)
+
+
+def test_the_qr_code_on_the_card_decodes_to_the_public_check_which_says_valid(issue, tmp_path):
+    card = issue()
+    pdf_file = tmp_path / "card.pdf"
+    pdf_file.write_bytes(pdf.render_card(card))
+
+    subprocess.run(
+        ["pdftoppm", "-r", "300", "-f", "2", "-l", "2", "-png", str(pdf_file), str(tmp_path / "b")],
+        check=True,
+    )
+    image = Image.open(next(tmp_path.glob("b*.png")))
+    codes = zxingcpp.read_barcodes(image)
+
+    assert [c.format for c in codes] == [zxingcpp.BarcodeFormat.QRCode]
+    url = codes[0].text
+    assert url == pdf.verify_url(card)
+    assert card.token in url and str(card.pk) not in urlsplit(url).path.replace(card.token, "")
+    response = Client().get(urlsplit(url).path)
+    assert response.status_code == 200
+    assert response.context["validity"] == "valid"
+    assert "Valid" in response.content.decode()
+    assert card.events.filter(kind=CardEvent.Kind.VERIFIED).count() == 1
