@@ -8,6 +8,7 @@ from django.utils import timezone
 from provinces import services
 from provinces.models import DailySnapshot, DistrictSummary, NationalitySummary, ProvinceSummary
 from residents.models import Declaration, Resident
+from tests.provinces.conftest import make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +134,29 @@ def test_changes_after_sign_off_are_counted_for_the_signed_off_province_only(see
 
     assert ProvinceSummary.objects.get(province_id="17").changed_since_sign_off == 1
     assert ProvinceSummary.objects.get(province_id="12").changed_since_sign_off == 0
+
+
+def test_card_figures_are_counted_per_status_from_the_cards_model(seeded, director):
+    from cards.models import ResidenceCard
+
+    acknowledged = seeded.declarations["17"][2]
+    statuses = ["issued", "printed", "active", "expiring", "expired", "replaced", "revoked"]
+    for n, status in enumerate(statuses):
+        resident = acknowledged.resident if n == 0 else make_record(
+            province="17", status="acknowledged", maker=seeded.maker_sr, checker=seeded.checker_pp
+        )[0]  # fmt: skip
+        ResidenceCard.objects.create(
+            number=f"TEST{n:04d}", resident=resident, declaration=resident.declarations.get(),
+            province_id="17", issue_date=dt.date(2025, 1, 1), expiry_date=dt.date(2026, 12, 31),
+            status=status, status_reason="Lost" if status == "revoked" else "", issued_by=director,
+        )  # fmt: skip
+
+    services.province_summary_refresh()
+
+    got = figures("17")
+    assert {k: v for k, v in got.items() if k.startswith("cards")} == {
+        "cards_issued": 1, "cards_printed": 1, "cards_active": 1, "cards_expiring": 1,
+        "cards_expired": 1, "cards_total": 7,
+    }  # fmt: skip
+    assert figures("12")["cards_total"] == 0
+    assert services.live_province_figures()["17"] == got

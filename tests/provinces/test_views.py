@@ -411,3 +411,33 @@ def test_the_report_fetcher_refuses_network_and_outside_files():
             fetcher(url)
     assert fetcher("data:text/plain,hello").read() == b"hello"
     assert fetcher(khmer_font_url()).read(4) == b"\x00\x01\x00\x00"
+
+
+def test_the_province_page_lists_renewals_due_and_last_imports(
+    other_officer_client, seeded, director
+):
+    from cards.models import ResidenceCard
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    declaration = seeded.declarations["17"][2]
+    ResidenceCard.objects.create(
+        number="TEST0001", resident=declaration.resident, declaration=declaration,
+        province_id="17", issue_date=today - dt.timedelta(days=700),
+        expiry_date=today + dt.timedelta(days=29), status="active", issued_by=director,
+    )  # fmt: skip
+    from imports.models import ImportBatch
+
+    for name, province in (("siem-reap.xlsx", "17"), ("phnom-penh.xlsx", "12")):
+        ImportBatch.objects.create(
+            province_id=province, created_by=seeded.maker_sr, file=f"imports/{name}",
+            file_name=name, file_sha256="0" * 64, status="validated", total_rows=3,
+        )  # fmt: skip
+
+    response = other_officer_client.get(reverse("provinces:detail", args=["17"]))
+
+    page = response.context["page"]
+    assert page.renewals_due_count == 1
+    assert [c.number for c in page.renewals_due] == ["TEST0001"]
+    assert [b.file_name for b in page.imports] == ["siem-reap.xlsx"]
+    assert "phnom-penh.xlsx" not in response.content.decode()
