@@ -1,4 +1,4 @@
-"""The import and export pages: access for each role and province, upload, preview, report, export."""
+"""The import and export pages: access by role and province, upload, preview, report, export."""
 
 from __future__ import annotations
 
