@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -67,7 +68,8 @@ def test_an_officer_imports_a_messy_list_and_a_verifier_finds_it_in_the_queue(
 
     with page.expect_download() as download:
         page.get_by_test_id("report-csv").click()
-    report = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    report = list(csv.reader(io.StringIO(text)))
     assert [row[:3] for row in report] == [
         ["Row / ជួរដេក", "Problems / បញ្ហា", "ភេទ"],
         [
