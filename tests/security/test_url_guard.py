@@ -116,7 +116,13 @@ EXPECTED: dict[str, str | frozenset[str]] = {
 # Everything in the admin site is for administrators (staff) only.
 ADMIN_SITE = roles(ADMIN)
 
-DUMMY = {"int": "999999", "str": "17", "slug": "x", "path": "x", "uuid": "00000000-0000-0000-0000-000000000001"}  # fmt: skip
+DUMMY = {
+    "int": "999999",
+    "str": "17",
+    "slug": "x",
+    "path": "x",
+    "uuid": "00000000-0000-0000-0000-000000000001",
+}
 REFUSED_STATUSES = {403, 404, 405}
 SIGN_IN_PAGES = ("/accounts/login/", "/admin/login/")
 
