@@ -89,6 +89,16 @@ e2e: install assets messages
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
 
+# Backups. `make backup` writes var/backups/gdi_ims-<UTC time>.dump (pg_dump, custom format);
+# `make restore FILE=var/backups/<file>.dump [DB=new_name]` restores it into a NEW database and
+# prints the DATABASE_URL to use. Both read DATABASE_URL from the environment or .env.
+backup:
+	@scripts/backup.sh
+
+restore:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/<file>.dump [DB=name]"; exit 2; }
+	@scripts/restore.sh "$(FILE)" $(DB)
+
 # Rewrite requirements.lock from the current environment, without any index address.
 lock: install
 	$(PIP) freeze --exclude-editable --exclude gdi-ims | grep -v '^-e ' > requirements.lock
