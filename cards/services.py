@@ -485,6 +485,8 @@ def print_run_render(*, print_run_id: int) -> PrintRun:
         return run
     with transaction.atomic():
         run = PrintRun.objects.select_for_update().get(pk=run.pk)
+        if run.status == PrintRun.Status.DONE:
+            return run  # another delivery of the task finished first
         run.pdf.save(f"print-run-{run.pk}.pdf", ContentFile(content), save=False)
         run.status = PrintRun.Status.DONE
         run.progress = run.total
