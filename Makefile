@@ -63,6 +63,7 @@ test: system services install assets env messages lint migrations-check check-de
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	$(PY) scripts/check_output_encoding.py
 
 fmt: install
 	.venv/bin/ruff check --fix .
