@@ -33,6 +33,19 @@ class Series:
     values: Sequence[int]
 
 
+def nice_ceiling(value: int) -> int:
+    """The smallest 1, 2 or 5 times a power of ten, at least 4, not below `value`.
+
+    The axis then has four gridlines at whole numbers.
+    """
+    step = 1
+    while True:
+        for m in (1, 2, 5):
+            if 4 * m * step >= value:
+                return 4 * m * step
+        step *= 10
+
+
 def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:
     t = escape(title)
     return mark_safe(  # noqa: S308 - every piece of text in `body` went through escape()
@@ -84,7 +97,7 @@ def line_chart(
     """One line per series over the days, with a legend; a single day shows as dots."""
     height, left, right, top, bottom = 260, 60, 16, 30, 40
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = max([v for s in series for v in s.values] + [1])
+    top_value = nice_ceiling(max([v for s in series for v in s.values] + [0]))
     body: list[str] = []
     for k in range(5):
         value = top_value * k / 4
@@ -123,3 +136,19 @@ def line_chart(
             f'<text x="{left + plot_w / 2}" y="{top + plot_h / 2}" text-anchor="middle">–</text>'
         )
     return _svg(width, height, title, body)
+
+
+def progress_bar(done: int, *, behind: int = 0, label: str = "") -> SafeString:
+    """A small bar of `done` percent (dark) in front of `behind` percent (light).
+
+    SVG attributes rather than inline CSS widths: the Content-Security-Policy forbids inline styles.
+    """
+    done, behind = max(0, min(done, 100)), max(0, min(behind, 100))
+    t = escape(label or f"{done}%")
+    return mark_safe(  # noqa: S308 - the only text went through escape()
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 10" width="120" height="12" '
+        f'role="img" aria-label="{t}" class="ims-progress"><title>{t}</title>'
+        f'<rect width="100" height="10" rx="2" fill="#e9ecef"/>'
+        f'<rect width="{behind}" height="10" rx="2" fill="#a3cfbb"/>'
+        f'<rect width="{done}" height="10" rx="2" fill="#198754"/></svg>'
+    )

@@ -248,7 +248,7 @@ def progress_chart(rows: list[ProvinceRow]) -> str:
         )
         for r in rows
     ]
-    return charts.bar_chart(bars, title=_("Progress per province"), maximum=100)
+    return charts.bar_chart(bars, title=_("Progress per province"), maximum=100, width=960)
 
 
 def trend_chart(days: list[dt.date], verified: list[int], cards: list[int]) -> str:

@@ -160,3 +160,18 @@ def test_card_figures_are_counted_per_status_from_the_cards_model(seeded, direct
     }  # fmt: skip
     assert figures("12")["cards_total"] == 0
     assert services.live_province_figures()["17"] == got
+
+
+def test_chart_axes_end_on_a_round_number_with_whole_gridlines():
+    from provinces.charts import nice_ceiling
+
+    assert [nice_ceiling(v) for v in (0, 1, 4, 5, 9, 38, 41, 90_000)] == [
+        4,
+        4,
+        4,
+        8,
+        20,
+        40,
+        80,
+        200_000,
+    ]
