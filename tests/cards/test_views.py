@@ -217,9 +217,7 @@ def test_a_clerk_records_a_spoiled_card(clerk_client, issue):
 
 
 # --- Issuing ---------------------------------------------------------------------------------
-def test_the_due_list_shows_acknowledged_residents_without_a_card_in_scope(
-    clerk_client, clerk_sr
-):
+def test_the_due_list_shows_acknowledged_residents_without_a_card_in_scope(clerk_client, clerk_sr):
     due = acknowledged()
     other = acknowledged(province_id=SIEM_REAP)
 
@@ -327,12 +325,8 @@ def test_a_mistyped_card_number_in_a_print_run_is_refused(clerk_client, issue):
     assert PrintRun.objects.count() == 0
 
 
-def test_print_runs_of_another_province_do_not_exist_for_a_provincial_clerk(
-    clerk, clerk_sr, issue
-):
-    run = PrintRun.objects.create(
-        created_by=clerk, selection="province", province_id="12", total=0
-    )
+def test_print_runs_of_another_province_do_not_exist_for_a_provincial_clerk(clerk, clerk_sr, issue):
+    run = PrintRun.objects.create(created_by=clerk, selection="province", province_id="12", total=0)
     other = client_for(clerk_sr)
 
     assert other.get(reverse("cards:print-run-detail", args=[run.pk])).status_code == 404
