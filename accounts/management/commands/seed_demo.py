@@ -33,6 +33,9 @@ class Command(BaseCommand):
             scope = user.province.name_en if user.province else "national"
             self.stdout.write(f"  {user.username:<14} {user.get_role_display():<22} {scope}")
         self.stdout.write(f"  password: {password}")
+        from cards.demo import seed_cards
+
+        self.stdout.write(f"Demo cards: {seed_cards()} issued.")
         devices = [(user, otp.confirmed_device(user)) for user in users]
         devices = [(user, device) for user, device in devices if device is not None]
         if devices:
