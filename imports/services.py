@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
-from imports import conf, engine
+from imports import bulk, conf, engine
 from imports.models import ExportLog, ImportBatch, ImportedResident, ImportIssue
 from imports.reader import FileRefused, open_sheet
 from provinces.models import Province
@@ -282,8 +282,8 @@ def _write_chunk(batch: ImportBatch, actor: User, chunk: list[engine.Row]) -> No
     ]
     for resident in residents:
         resident.refresh_search_name()
-    Resident.objects.bulk_create(residents)
     now = timezone.now()
+    bulk.copy_insert(Resident, residents, now=now)
     documents = []
     for row, resident in zip(good, residents, strict=True):
         document = TravelDocument(
@@ -294,8 +294,9 @@ def _write_chunk(batch: ImportBatch, actor: User, chunk: list[engine.Row]) -> No
         )
         document.set_number(row.data["passport_number"])
         documents.append(document)
-    TravelDocument.objects.bulk_create(documents)
-    Declaration.objects.bulk_create(
+    bulk.copy_insert(TravelDocument, documents, now=now)
+    bulk.copy_insert(
+        Declaration,
         [
             Declaration(
                 resident=resident,
@@ -306,13 +307,16 @@ def _write_chunk(batch: ImportBatch, actor: User, chunk: list[engine.Row]) -> No
                 created_by=actor,
             )
             for row, resident in zip(good, residents, strict=True)
-        ]
+        ],
+        now=now,
     )
-    ImportedResident.objects.bulk_create(
+    bulk.copy_insert(
+        ImportedResident,
         [
             ImportedResident(batch=batch, row_number=row.number, resident=resident)
             for row, resident in zip(good, residents, strict=True)
-        ]
+        ],
+        now=now,
     )
 
 

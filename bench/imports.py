@@ -1,0 +1,207 @@
+"""Import of a provincial list: validated import (dry run + commit) against a raw COPY.
+
+The baseline is PostgreSQL's COPY of the same rows, already clean, into an empty copy of the
+residents table with the same indexes (`CREATE TABLE ... (LIKE residents_resident INCLUDING ALL)`),
+measured in the same run. The import parses the CSV, checks every value, looks up duplicates, and
+writes residents, passports (encrypted, with their blind index), submitted declarations and the
+batch's row links, with the history triggers firing: the goal is at most 5 times the raw COPY.
+
+Size: BENCH_IMPORTS_ROWS (default 100,000). Database: gdi_ims_bench_imports on the DATABASE_URL
+server (127.0.0.1), created and migrated when missing, emptied at each run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import time
+
+BENCH_DB = "gdi_ims_bench_imports"
+
+
+def _database_url() -> str:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gdi_ims")
+    server = base.rsplit("/", 1)[0]
+    if "127.0.0.1" not in server and "localhost" not in server:
+        raise SystemExit("bench.imports runs against 127.0.0.1 only")
+    return f"{server}/{BENCH_DB}"
+
+
+def _create_database(url: str) -> None:
+    import psycopg
+
+    server = url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def _rows(count: int) -> list[list[str]]:
+    """A list as the offices send it: mixed date forms, names, places and nationalities."""
+    rng = random.Random(20261126)
+    places = [
+        ("Chamkar Mon", "Tonle Basak"),
+        ("1201", "120101"),
+        ("ចំការមន", "ទន្លេបាសាក់"),
+        ("Doun Penh", "Phsar Thmei Ti Muoy"),
+        ("Khan Doun Penh", "Sangkat Boeng Reang"),
+    ]
+    nationalities = ["Chinese", "CN", "China", "Vietnamese", "VN", "ថៃ", "Korean", "Japan"]
+    bases = ["marriage", "investment", "employment", "Retirement", "family"]
+    rows = []
+    for n in range(count):
+        year, month, day = rng.randint(1940, 2005), rng.randint(1, 12), rng.randint(1, 28)
+        born = rng.choice(
+            [f"{day:02d}/{month:02d}/{year}", f"{day:02d}-{month:02d}-{year}",
+             f"{year}-{month:02d}-{day:02d}"]
+        )  # fmt: skip
+        district, commune = rng.choice(places)
+        rows.append(
+            [
+                f" surname{n} ",
+                rng.choice(["li", "XIAO LI", "van an", "min jun", ""]),
+                rng.choice(["M", "F", "ប្រុស", "ស្រី"]),
+                born,
+                rng.choice(nationalities),
+                f"E{n // 10000:02d}-{n % 10000:04d} {rng.randint(0, 99):02d}",
+                district,
+                commune,
+                rng.choice(bases),
+                f"+855 1{rng.randint(0, 9)} {rng.randint(100000, 999999)}",
+            ]
+        )
+    return rows
+
+
+HEADER = ["Surname", "Given names", "ភេទ", "Date of birth", "សញ្ជាតិ", "Passport No.",
+          "District", "Commune", "Basis of residence", "Phone"]  # fmt: skip
+
+
+def main() -> None:
+    count = int(os.environ.get("BENCH_IMPORTS_ROWS", "100000"))
+    url = _database_url()
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gdi_ims.settings.base")
+    _create_database(url)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    call_command("load_geography", verbosity=0)
+    settings.IMPORTS_INLINE_MAX_BYTES = 10**9  # run inline: time the work, not the queue
+    settings.IMPORTS_MAX_BYTES = 10**9
+    settings.IMPORTS_MAX_ROWS = max(count, 200_000)
+
+    from accounts.models import User
+    from imports import services
+    from provinces.models import Province
+    from residents.models import Resident
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE imports_importedresident, imports_importissue, imports_importbatch, "
+            "residents_traveldocument, residents_declaration, residents_resident CASCADE"
+        )
+        cursor.execute("DROP TABLE IF EXISTS bench_resident_copy")
+    officer, _ = User.objects.get_or_create(
+        username="bench_officer", defaults={"role": User.Role.OFFICER, "province_id": "12"}
+    )
+    province = Province.objects.get(code="12")
+
+    rows = _rows(count)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    data = buffer.getvalue().encode("utf-8")
+    print(f"rows: {count:,}  file: {len(data) / 2**20:.1f} MB", flush=True)
+
+    # --- Baseline: COPY of the same rows, clean, into an empty copy of the residents table. ---
+    columns = ["surname", "given_names", "name_km", "name_native", "search_name", "sex",
+               "date_of_birth", "place_of_birth", "nationality", "phone", "occupation",
+               "employer", "province_id", "address_province_id", "address_district_id",
+               "address_commune_id", "address_village", "address_street", "created_by_id",
+               "created_at", "updated_at", "version", "photo"]  # fmt: skip
+    clean = io.StringIO()
+    copy_writer = csv.writer(clean, lineterminator="\n")
+    for n, row in enumerate(rows):
+        copy_writer.writerow([f"SURNAME{n}", row[1].upper(), "", "", f"SURNAME{n} {row[1].upper()}",
+                              "F", "1980-05-17", "", "CN", row[9], "", "", "12", "12", "1201",
+                              "120101", "", "", officer.pk, "2026-11-26 00:00+07",
+                              "2026-11-26 00:00+07", 1, ""])  # fmt: skip
+    payload = clean.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_resident_copy (LIKE residents_resident INCLUDING ALL)")
+        started = time.perf_counter()
+        sql = (
+            f"COPY bench_resident_copy ({', '.join(columns)}) "
+            "FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        )
+        with cursor.copy(sql) as copy:
+            copy.write(payload)
+        copy_seconds = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM bench_resident_copy")
+        assert cursor.fetchone()[0] == count
+        cursor.execute("DROP TABLE bench_resident_copy")
+
+    # --- Reference: the same COPY into the real residents table, history triggers firing. ---
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        started = time.perf_counter()
+        with cursor.copy(sql.replace("bench_resident_copy", "residents_resident")) as copy:
+            copy.write(payload)
+        tracked_seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+
+    # --- The validated import: dry run, then commit. ---
+    started = time.perf_counter()
+    batch = services.import_batch_create(
+        actor=officer, province=province, upload=SimpleUploadedFile("bench.csv", data)
+    )
+    check_seconds = time.perf_counter() - started
+    assert batch.status == "validated", (batch.status, batch.failure_code)
+    started = time.perf_counter()
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        batch = profiler.runcall(services.import_commit_request, batch=batch, actor=officer)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    else:
+        batch = services.import_commit_request(batch=batch, actor=officer)
+    commit_seconds = time.perf_counter() - started
+    assert (batch.status, batch.accepted_rows) == ("committed", count), (
+        batch.status,
+        batch.accepted_rows,
+        batch.rejected_rows,
+        batch.duplicate_rows,
+    )
+    assert Resident.objects.count() == count
+
+    total = check_seconds + commit_seconds
+    print(
+        f"raw COPY into residents copy (baseline): {copy_seconds:7.2f} s "
+        f"({count / copy_seconds:,.0f} rows/s)"
+    )
+    print(f"same COPY into residents_resident (history triggers, FKs): {tracked_seconds:7.2f} s")
+    print(f"dry run (parse + check + duplicates):     {check_seconds:7.2f} s")
+    print(
+        f"commit (re-check + write 4 tables):       {commit_seconds:7.2f} s "
+        f"({count / commit_seconds:,.0f} rows/s)"
+    )
+    print(
+        f"commit / raw COPY:                        {commit_seconds / copy_seconds:7.2f} x "
+        "(goal <= 5)"
+    )
+    print(f"dry run + commit / raw COPY:              {total / copy_seconds:7.2f} x")
