@@ -65,6 +65,15 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Cards due"), "cards:due", frozenset({Role.CLERK, Role.DIRECTOR}), "card-checklist"),
     NavItem(_("Print runs"), "cards:print-run-list", frozenset({Role.CLERK}), "printer"),
     NavItem(_("Check a card"), "cards:check", ALL_ROLES, "qr-code-scan"),
+    NavItem(
+        _("Import lists"), "imports:batch-list", frozenset({Role.OFFICER, Role.DIRECTOR}), "upload"
+    ),
+    NavItem(
+        _("Export"),
+        "imports:export",
+        frozenset({Role.OFFICER, Role.VERIFIER, Role.DIRECTOR}),
+        "download",
+    ),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMIN}), "gear"),
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("provinces/", include("provinces.urls")),
     path("residents/", include("residents.urls")),
     path("cards/", include("cards.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "provinces",
     "residents",
     "cards",
+    "imports",
 ]
 
 MIDDLEWARE = [
