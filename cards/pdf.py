@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +39,42 @@ def khmer_font_file() -> Path:
     return sorted(Path(settings.KHMER_FONT_DIR).glob("NotoSansKhmer*.ttf"))[0]
 
 
+def font_cache_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "gdi_ims_card_fonts"
+
+
+def card_font_files() -> dict[int, Path]:
+    """Static regular (400) and bold (700) instances of the packaged variable Khmer font.
+
+    Made once per machine and reused: with a variable font, WeasyPrint instantiates the weights
+    at every PDF it writes, which is most of a single card's rendering time.
+    """
+    source = khmer_font_file()
+    stat = source.stat()
+    folder = font_cache_dir()
+    files = {w: folder / f"{source.stem}-{stat.st_size}-{int(stat.st_mtime)}-{w}.ttf"
+             for w in (400, 700)}  # fmt: skip
+    missing = [w for w, path in files.items() if not path.exists()]
+    if missing:
+        from fontTools.ttLib import TTFont
+        from fontTools.varLib import instancer
+
+        folder.mkdir(parents=True, exist_ok=True)
+        for weight in missing:
+            font = instancer.instantiateVariableFont(
+                TTFont(source), {"wght": weight, "wdth": 100}, updateFontNames=False
+            )
+            # Written aside then renamed: two workers starting at once never read half a file.
+            partial = files[weight].with_suffix(f".{os.getpid()}.part")
+            font.save(partial)
+            os.replace(partial, files[weight])
+    return files
+
+
 def allowed_roots() -> list[Path]:
     return [
         Path(settings.KHMER_FONT_DIR).resolve(),
+        font_cache_dir().resolve(),
         (Path(settings.BASE_DIR) / "static").resolve(),
         Path(settings.MEDIA_ROOT).resolve(),
     ]
@@ -73,7 +108,12 @@ def verify_url(card: ResidenceCard) -> str:
 
 
 def qr_data_uri(url: str) -> str:
-    return segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=2)
+    """The QR code as a tiny PNG (one pixel per module), scaled up crisply by the stylesheet.
+
+    A fixed mask skips segno's evaluation of all eight (most of the encoding time); any mask is
+    valid for readers. A PNG draws far faster in the PDF than an SVG of the same code.
+    """
+    return segno.make(url, error="m", micro=False, mask=0).png_data_uri(scale=1, border=2)
 
 
 def _photo_uri(card: ResidenceCard) -> str:
@@ -155,7 +195,11 @@ def card_face(card: ResidenceCard) -> CardFace:
 
 
 def _stylesheet(font_config: FontConfiguration, fetcher: URLFetcher) -> CSS:
-    css = render_to_string("pdf/card.css", {"font_url": khmer_font_file().as_uri()})
+    fonts = card_font_files()
+    css = render_to_string(
+        "pdf/card.css",
+        {"font_regular": fonts[400].as_uri(), "font_bold": fonts[700].as_uri()},
+    )
     return CSS(string=css, font_config=font_config, url_fetcher=fetcher)
 
 

@@ -94,7 +94,8 @@ def test_a_photo_is_printed_on_the_card(issue, settings):
     content = pdf.render_card(card)
 
     front = PdfReader(io.BytesIO(content)).pages[0]
-    assert len(front.images) == 1
+    sizes = {image.image.size for image in front.images}
+    assert (60, 80) in sizes  # the photo, as uploaded
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,132 @@
+"""Card PDFs: a print run's cost per card and a single-card preview, against a trivial document.
+
+Baseline, measured in the same process and run: WeasyPrint rendering a trivial one-page document
+(a heading and a paragraph, no web fonts). Goals: a print run costs at most 2.5 times the trivial
+document per card (each card is two pages, front and back, with the embedded Khmer face, a photo
+and a QR code); a single-card preview at most 4 times. Also reported: the peak memory (RSS) the
+run added to the process.
+
+The cards are built in memory (unsaved model instances) and rendered by the same code the print-run
+task calls (`cards.pdf.render_cards`), so the figures are the renderer's, without database noise.
+Size: BENCH_CARDS (default 500). Needs no database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def _setup() -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gdi_ims.settings.base")
+    django.setup()
+
+
+def _cards(count: int, photo: str) -> list[object]:
+    from cards import numbers
+    from cards.models import ResidenceCard, expiry_date_for, new_token
+    from provinces.models import Province
+    from residents.models import Resident
+
+    province = Province(code="12", name_en="Phnom Penh", name_km="រាជធានីភ្នំពេញ")
+    nationalities = ["CN", "VN", "KR", "JP", "TH", "FR", "US"]
+    cards = []
+    for n in range(count):
+        resident = Resident(
+            surname=f"WANG{n}",
+            given_names="XIAO LI",
+            name_km="វ៉ាង សៀវលី",
+            sex="F" if n % 2 else "M",
+            date_of_birth=dt.date(1970 + n % 30, 1 + n % 12, 1 + n % 28),
+            nationality=nationalities[n % len(nationalities)],
+            province=province,
+            photo=photo,
+        )
+        issued = dt.date(2026, 11, 26)
+        cards.append(
+            ResidenceCard(
+                number=numbers.format_number(province_code="12", serial=n + 1),
+                resident=resident,
+                province=province,
+                issue_date=issued,
+                expiry_date=expiry_date_for(issued),
+                token=new_token(),
+            )
+        )
+    return cards
+
+
+def _time(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of `repeat` calls, after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    count = int(os.environ.get("BENCH_CARDS", "500"))
+    with tempfile.TemporaryDirectory() as media:
+        os.environ["MEDIA_ROOT"] = media
+        _setup()
+        from django.conf import settings
+        from PIL import Image
+        from weasyprint import HTML
+
+        from cards import pdf
+
+        settings.MEDIA_ROOT = Path(media)
+        photo = Path(media) / "photos" / "bench.jpg"
+        photo.parent.mkdir(parents=True)
+        Image.new("RGB", (300, 400), (180, 150, 120)).save(photo, quality=85)
+        cards = _cards(count, "photos/bench.jpg")
+
+        trivial = "<h1>Residence card</h1><p>Card PR-12-0000001-2, valid until 25-11-2028.</p>"
+        baseline = _time(lambda: HTML(string=trivial).write_pdf(), repeat=20)
+        print(f"baseline  trivial one-page WeasyPrint document: {baseline * 1000:8.1f} ms")
+
+        preview = _time(lambda: pdf.render_card(cards[0]), repeat=10)
+        print(
+            f"preview   single card (2 pages):                {preview * 1000:8.1f} ms"
+            f"   = {preview / baseline:4.2f} x baseline (goal <= 4)"
+        )
+
+        rss_before = _peak_rss_mib()
+        started = time.perf_counter()
+        done: list[int] = []
+        content = pdf.render_cards(cards, progress=done.append)
+        run = time.perf_counter() - started
+        rss_after = _peak_rss_mib()
+        per_card = run / count
+        print(
+            f"run       {count} cards ({2 * count} pages, {len(content) / 1e6:.1f} MB PDF): "
+            f"{run:6.1f} s, {per_card * 1000:6.1f} ms per card"
+            f" = {per_card / baseline:4.2f} x baseline (goal <= 2.5)"
+        )
+        print(
+            f"memory    peak RSS {rss_after:.0f} MiB after the run "
+            f"(+{rss_after - rss_before:.0f} MiB over the peak before it)"
+        )
+
+        started = time.perf_counter()
+        pdf.render_cards(cards, chunk_size=None)
+        one = time.perf_counter() - started
+        print(
+            f"run       {count} cards in one HTML document (no progress): {one:6.1f} s, "
+            f"{one / count * 1000:6.1f} ms per card = {one / count / baseline:4.2f} x baseline"
+        )
