@@ -26,6 +26,12 @@ def requires_second_factor(user: Any) -> bool:
     return confirmed_device(user) is not None
 
 
+def owes_second_factor(user: Any) -> bool:
+    """Signed in with the password but not yet with a code, though one is required."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified) and not is_verified() and requires_second_factor(user)
+
+
 def confirmed_device(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
 

@@ -90,7 +90,7 @@ class SecondFactorMiddleware:
         from accounts import otp
 
         user = request.user
-        if user.is_authenticated and not user.is_verified() and otp.requires_second_factor(user):
+        if otp.owes_second_factor(user):
             try:
                 view_name = resolve(request.path_info).view_name
             except Resolver404:

@@ -89,4 +89,9 @@ def nav_items_for(user: User) -> list[dict[str, str]]:
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
+    from accounts.otp import owes_second_factor
+
+    # Until the second factor is in, every entry would only lead back to the code page.
+    if owes_second_factor(request.user):
+        return {"nav_items": []}
     return {"nav_items": nav_items_for(request.user)}

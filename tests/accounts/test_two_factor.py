@@ -196,3 +196,11 @@ def test_seed_demo_gives_national_demo_users_a_device_and_prints_its_address(cap
     out = capsys.readouterr().out
     assert TOTPDevice.objects.filter(confirmed=True).count() == 3
     assert out.count("otpauth://totp/GDI%20IMS%3A") == 3
+
+
+def test_the_menu_stays_empty_until_the_code_is_entered(director):
+    client = signed_in_with_password("director")
+
+    page = client.get(ENROL).content.decode()
+
+    assert 'href="/audit/"' not in page
