@@ -240,6 +240,9 @@ class CardEvent(models.Model):
         REPLACED = "replaced", _("Replaced")
         REVOKED = "revoked", _("Revoked")
         VERIFIED = "verified", _("Validity checked")
+        # For the nightly job: a card it marks as expiring soon, or as expired.
+        MARKED_EXPIRING = "marked_expiring", _("Marked as expiring")
+        MARKED_EXPIRED = "marked_expired", _("Marked as expired")
 
     card = models.ForeignKey(
         ResidenceCard, on_delete=models.CASCADE, related_name="events", verbose_name=_("card")
