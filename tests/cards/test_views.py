@@ -432,3 +432,14 @@ def test_a_typo_in_a_checked_number_is_caught_by_the_check_digit(officer_client,
 
 def test_the_officer_check_page_needs_sign_in():
     assert login_redirect(Client().get("/cards/check/"), "/cards/check/")
+
+
+def test_the_public_check_speaks_khmer(issue):
+    card = issue()
+    client = Client(HTTP_ACCEPT_LANGUAGE="km")
+
+    html = client.get(reverse("cards:verify", args=[card.token])).content.decode()
+
+    assert "ប័ណ្ណស្នាក់នៅអចិន្ត្រៃយ៍៖ ការពិនិត្យសុពលភាព" in html
+    assert "មានសុពលភាព" in html
+    assert "ចិន" in html  # the nationality, China, in Khmer
