@@ -263,19 +263,15 @@ def _source(column: str) -> str:
 
 
 def _figures_ctes(*, by_district: bool) -> tuple[str, list[object]]:
-    """SQL of the `res`, `decl` and `card` CTEs: the counts per province (and district).
+    """SQL of the `res`, `decl` and `card` CTEs (and `nat` by district): counts per province.
 
-    The same text serves the refresh and the live aggregate it is measured against.
+    By district, the keys are (province_id, address_district_id), and `nat` counts the residents
+    per (province_id, nationality). The same text serves the refresh and the live aggregate it is
+    measured against.
     """
     r, d = Resident._meta.db_table, Declaration._meta.db_table
     c = ProvinceCompilation._meta.db_table
     keys = "r.province_id, r.address_district_id" if by_district else "r.province_id"
-    group = (
-        "GROUP BY GROUPING SETS ((r.province_id, r.address_district_id), "
-        "(r.province_id, r.nationality))"
-        if by_district
-        else "GROUP BY r.province_id"
-    )
     params: list[object] = []
     status_counts = ",\n".join(
         f"count(*) FILTER (WHERE d.status = %s) AS {s.value}" for s in Declaration.Status
@@ -287,7 +283,7 @@ def _figures_ctes(*, by_district: bool) -> tuple[str, list[object]]:
         card_counts = ",\n".join(
             f"count(*) FILTER (WHERE k.status = %s) AS {column}" for column in CARD_COLUMNS
         )
-        card_params = [getattr(statuses, name).value for name in CARD_COLUMNS.values()]
+        params += [getattr(statuses, name).value for name in CARD_COLUMNS.values()]
         card_sql = f"""
         SELECT {keys}, {card_counts}, count(*) AS cards_total
           FROM {card_model._meta.db_table} k
@@ -296,15 +292,19 @@ def _figures_ctes(*, by_district: bool) -> tuple[str, list[object]]:
     else:
         zeros = ", ".join(f"0::bigint AS {column}" for column in [*CARD_COLUMNS, "cards_total"])
         card_sql = f"SELECT {keys}, {zeros} FROM {r} r WHERE false"  # noqa: S608
-        card_params = []
-    nationality = ", r.nationality, GROUPING(r.address_district_id, r.nationality) AS g"
-    sql = f"""
+    nationality = f"""
+    nat AS (
+        SELECT r.province_id, r.nationality, count(*) AS residents
+          FROM {r} r
+         GROUP BY r.province_id, r.nationality
+    ),"""  # noqa: S608 - only names from model meta
+    sql = f"""{nationality if by_district else ""}
     res AS (
-        SELECT {keys}{nationality if by_district else ""}, count(*) AS residents,
+        SELECT {keys}, count(*) AS residents,
                count(*) FILTER (WHERE c.status = 'finished' AND r.updated_at > c.signed_off_at)
                    AS changed
           FROM {r} r LEFT JOIN {c} c ON c.province_id = r.province_id
-         {group}
+         GROUP BY {keys}
     ),
     decl AS (
         SELECT {keys}, {status_counts},
@@ -316,19 +316,60 @@ def _figures_ctes(*, by_district: bool) -> tuple[str, list[object]]:
          GROUP BY {keys}
     ),
     card AS ({card_sql})"""  # noqa: S608 - only names from model meta; values are params
-    return sql, params + card_params
+    return sql, params
+
+
+FIGURES_TABLE = "provinces_refresh_figures"
+
+
+def _figures_table_sql() -> tuple[str, list[object]]:
+    """Aggregate every record into a temporary table of figures per district and nationality.
+
+    A SELECT (and CREATE TABLE AS) may run on several cores; PostgreSQL never parallelises a
+    data-modifying statement, so aggregating inside the upsert itself would run on one core only.
+    Rows: kind 'd' per (province, district) from each of res/decl/card, 'n' per nationality.
+    """
+    ctes, params = _figures_ctes(by_district=True)
+    others = [col for col in COUNT_COLUMNS if col != "residents"]
+
+    def branch(source: str, columns: list[str], changed: bool) -> str:
+        values = ", ".join(
+            f"{source}.{col}" if col in columns else f"0::bigint AS {col}" for col in COUNT_COLUMNS
+        )
+        change = f"{source}.changed" if changed else "0::bigint"
+        # Only CTE and column names of this module go into the text.
+        select = f"SELECT 'd'::text AS kind, {source}.province_id, "
+        return (
+            f"{select}{source}.address_district_id AS district_id, "
+            f"NULL::varchar AS nationality, {values}, {change} AS changed FROM {source}"
+        )
+
+    decl_columns = [col for col in others if not col.startswith("cards")]
+    card_columns = [col for col in others if col.startswith("cards")]
+    zeros = ", ".join(f"0::bigint AS {col}" for col in others)
+    sql = f"""
+    CREATE TEMPORARY TABLE {FIGURES_TABLE} ON COMMIT DROP AS
+    WITH {ctes}
+    {branch("res", ["residents"], True)}
+    UNION ALL {branch("decl", decl_columns, True)}
+    UNION ALL {branch("card", card_columns, False)}
+    UNION ALL SELECT 'n', nat.province_id, NULL, nat.nationality, nat.residents, {zeros}, 0
+      FROM nat
+    """  # noqa: S608 - only names from model meta; values are params
+    return sql, params
 
 
 def province_summary_refresh(*, now: dt.datetime | None = None) -> int:
-    """Rewrite the dashboard's figures from the records, in one statement; return the provinces.
+    """Rewrite the dashboard's figures from the records, set-based; return the provinces written.
 
-    One INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE per summary table, chained as
-    data-modifying CTEs of a single statement: the residents are read once (grouping sets give the
-    district and the nationality figures together), the province rows are the sums of the district
-    rows. Rows whose records disappeared are rewritten with zeros, so nothing stale remains.
+    Two statements in one transaction: the aggregate over every record (in parallel, into a
+    temporary table, see `_figures_table_sql`), then ONE statement writing the three summary
+    tables: INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE for the districts, the
+    nationalities and the provinces (sums of their districts), chained as data-modifying CTEs.
+    Rows whose records disappeared are rewritten with zeros, so nothing stale remains.
     """
     now = now or timezone.now()
-    ctes, params = _figures_ctes(by_district=True)
+    figures_sql, params = _figures_table_sql()
     ds, ns, ps = (
         DistrictSummary._meta.db_table,
         NationalitySummary._meta.db_table,
@@ -336,27 +377,27 @@ def province_summary_refresh(*, now: dt.datetime | None = None) -> int:
     )
     district_table, province_table = District._meta.db_table, Province._meta.db_table
     counts = ", ".join(COUNT_COLUMNS)
-    coalesced = ", ".join(f"COALESCE({_source(col)}.{col}, 0)" for col in COUNT_COLUMNS)
+    sums = ", ".join(f"sum({col}) AS {col}" for col in COUNT_COLUMNS)
+    coalesced = ", ".join(f"COALESCE(f.{col}, 0)" for col in COUNT_COLUMNS)
     updates = ", ".join(f"{col} = EXCLUDED.{col}" for col in [*COUNT_COLUMNS, "refreshed_at"])
-    sums = ", ".join(f"COALESCE(sum(dsr.{col}), 0)" for col in COUNT_COLUMNS)
-    sql = f"""
-    WITH {ctes},
-    district_res AS (SELECT * FROM res WHERE g = 1),
+    province_sums = ", ".join(f"COALESCE(sum(dsr.{col}), 0)" for col in COUNT_COLUMNS)
+    t = FIGURES_TABLE
+    upsert = f"""
+    WITH per_district AS (
+        SELECT province_id, district_id, {sums}, sum(changed) AS changed
+          FROM {t} WHERE kind = 'd' GROUP BY province_id, district_id
+    ),
     district_keys AS (
         SELECT province_id, code AS district_id FROM {district_table}
         UNION SELECT province_id, district_id FROM {ds}
-        UNION SELECT province_id, address_district_id FROM district_res
+        UNION SELECT province_id, district_id FROM per_district
     ),
     dsr AS (
         INSERT INTO {ds} (province_id, district_id, {counts}, refreshed_at)
         SELECT k.province_id, k.district_id, {coalesced}, %s
           FROM district_keys k
-          LEFT JOIN district_res res
-            ON res.province_id = k.province_id AND res.address_district_id = k.district_id
-          LEFT JOIN decl
-            ON decl.province_id = k.province_id AND decl.address_district_id = k.district_id
-          LEFT JOIN card
-            ON card.province_id = k.province_id AND card.address_district_id = k.district_id
+          LEFT JOIN per_district f
+            ON f.province_id = k.province_id AND f.district_id = k.district_id
         ON CONFLICT (province_id, district_id) DO UPDATE SET {updates}
         RETURNING *
     ),
@@ -364,21 +405,18 @@ def province_summary_refresh(*, now: dt.datetime | None = None) -> int:
         INSERT INTO {ns} (province_id, nationality, residents, refreshed_at)
         SELECT k.province_id, k.nationality, COALESCE(n.residents, 0), %s
           FROM (SELECT province_id, nationality FROM {ns}
-                UNION SELECT province_id, nationality FROM res WHERE g = 2) k
-          LEFT JOIN (SELECT * FROM res WHERE g = 2) n
-            ON n.province_id = k.province_id AND n.nationality = k.nationality
+                UNION SELECT province_id, nationality FROM {t} WHERE kind = 'n') k
+          LEFT JOIN {t} n
+            ON n.kind = 'n' AND n.province_id = k.province_id AND n.nationality = k.nationality
         ON CONFLICT (province_id, nationality) DO UPDATE
            SET residents = EXCLUDED.residents, refreshed_at = EXCLUDED.refreshed_at
         RETURNING 1
     ),
     changes AS (
-        SELECT province_id, sum(changed) AS changed FROM (
-            SELECT province_id, changed FROM res WHERE g = 1
-            UNION ALL SELECT province_id, changed FROM decl
-        ) x GROUP BY province_id
+        SELECT province_id, sum(changed) AS changed FROM per_district GROUP BY province_id
     )
     INSERT INTO {ps} (province_id, {counts}, changed_since_sign_off, refreshed_at)
-    SELECT p.code, {sums}, COALESCE(max(ch.changed), 0), %s
+    SELECT p.code, {province_sums}, COALESCE(max(ch.changed), 0), %s
       FROM {province_table} p
       LEFT JOIN dsr ON dsr.province_id = p.code
       LEFT JOIN changes ch ON ch.province_id = p.code
@@ -388,8 +426,11 @@ def province_summary_refresh(*, now: dt.datetime | None = None) -> int:
     """  # noqa: S608 - only names from model meta; values are params
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
-        cursor.execute(sql, [*params, now, now, now])
-        return cursor.rowcount
+        cursor.execute(figures_sql, params)
+        cursor.execute(upsert, [now, now, now])
+        written = cursor.rowcount
+        cursor.execute(f"DROP TABLE {t}")
+        return written
 
 
 def live_province_figures() -> dict[str, dict[str, int]]:

@@ -416,8 +416,9 @@ def test_the_report_fetcher_refuses_network_and_outside_files():
 def test_the_province_page_lists_renewals_due_and_last_imports(
     other_officer_client, seeded, director
 ):
-    from cards.models import ResidenceCard
     from django.utils import timezone
+
+    from cards.models import ResidenceCard
 
     today = timezone.localdate()
     declaration = seeded.declarations["17"][2]
@@ -441,3 +442,14 @@ def test_the_province_page_lists_renewals_due_and_last_imports(
     assert [c.number for c in page.renewals_due] == ["TEST0001"]
     assert [b.file_name for b in page.imports] == ["siem-reap.xlsx"]
     assert "phnom-penh.xlsx" not in response.content.decode()
+
+
+def test_the_director_home_page_shows_the_headline(director_client, seeded, director):
+    services.province_list_sign_off(
+        province=seeded.residents["17"][0].province, actor=director, override_reason="Deadline"
+    )
+
+    content = director_client.get(reverse("home")).content.decode()
+
+    assert 'data-testid="headline-finished">1 / 25<' in content
+    assert "Days left to the deadline" in content
