@@ -570,15 +570,16 @@ def flag_likely_duplicates(*, resident_ids: list[int]) -> int:
                 ON o.nationality = r.nationality
                AND o.date_of_birth = r.date_of_birth
                AND o.id <> r.id
-             WHERE r.id = ANY(%(ids)s)
-               AND similarity(r.search_name, o.search_name) >= %(threshold)s
-               AND (o.id < r.id OR NOT o.id = ANY(%(ids)s))
+             WHERE r.id = ANY(%s)
+               AND similarity(r.search_name, o.search_name) >= %s
+               AND (o.id < r.id OR NOT o.id = ANY(%s))
                AND NOT EXISTS (
                    SELECT 1 FROM residents_likelyduplicate d
                     WHERE d.resident_id = o.id AND d.other_id = r.id)
             ON CONFLICT (resident_id, other_id) DO NOTHING
             """,
-            {"ids": list(resident_ids), "threshold": DUPLICATE_SIMILARITY},
+            # Positional parameters: pgtrigger.ignore() prepends SQL with its own.
+            [list(resident_ids), DUPLICATE_SIMILARITY, list(resident_ids)],
         )
         return cursor.rowcount
 

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from accounts import demo, otp
 from provinces.geography import load_geography_now
+from residents.demo import seed_residents
 
 
 class Command(BaseCommand):
@@ -19,6 +20,12 @@ class Command(BaseCommand):
             "--password",
             default="",
             help="Password of every demo user (default: DEMO_PASSWORD from the environment).",
+        )
+        parser.add_argument(
+            "--residents",
+            type=int,
+            default=3000,
+            help="How many synthetic residents to have (default 3000; existing ones are kept).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -33,6 +40,8 @@ class Command(BaseCommand):
             scope = user.province.name_en if user.province else "national"
             self.stdout.write(f"  {user.username:<14} {user.get_role_display():<22} {scope}")
         self.stdout.write(f"  password: {password}")
+        added = seed_residents(count=options["residents"])
+        self.stdout.write(f"Demo residents: {added} added, {options['residents']} wanted.")
         from cards.demo import seed_cards
 
         self.stdout.write(f"Demo cards: {seed_cards()} issued.")
