@@ -367,7 +367,7 @@ def test_the_queue_lists_submitted_declarations_made_by_others_with_duplicate_fl
     page = verifier_client.get("/residents/verification/").content.decode()
 
     assert "WANG LI NA" in page
-    assert "1 likely duplicate" in page
+    assert "Likely duplicates: 1" in page
     assert own.full_name not in page
 
 
