@@ -329,7 +329,7 @@ class ReviewForm(forms.Form):
 
 class DocumentForm(forms.Form):
     file = forms.FileField(
-        label=_("supporting document"),
+        label=_("Supporting document"),
         help_text=_("PDF, JPEG or PNG, at most 10 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
