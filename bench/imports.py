@@ -157,6 +157,12 @@ def main() -> None:
     from django.db import transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
+        # As the import does: history context and pgtrigger settings defined for the transaction.
+        cursor.execute(
+            "SELECT set_config('pgtrigger.ignore', '{}', true), "
+            "set_config('pghistory.context_id', gen_random_uuid()::text, true), "
+            "set_config('pghistory.context_metadata', '{\"bench\": true}', true)"
+        )
         started = time.perf_counter()
         with cursor.copy(sql.replace("bench_resident_copy", "residents_resident")) as copy:
             copy.write(payload)

@@ -192,6 +192,10 @@ def import_commit(*, batch_id: int) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [COMMIT_LOCK])
+            # The history triggers read this setting inside an EXCEPTION block; left undefined,
+            # every row raises and rolls back a subtransaction, which makes a big transaction
+            # quadratic (20,000 rows: 24 s instead of 3 s). Defined and empty, it ignores nothing.
+            cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
         batch = (
             ImportBatch.objects.select_for_update(of=("self",))
             .select_related("province", "committed_by")
@@ -207,6 +211,10 @@ def import_commit(*, batch_id: int) -> None:
             sheet = open_sheet(_file_bytes(batch))
             try:
                 with pghistory.context(user=actor.pk, import_batch=batch.pk):
+                    # pghistory attaches its context to the next write it sees (never to a SELECT
+                    # or a COPY): this no-op UPDATE sets it for the whole transaction, so the
+                    # history rows of the COPYs below name the importer and the batch.
+                    ImportBatch.objects.filter(pk=batch.pk).update(status=batch.status)
                     for chunk in checker.chunks(sheet):
                         for row in chunk:
                             counts[row.kind] += 1

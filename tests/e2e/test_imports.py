@@ -16,6 +16,21 @@ from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture
+def bases(db: None) -> None:
+    """The bases of residence; earlier transactional tests may have flushed the migration's rows."""
+    import importlib
+
+    from residents.models import ResidenceBasis
+
+    migration = importlib.import_module("residents.migrations.0002_residence_bases")
+    for code, name_en, name_km in migration.BASES:
+        ResidenceBasis.objects.update_or_create(
+            code=code, defaults={"name_en": name_en, "name_km": name_km}
+        )
+
+
 # Khmer and English headers in no particular order, stray spaces, mixed case, passports with
 # dashes and spaces, dates in three forms, nationality as a demonym, in Khmer and as a code.
 MESSY = [
@@ -38,6 +53,7 @@ def _messy_csv() -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+@pytest.mark.usefixtures("bases")
 def test_an_officer_imports_a_messy_list_and_a_verifier_finds_it_in_the_queue(
     geo, page, screenshot
 ):

@@ -83,3 +83,17 @@ def phnom_penh(geo: None) -> Any:
     from provinces.models import Province
 
     return Province.objects.get(code="12")
+
+
+@pytest.fixture
+def bases(db: None) -> None:
+    """The bases of residence from the data migration; transactional tests flush them."""
+    import importlib
+
+    from residents.models import ResidenceBasis
+
+    migration = importlib.import_module("residents.migrations.0002_residence_bases")
+    for code, name_en, name_km in migration.BASES:
+        ResidenceBasis.objects.update_or_create(
+            code=code, defaults={"name_en": name_en, "name_km": name_km}
+        )

@@ -357,3 +357,16 @@ def test_a_big_file_is_checked_and_committed_in_the_background_with_progress(
 
     assert selectors.import_progress_of(batch=batch) == {"done": 30, "total": 30, "percent": 100}
     assert Resident.objects.count() == 30
+
+
+def test_the_history_of_imported_records_names_the_importer_and_the_batch(officer, phnom_penh):
+    from django.apps import apps
+
+    batch = _import(officer, phnom_penh, csv_bytes([person(1), person(2)]))
+    services.import_commit_request(batch=batch, actor=officer)
+
+    events = apps.get_model("residents", "ResidentEvent").objects.select_related("pgh_context")
+    assert [(e.pgh_label, e.pgh_context.metadata) for e in events.order_by("pgh_id")] == [
+        ("insert", {"user": officer.pk, "import_batch": batch.pk}),
+        ("insert", {"user": officer.pk, "import_batch": batch.pk}),
+    ]
