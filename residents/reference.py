@@ -1,16 +1,38 @@
-"""Reference data of the residents app, loadable again after a test flushes the database."""
+"""Reference data of the residents app: the initial list of bases of residence.
+
+One loader serves the data migration and the test suite (transactional tests flush the tables the
+migrations filled). It only adds what is missing, so it never overwrites an administrator's edits.
+"""
 
 from __future__ import annotations
 
-import importlib
+from typing import Any
 
-from residents.models import ResidenceBasis
+BASES = [
+    ("long-term-residence", "Long-term residence before 1993", "ការស្នាក់នៅរយៈពេលវែងមុនឆ្នាំ១៩៩៣"),
+    ("marriage", "Married to a Cambodian citizen", "រៀបការជាមួយពលរដ្ឋខ្មែរ"),
+    ("family", "Family member of a permanent resident", "សមាជិកគ្រួសាររបស់អ្នករស់នៅអចិន្ត្រៃយ៍"),
+    ("investment", "Investment", "ការវិនិយោគ"),
+    ("employment", "Long-term employment", "ការងាររយៈពេលវែង"),
+    ("retirement", "Retirement", "និវត្តន៍"),
+    ("born-in-cambodia", "Born in Cambodia to foreign parents", "កើតនៅកម្ពុជាពីឪពុកម្តាយជាជនបរទេស"),
+    ("other", "Other ground approved by GDI", "មូលដ្ឋានផ្សេងទៀតដែលអគ្គនាយកដ្ឋានអន្តោប្រវេសន៍អនុម័ត"),
+]
 
 
-def load_residence_bases() -> None:
-    """Create or refresh the bases of residence the data migration loads (idempotent)."""
-    migration = importlib.import_module("residents.migrations.0002_residence_bases")
-    for code, name_en, name_km in migration.BASES:
-        ResidenceBasis.objects.update_or_create(
-            code=code, defaults={"name_en": name_en, "name_km": name_km}
-        )
+def load_residence_bases(*, basis_model: Any) -> int:
+    """Create the bases that do not exist yet; return how many were created."""
+    existing = set(basis_model.objects.values_list("code", flat=True))
+    missing = [
+        basis_model(code=code, name_en=name_en, name_km=name_km)
+        for code, name_en, name_km in BASES
+        if code not in existing
+    ]
+    basis_model.objects.bulk_create(missing)
+    return len(missing)
+
+
+def load_residence_bases_now() -> int:
+    from residents.models import ResidenceBasis
+
+    return load_residence_bases(basis_model=ResidenceBasis)

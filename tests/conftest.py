@@ -20,6 +20,7 @@ from django.test import Client
 from accounts.models import User
 from gdi_ims.celery import app as celery_app
 from provinces.geography import load_geography_now
+from residents.reference import load_residence_bases_now
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +29,12 @@ PHNOM_PENH, SIEM_REAP = "12", "17"
 
 @pytest.fixture
 def geo(db: None) -> None:
-    """The geography from the data migration; transactional tests flush it, so reload if needed."""
+    """The reference data the migrations load (geography, bases of residence).
+
+    Transactional tests flush every table, migrations' data included, so load what is missing.
+    """
     load_geography_now()
+    load_residence_bases_now()
 
 
 # --- Personas: fixed names, one per role; provincial ones in Phnom Penh, and one in Siem Reap. ---
