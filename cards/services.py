@@ -474,7 +474,9 @@ def print_run_render(*, print_run_id: int) -> PrintRun:
     )
     try:
         content = pdf.render_cards(
-            [e.card for e in entries], progress=lambda done: _progress(run.pk, done)
+            [e.card for e in entries],
+            progress=lambda done: _progress(run.pk, done),
+            chunk_size=pdf.CHUNK_SIZE,
         )
     except Exception as error:
         logger.exception("Print run %s failed", run.pk)

@@ -6,6 +6,8 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from cards import services
@@ -179,3 +181,24 @@ def test_a_failed_rendering_is_recorded_with_its_reason_and_the_cards_stay_issue
     assert result.error == "list index out of range"
     card.refresh_from_db()
     assert card.status == Status.ISSUED
+
+
+def test_a_run_reports_its_progress_chunk_by_chunk_while_it_renders(clerk, issue, monkeypatch):
+    cards = [issue(), issue(), issue()]
+    run = PrintRun.objects.create(created_by=clerk, selection=Selection.PICKED, total=3)
+    for position, card in enumerate(cards, start=1):
+        PrintRunCard.objects.create(print_run=run, card=card, position=position)
+    # One card per chunk, so that each card moves the progress.
+    monkeypatch.setattr("cards.pdf.CHUNK_SIZE", 1)
+
+    with CaptureQueriesContext(connection) as queries:
+        services.print_run_render(print_run_id=run.pk)
+
+    progress_updates = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('UPDATE "cards_printrun" SET "progress"')
+    ]
+    assert [sql.split("= ", 1)[1].split(" ", 1)[0] for sql in progress_updates] == ["1", "2", "3"]
+    run.refresh_from_db()
+    assert (run.status, run.progress) == (PrintRun.Status.DONE, 3)
