@@ -12,6 +12,7 @@ import base64
 import mimetypes
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ from cards.models import ResidenceCard
 
 # Cards rendered per WeasyPrint document in a print run: the run's progress moves per chunk, and
 # the chunks' pages are joined into the run's one PDF.
-CHUNK_SIZE = 50
+CHUNK_SIZE = 25
 
 
 def khmer_font_file() -> Path:
@@ -203,6 +204,26 @@ def _stylesheet(font_config: FontConfiguration, fetcher: URLFetcher) -> CSS:
     return CSS(string=css, font_config=font_config, url_fetcher=fetcher)
 
 
+_local = threading.local()
+
+
+def _renderer() -> tuple[FontConfiguration, URLFetcher, CSS]:
+    """The font configuration, fetcher and stylesheet, made once per thread and reused.
+
+    Loading the @font-face fonts and parsing the stylesheet is half of a single card's rendering;
+    WeasyPrint lets documents share them. One per thread, as Pango's objects are not shared
+    across threads.
+    """
+    key = tuple(str(path) for path in card_font_files().values())
+    cached = getattr(_local, "renderer", None)
+    if cached is None or cached[0] != key:
+        font_config = FontConfiguration()
+        fetcher = LocalFileFetcher()
+        cached = (key, font_config, fetcher, _stylesheet(font_config, fetcher))
+        _local.renderer = cached
+    return cached[1], cached[2], cached[3]
+
+
 def _html(cards: Sequence[ResidenceCard], labels: dict[str, tuple[str, str]]) -> str:
     return render_to_string(
         "pdf/cards.html", {"faces": [card_face(c) for c in cards], "labels": labels}
@@ -223,9 +244,7 @@ def render_cards(
     """
     if not cards:
         raise ValueError("no cards to render")
-    font_config = FontConfiguration()
-    fetcher = LocalFileFetcher()
-    stylesheet = _stylesheet(font_config, fetcher)
+    font_config, fetcher, stylesheet = _renderer()
     labels = card_labels()
     base_url = (Path(settings.BASE_DIR) / "static").resolve().as_uri() + "/"
     step = chunk_size or len(cards)
@@ -244,8 +263,6 @@ def render_cards(
 
 def render_card(card: ResidenceCard) -> bytes:
     """The single-card preview: front and back of one card."""
-    font_config = FontConfiguration()
-    fetcher = LocalFileFetcher()
-    stylesheet = _stylesheet(font_config, fetcher)
+    font_config, fetcher, stylesheet = _renderer()
     html = HTML(string=_html([card], card_labels()), url_fetcher=fetcher)
     return html.write_pdf(stylesheets=[stylesheet], font_config=font_config)
