@@ -74,6 +74,16 @@ NAV_ITEMS: list[NavItem] = [
         frozenset({Role.OFFICER, Role.VERIFIER, Role.DIRECTOR}),
         "download",
     ),
+    NavItem(
+        _("Renewals due"),
+        "jobs:renewals",
+        frozenset({Role.OFFICER, Role.VERIFIER, Role.DIRECTOR, Role.CLERK, Role.ADMIN}),
+        "arrow-repeat",
+    ),
+    NavItem(
+        _("Notifications"), "jobs:notification-list", frozenset({Role.OFFICER, Role.VERIFIER}), "bell"
+    ),
+    NavItem(_("Jobs"), "jobs:job-list", frozenset({Role.ADMIN, Role.DIRECTOR}), "clock-history"),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMIN}), "gear"),
 ]
 

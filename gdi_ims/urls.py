@@ -17,6 +17,7 @@ urlpatterns = [
     path("residents/", include("residents.urls")),
     path("cards/", include("cards.urls")),
     path("imports/", include("imports.urls")),
+    path("jobs/", include("jobs.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "residents",
     "cards",
     "imports",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +287,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provinces.tasks.take_daily_snapshot_task",
         "schedule": crontab(hour=23, minute=50),
     },
+    # Nightly: mark expiring and expired cards, notify the provinces (jobs/). Every N seconds
+    # instead when JOBS_EXPIRY_EVERY_SECONDS is set (the beat test uses it).
+    "flag-card-expiry": {
+        "task": "jobs.tasks.flag_card_expiry_task",
+        "schedule": (
+            timedelta(seconds=env.int("JOBS_EXPIRY_EVERY_SECONDS", default=0))
+            if env.int("JOBS_EXPIRY_EVERY_SECONDS", default=0)
+            else crontab(
+                hour=env.int("JOBS_EXPIRY_HOUR", default=1),
+                minute=env.int("JOBS_EXPIRY_MINUTE", default=0),
+            )
+        ),
+    },
 }
 
 # --- Domain ----------------------------------------------------------------------------------
@@ -296,6 +310,15 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 CARDS_PUBLIC_BASE_URL = env.str("CARDS_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 CARDS_CHECK_RATE_PER_MINUTE = env.int("CARDS_CHECK_RATE_PER_MINUTE", default=30)
 CARDS_PRINT_RUN_MAX = env.int("CARDS_PRINT_RUN_MAX", default=1000)
+# Nightly jobs: renewal-notice thresholds (days before expiry, at most the 90-day expiring
+# window), rows per transaction, days after which a declaration waiting in submitted or returned
+# counts as stuck, the address e-mailed links start with. JOBS_CHUNK_PAUSE_SECONDS is for tests
+# only (a pause after each committed chunk, to stop a worker mid-run).
+CARDS_EXPIRY_THRESHOLDS = env.list("CARDS_EXPIRY_THRESHOLDS", cast=int, default=[90, 60, 30])
+JOBS_CHUNK_SIZE = env.int("JOBS_CHUNK_SIZE", default=50_000)
+JOBS_CHUNK_PAUSE_SECONDS = env.float("JOBS_CHUNK_PAUSE_SECONDS", default=0.0)
+JOBS_STUCK_DAYS = env.int("JOBS_STUCK_DAYS", default=14)
+JOBS_SITE_URL = env_or("JOBS_SITE_URL", CARDS_PUBLIC_BASE_URL)
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {

@@ -111,6 +111,17 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "imports:batch-residents": roles(OFFICER, DIRECTOR),
     "imports:export": roles(OFFICER, VERIFIER, DIRECTOR),
     "imports:export-download": roles(OFFICER, VERIFIER, DIRECTOR),
+    # Nightly jobs (issue 6): administrators run jobs, HQ directors read the page; renewals due
+    # for everyone with cards (provincial users: their province; "17" is refused to them).
+    "jobs:job-list": NATIONAL,
+    "jobs:run-detail": NATIONAL,
+    "jobs:run-now": roles(ADMIN),
+    "jobs:renewals": ALL,
+    "jobs:renewals-csv": ALL,
+    "jobs:renewals-xlsx": ALL,
+    "jobs:notification-list": ALL,
+    "jobs:notification-read": ALL,
+    "jobs:notifications-read-all": ALL,
 }
 
 # Everything in the admin site is for administrators (staff) only.

@@ -1,0 +1,292 @@
+"""Every read the jobs pages make, scoped to what the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from cards.models import EXPIRING_WINDOW_DAYS, PrintRun, ResidenceCard
+from imports.models import ImportBatch
+from jobs import conf
+from jobs.models import EXPIRED, JobRun, Notification, RenewalNotice
+from provinces.models import Province
+from residents.models import Declaration
+
+Role = User.Role
+Status = ResidenceCard.Status
+
+# The jobs page: administrators run jobs; HQ directors read it.
+JOB_READERS = frozenset({Role.ADMIN, Role.DIRECTOR})
+JOB_RUNNERS = frozenset({Role.ADMIN})
+# The renewals page: everyone who works with cards, each in their own province if provincial.
+RENEWAL_READERS = frozenset({Role.OFFICER, Role.VERIFIER, Role.DIRECTOR, Role.CLERK, Role.ADMIN})
+PAGE_SIZE = 50
+# A renewed card stays on the renewals page (as renewed) this many days after its renewal.
+RENEWED_SHOWN_DAYS = EXPIRING_WINDOW_DAYS
+
+
+def require_job_reader(user: User) -> None:
+    """The jobs pages do not exist for anyone else (404, like another province's record)."""
+    if user.role not in JOB_READERS:
+        raise Http404
+
+
+# --- Runs ------------------------------------------------------------------------------------
+def job_run_list_for(*, user: User, limit: int = 30) -> list[JobRun]:
+    require_job_reader(user)
+    return list(JobRun.objects.select_related("triggered_by").order_by("-id")[:limit])
+
+
+def job_run_failures_for(*, user: User, limit: int = 10) -> list[JobRun]:
+    require_job_reader(user)
+    return list(
+        JobRun.objects.filter(status__in=[JobRun.Status.FAILED, JobRun.Status.INTERRUPTED])
+        .select_related("triggered_by")
+        .order_by("-id")[:limit]
+    )
+
+
+def job_run_get_for(*, user: User, pk: int) -> JobRun:
+    require_job_reader(user)
+    run = JobRun.objects.select_related("triggered_by").filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+def last_runs_for(*, user: User) -> dict[str, JobRun | None]:
+    """Each job's latest run and latest successful run, for the summary at the top."""
+    require_job_reader(user)
+    last: dict[str, JobRun | None] = {}
+    for job in JobRun.Job.values:
+        last[job] = JobRun.objects.filter(job=job).order_by("-id").first()
+        last[f"{job}:ok"] = (
+            JobRun.objects.filter(job=job, status=JobRun.Status.SUCCEEDED).order_by("-id").first()
+        )
+    return last
+
+
+# --- Stuck work ------------------------------------------------------------------------------
+@dataclass
+class StuckRow:
+    province: Province
+    submitted: int = 0
+    returned: int = 0
+    oldest: dt.datetime | None = None
+
+
+def stuck_declarations_for(*, user: User, days: int | None = None) -> list[StuckRow]:
+    """Declarations waiting in submitted or returned for more than `days`, per province.
+
+    Waiting since: submission for a submitted one, the return for a returned one (one grouped
+    query; index declaration_status_submitted).
+    """
+    require_job_reader(user)
+    days = conf.stuck_days() if days is None else days
+    before = timezone.now() - dt.timedelta(days=days)
+    rows: dict[str, StuckRow] = {}
+    provinces = Province.objects.in_bulk()
+    for status, since in (
+        (Declaration.Status.SUBMITTED, "submitted_at"),
+        (Declaration.Status.RETURNED, "reviewed_at"),
+    ):
+        groups = (
+            Declaration.objects.filter(status=status, **{f"{since}__lt": before})
+            .values("resident__province_id")
+            .annotate(n=Count("id"), oldest=Min(since))
+            .order_by()
+        )
+        for group in groups:
+            code = group["resident__province_id"]
+            row = rows.setdefault(code, StuckRow(province=provinces[code]))
+            setattr(row, status, group["n"])
+            if row.oldest is None or group["oldest"] < row.oldest:
+                row.oldest = group["oldest"]
+    return sorted(rows.values(), key=lambda r: r.province.code)
+
+
+def failed_print_runs_for(*, user: User, limit: int = 20) -> list[PrintRun]:
+    require_job_reader(user)
+    return list(
+        PrintRun.objects.filter(status=PrintRun.Status.FAILED)
+        .select_related("created_by", "province")
+        .order_by("-id")[:limit]
+    )
+
+
+def failed_imports_for(*, user: User, limit: int = 20) -> list[ImportBatch]:
+    from imports.messages import render
+
+    require_job_reader(user)
+    batches = list(
+        ImportBatch.objects.filter(status=ImportBatch.Status.FAILED)
+        .select_related("created_by", "province")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    for batch in batches:
+        batch.reason = render(batch.failure_code, batch.failure_params)
+    return batches
+
+
+# --- Notifications ---------------------------------------------------------------------------
+def notification_list_for(*, user: User, limit: int = 100) -> list[Notification]:
+    return list(
+        Notification.objects.filter(recipient=user)
+        .select_related("province", "run")
+        .order_by("-id")[:limit]
+    )
+
+
+def notification_get_for(*, user: User, pk: int) -> Notification:
+    """One of the user's own notifications, or 404 (nobody reads another's)."""
+    notification = Notification.objects.filter(recipient=user, pk=pk).first()
+    if notification is None:
+        raise Http404
+    return notification
+
+
+def unread_count_for(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# --- Renewals due ----------------------------------------------------------------------------
+STATE_NOT_STARTED, STATE_IN_PROGRESS, STATE_RENEWED = "not_started", "in_progress", "renewed"
+IN_PROGRESS_DECLARATIONS = (
+    Declaration.Status.DRAFT,
+    Declaration.Status.SUBMITTED,
+    Declaration.Status.RETURNED,
+    Declaration.Status.VERIFIED,
+)
+
+
+@dataclass
+class RenewalFilters:
+    province: str = ""
+    stage: str = ""  # "", "0" (expired) or a threshold in days
+    state: str = ""  # "", not_started, in_progress, renewed
+    run: int | None = None  # the residents a notification named
+
+
+@dataclass
+class RenewalPage:
+    items: list[ResidenceCard] = field(default_factory=list)
+    next_cursor: str = ""
+
+
+def renewal_province_for(*, user: User, province: str) -> str:
+    """The province the page is about: a provincial user's own; another one does not exist."""
+    if user.role not in RENEWAL_READERS:
+        raise Http404
+    if user.province_id:
+        if province and province != user.province_id:
+            raise Http404
+        return user.province_id
+    if province and not Province.objects.filter(code=province).exists():
+        raise Http404
+    return province
+
+
+def renewals_queryset_for(
+    *, user: User, filters: RenewalFilters, today: dt.date
+) -> QuerySet[ResidenceCard]:
+    """Cards to renew (expiring within the window, or expired) and those renewed lately.
+
+    Annotated with whether a new declaration is under way (renewal started) and when the
+    province was last told about the card; the renewal itself, if done, is `card.replacement`.
+    """
+    province = renewal_province_for(user=user, province=filters.province)
+    thresholds = conf.thresholds()
+    window_end = today + dt.timedelta(days=EXPIRING_WINDOW_DAYS)
+    due = Q(
+        status__in=[*ResidenceCard.CURRENT_STATUSES, Status.EXPIRED], expiry_date__lte=window_end
+    )
+    renewed = Q(
+        status=Status.REPLACED,
+        status_reason="renewal",
+        replacement__created_at__gte=timezone.now() - dt.timedelta(days=RENEWED_SHOWN_DAYS),
+    )
+    in_progress = Exists(
+        Declaration.objects.filter(
+            resident_id=OuterRef("resident_id"),
+            status__in=IN_PROGRESS_DECLARATIONS,
+            created_at__gt=OuterRef("created_at"),
+        )
+    )
+    qs = ResidenceCard.objects.all()
+    if province:
+        qs = qs.filter(province_id=province)
+    if filters.state == STATE_RENEWED:
+        qs = qs.filter(renewed)
+    elif filters.state in (STATE_NOT_STARTED, STATE_IN_PROGRESS):
+        qs = (
+            qs.filter(due)
+            .alias(started=in_progress)
+            .filter(started=filters.state == STATE_IN_PROGRESS)
+        )
+    else:
+        qs = qs.filter(due | renewed)
+    if filters.stage.isdigit():
+        qs = qs.filter(_stage_q(int(filters.stage), thresholds, today))
+    if filters.run:
+        qs = qs.filter(
+            Exists(RenewalNotice.objects.filter(card_id=OuterRef("pk"), run_id=filters.run))
+        )
+    return qs.annotate(
+        renewal_started=in_progress,
+        notified_at=Subquery(
+            RenewalNotice.objects.filter(card_id=OuterRef("pk"))
+            .values("card_id")
+            .annotate(last=Max("created_at"))
+            .values("last")[:1]
+        ),
+    ).select_related("resident", "province", "replacement")
+
+
+def _stage_q(stage: int, thresholds: tuple[int, ...], today: dt.date) -> Q:
+    if stage == EXPIRED:
+        return Q(expiry_date__lt=today)
+    if stage not in thresholds:
+        return Q(pk__in=[])
+    lower = max((t for t in thresholds if t < stage), default=-1)
+    return Q(
+        expiry_date__gt=today + dt.timedelta(days=lower),
+        expiry_date__lte=today + dt.timedelta(days=stage),
+    )
+
+
+def renewal_page_for(
+    *, user: User, filters: RenewalFilters, today: dt.date, after: str = "", limit: int = PAGE_SIZE
+) -> RenewalPage:
+    """One page, soonest expiry first, by keyset (expiry date, id) from the `after` cursor."""
+    qs = renewals_queryset_for(user=user, filters=filters, today=today)
+    cursor = _decode(after)
+    if cursor:
+        day, pk = cursor
+        qs = qs.filter(Q(expiry_date__gt=day) | Q(expiry_date=day, pk__gt=pk))
+    rows = list(qs.order_by("expiry_date", "id")[: limit + 1])
+    page = RenewalPage(items=rows[:limit])
+    if len(rows) > limit:
+        last = page.items[-1]
+        page.next_cursor = f"{last.expiry_date.isoformat()}_{last.pk}"
+    return page
+
+
+def renewals_for_export(
+    *, user: User, filters: RenewalFilters, today: dt.date
+) -> Iterator[ResidenceCard]:
+    qs = renewals_queryset_for(user=user, filters=filters, today=today)
+    return qs.order_by("expiry_date", "id").iterator(chunk_size=2000)
+
+
+def _decode(cursor: str) -> tuple[dt.date, int] | None:
+    day, _sep, pk = cursor.partition("_")
+    try:
+        return dt.date.fromisoformat(day), int(pk)
+    except ValueError:
+        return None

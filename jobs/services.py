@@ -1,0 +1,333 @@
+"""The nightly jobs: run them under a lock, record each run, notify the provinces.
+
+A run is a sequence of short transactions (one per chunk), so a worker that dies mid-run leaves
+only whole chunks behind; every step selects what is still left to do, so the next run finishes
+the work and a second run on the same day changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import DatabaseError, connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from audit.models import AuditEvent
+from audit.services import audit_record
+from cards import expiry
+from cards.models import ResidenceCard
+from jobs import conf
+from jobs.models import EXPIRED, JobRun, Notification, RenewalNotice
+
+logger = logging.getLogger(__name__)
+
+Job = JobRun.Job
+RunStatus = JobRun.Status
+
+# Keys of the session-level advisory locks, one per job (any constants, unique in the project).
+LOCK_KEYS: dict[str, int] = {Job.FLAG_CARD_EXPIRY: 0x6A0B_E701}
+# Who is told about their province's renewals.
+NOTIFIED_ROLES = (User.Role.OFFICER, User.Role.VERIFIER)
+# A digest names at most this many residents per threshold; the page lists them all.
+DIGEST_NAMES = 100
+
+
+# --- Locking and recording -------------------------------------------------------------------
+@contextmanager
+def job_lock(job: str) -> Iterator[bool]:
+    """Try to take the job's lock for this connection; yield whether it was taken.
+
+    A session-level advisory lock, because the run spans many transactions; PostgreSQL drops it
+    by itself when the holder's connection ends, so a killed worker never leaves it behind.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEYS[job]])
+        taken = bool(cursor.fetchone()[0])
+    try:
+        yield taken
+    finally:
+        if taken:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEYS[job]])
+            except DatabaseError:  # the connection is gone, and the lock with it
+                logger.warning("Could not release the lock of job %s", job)
+
+
+def _load_or_create(job: str, run_id: int | None, task_id: str) -> JobRun:
+    if run_id is not None:
+        run = JobRun.objects.filter(pk=run_id, job=job).first()
+        if run is not None:
+            return run
+    return JobRun.objects.create(job=job, task_id=task_id)
+
+
+def _save(run: JobRun, *fields: str) -> None:
+    JobRun.objects.filter(pk=run.pk).update(**{f: getattr(run, f) for f in fields})
+
+
+def _finish(run: JobRun, status: str, error: str = "") -> JobRun:
+    run.status, run.error, run.finished_at = status, error[:4000], timezone.now()
+    _save(run, "status", "error", "finished_at", "counts")
+    return run
+
+
+def _chunks(run: JobRun, key: str, step: Callable[[int], int]) -> int:
+    """Repeat `step(limit)` until it returns less than `limit`; each call commits on its own.
+
+    The run's counts are saved in the chunk's transaction, so they always match what committed.
+    """
+    size, pause, total = conf.chunk_size(), conf.chunk_pause(), 0
+    while True:
+        with transaction.atomic():
+            done = step(size)
+            total += done
+            run.counts[key] = run.counts.get(key, 0) + done
+            _save(run, "counts")
+        if done < size:
+            return total
+        if pause:
+            time.sleep(pause)
+
+
+# --- The card expiry job ---------------------------------------------------------------------
+def flag_card_expiry(
+    *, run_id: int | None = None, today: dt.date | None = None, task_id: str = ""
+) -> JobRun:
+    """Mark expiring and expired cards, record renewal notices and notify the provinces.
+
+    Safe to start twice at once: the second start finds the lock taken and records a skipped
+    run. Safe to run twice in a day: every step only picks what is still to do.
+    """
+    job = Job.FLAG_CARD_EXPIRY
+    today = today or timezone.localdate()
+    run = _load_or_create(job, run_id, task_id)
+    run.run_for, run.task_id = today, task_id or run.task_id
+    run.started_at = timezone.now()
+    with job_lock(job) as taken:
+        if not taken:
+            run.status = RunStatus.SKIPPED
+            _save(run, "run_for", "task_id", "started_at")
+            return _finish(run, RunStatus.SKIPPED)
+        # Holding the lock, any other "running" run of this job is a dead worker's.
+        JobRun.objects.filter(job=job, status=RunStatus.RUNNING).exclude(pk=run.pk).update(
+            status=RunStatus.INTERRUPTED,
+            finished_at=timezone.now(),
+            error=_("The worker stopped before the end; the next run finished the work."),
+        )
+        run.status, run.counts, run.error = RunStatus.RUNNING, {}, ""
+        _save(run, "status", "run_for", "task_id", "started_at", "counts", "error")
+        try:
+            _flag_and_notify(run, today)
+        except Exception as error:
+            logger.exception("Job run %s failed", run.pk)
+            # If the database is what failed, the retry records the run.
+            with suppress(DatabaseError):
+                _finish(run, RunStatus.FAILED, f"{type(error).__name__}: {error}")
+            raise
+        try:
+            run.counts["emails"] = send_renewal_digests()
+        except Exception as error:  # e-mail down: the cards are flagged; the next run resends
+            logger.exception("Renewal digests of run %s not sent", run.pk)
+            return _finish(
+                run, RunStatus.FAILED, _("E-mail not sent: %(error)s") % {"error": error}
+            )
+        return _finish(run, RunStatus.SUCCEEDED)
+
+
+def _flag_and_notify(run: JobRun, today: dt.date) -> None:
+    at = timezone.now()
+    # Expired first: a card past its last day must never be marked "expiring" on the way.
+    _chunks(
+        run,
+        "expired",
+        lambda limit: expiry.mark_expired_chunk(today=today, at=at, limit=limit, run_id=run.pk),
+    )
+    _chunks(
+        run,
+        "expiring",
+        lambda limit: expiry.mark_expiring_chunk(today=today, at=at, limit=limit, run_id=run.pk),
+    )
+    _chunks(run, "notices", lambda limit: _notice_chunk(run=run, today=today, at=at, limit=limit))
+
+
+def _stage_case(thresholds: tuple[int, ...]) -> str:
+    """SQL: the tightest threshold a card has reached on %(today)s (0 once expired)."""
+    whens = " ".join(
+        f"WHEN c.expiry_date <= %(today)s::date + {int(t)} THEN {int(t)}"
+        for t in sorted(thresholds)
+    )
+    return f"CASE WHEN c.expiry_date < %(today)s::date THEN {EXPIRED} {whens} END"
+
+
+_NOTICE_SQL = """
+WITH candidates AS (
+    SELECT c.id, c.resident_id, c.province_id, c.expiry_date, {stage} AS threshold
+    FROM cards_residencecard c
+    WHERE c.status = ANY(%(statuses)s) AND c.expiry_date <= %(window_end)s
+), fresh AS (
+    INSERT INTO jobs_renewalnotice
+        (card_id, resident_id, province_id, threshold, expiry_date, created_at, run_id)
+    SELECT cand.id, cand.resident_id, cand.province_id, cand.threshold, cand.expiry_date,
+           %(at)s, %(run)s
+    FROM candidates cand
+    WHERE NOT EXISTS (
+        SELECT 1 FROM jobs_renewalnotice n
+        WHERE n.card_id = cand.id AND n.threshold = cand.threshold
+    )
+    ORDER BY cand.id LIMIT %(limit)s
+    ON CONFLICT (card_id, threshold) DO NOTHING
+    RETURNING province_id, threshold
+), grouped AS (
+    SELECT province_id, threshold, count(*) AS n FROM fresh GROUP BY province_id, threshold
+), told AS (
+    INSERT INTO jobs_notification (recipient_id, province_id, threshold, count, run_id, created_at)
+    SELECT u.id, g.province_id, g.threshold, g.n, %(run)s, %(at)s
+    FROM grouped g JOIN accounts_user u ON u.province_id = g.province_id
+    WHERE u.is_active AND u.role = ANY(%(roles)s)
+    ON CONFLICT (recipient_id, run_id, province_id, threshold)
+    DO UPDATE SET count = jobs_notification.count + EXCLUDED.count
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM told)
+"""
+
+
+def _notice_chunk(*, run: JobRun, today: dt.date, at: dt.datetime, limit: int) -> int:
+    """Record at most `limit` new notices and add them to the officers' notifications.
+
+    One statement: a notice and the notification that tells about it commit together, so a
+    resident is never noticed without their officers being told, nor told twice.
+    """
+    thresholds = conf.thresholds()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _NOTICE_SQL.format(stage=_stage_case(thresholds)),
+            {
+                "statuses": [*ResidenceCard.CURRENT_STATUSES, ResidenceCard.Status.EXPIRED],
+                "today": today,
+                "window_end": today + dt.timedelta(days=thresholds[0]),
+                "at": at,
+                "run": run.pk,
+                "limit": limit,
+                "roles": list(NOTIFIED_ROLES),
+            },
+        )
+        notices, _told = cursor.fetchone()
+    return int(notices)
+
+
+# --- E-mail digests --------------------------------------------------------------------------
+def send_renewal_digests() -> int:
+    """E-mail each officer one digest of their notifications not yet e-mailed; return how many.
+
+    Sent, then marked, one officer at a time: a crash in between may send one digest twice,
+    never lose one (and a digest names residents, it changes nothing).
+    """
+    pending = (
+        Notification.objects.filter(emailed_at__isnull=True, recipient__is_active=True)
+        .exclude(recipient__email="")
+        .select_related("recipient", "province")
+        .order_by("recipient_id", "threshold", "id")
+    )
+    by_recipient: dict[int, list[Notification]] = defaultdict(list)
+    for notification in pending:
+        by_recipient[notification.recipient_id].append(notification)
+    sent = 0
+    for notifications in by_recipient.values():
+        recipient = notifications[0].recipient
+        sections = [_digest_section(n) for n in notifications]
+        bodies, subjects = [], []
+        for language in ("km", "en"):
+            with translation.override(language):
+                subjects.append(_("Cards to renew"))
+                bodies.append(
+                    render_to_string(
+                        "jobs/email/renewal_digest.txt",
+                        {
+                            "recipient": recipient,
+                            "province": notifications[0].province,
+                            "sections": sections,
+                            "site_url": conf.site_url(),
+                            "renewals_url": conf.site_url() + reverse("jobs:renewals"),
+                        },
+                    )
+                )
+        EmailMessage(
+            subject=" / ".join(subjects),
+            body="\n\n".join(bodies),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[recipient.email],
+        ).send()
+        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
+            emailed_at=timezone.now()
+        )
+        sent += 1
+    return sent
+
+
+def _digest_section(notification: Notification) -> dict[str, object]:
+    notices = list(
+        RenewalNotice.objects.filter(
+            run_id=notification.run_id,
+            province_id=notification.province_id,
+            threshold=notification.threshold,
+        )
+        .select_related("resident", "card")
+        .order_by("expiry_date", "id")[:DIGEST_NAMES]
+    )
+    return {
+        "threshold": notification.threshold,
+        "count": notification.count,
+        "notices": notices,
+        "more": max(0, notification.count - len(notices)),
+    }
+
+
+# --- Actions from the pages ------------------------------------------------------------------
+@transaction.atomic
+def job_run_enqueue(*, job: str, actor: User) -> JobRun:
+    """Queue a run of `job` now, on an administrator's request; the worker picks it up.
+
+    The run row exists from the start, so the page can show it queued, then its result.
+    """
+    from jobs import tasks
+
+    if job not in Job.values:
+        raise ValueError(f"unknown job {job!r}")
+    run = JobRun.objects.create(job=job, status=RunStatus.QUEUED, triggered_by=actor)
+    audit_record(
+        actor=actor, action=AuditEvent.Action.OTHER, obj=run, detail={"job": job, "run_now": True}
+    )
+    task = tasks.TASKS[job]
+    transaction.on_commit(lambda: task.delay(run_id=run.pk))
+    return run
+
+
+def notification_mark_read(*, notification: Notification, user: User) -> Notification:
+    """Mark one of the user's notifications read (already read: left as it was)."""
+    if notification.recipient_id != user.pk:
+        raise PermissionError("not the recipient")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
