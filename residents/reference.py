@@ -20,8 +20,13 @@ BASES = [
 ]
 
 
-def load_residence_bases(*, basis_model: Any) -> int:
-    """Create the bases that do not exist yet; return how many were created."""
+def load_residence_bases(*, basis_model: Any = None) -> int:
+    """Create the bases that do not exist yet; return how many were created.
+
+    The data migration passes its historical model; everyone else gets the current one.
+    """
+    if basis_model is None:
+        from residents.models import ResidenceBasis as basis_model
     existing = set(basis_model.objects.values_list("code", flat=True))
     missing = [
         basis_model(code=code, name_en=name_en, name_km=name_km)
@@ -30,9 +35,3 @@ def load_residence_bases(*, basis_model: Any) -> int:
     ]
     basis_model.objects.bulk_create(missing)
     return len(missing)
-
-
-def load_residence_bases_now() -> int:
-    from residents.models import ResidenceBasis
-
-    return load_residence_bases(basis_model=ResidenceBasis)

@@ -20,7 +20,7 @@ from django.test import Client
 from accounts.models import User
 from gdi_ims.celery import app as celery_app
 from provinces.geography import load_geography_now
-from residents.reference import load_residence_bases_now
+from residents.reference import load_residence_bases
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ def geo(db: None) -> None:
     Transactional tests flush every table, migrations' data included, so load what is missing.
     """
     load_geography_now()
-    load_residence_bases_now()
+    load_residence_bases()
 
 
 # --- Personas: fixed names, one per role; provincial ones in Phnom Penh, and one in Siem Reap. ---

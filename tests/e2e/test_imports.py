@@ -18,17 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def bases(db: None) -> None:
-    """The bases of residence; earlier transactional tests may have flushed the migration's rows."""
-    import importlib
-
-    from residents.models import ResidenceBasis
-
-    migration = importlib.import_module("residents.migrations.0002_residence_bases")
-    for code, name_en, name_km in migration.BASES:
-        ResidenceBasis.objects.update_or_create(
-            code=code, defaults={"name_en": name_en, "name_km": name_km}
-        )
+def bases(geo: None) -> None:
+    """The bases of residence, which `geo` restores with the rest of the reference data."""
 
 
 # Khmer and English headers in no particular order, stray spaces, mixed case, passports with

@@ -86,14 +86,5 @@ def phnom_penh(geo: None) -> Any:
 
 
 @pytest.fixture
-def bases(db: None) -> None:
-    """The bases of residence from the data migration; transactional tests flush them."""
-    import importlib
-
-    from residents.models import ResidenceBasis
-
-    migration = importlib.import_module("residents.migrations.0002_residence_bases")
-    for code, name_en, name_km in migration.BASES:
-        ResidenceBasis.objects.update_or_create(
-            code=code, defaults={"name_en": name_en, "name_km": name_km}
-        )
+def bases(geo: None) -> None:
+    """The bases of residence, which `geo` restores with the rest of the reference data."""
