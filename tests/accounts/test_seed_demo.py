@@ -2,16 +2,20 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
 from django.test import Client
 
 from accounts.demo import DEMO_USERS
 from accounts.models import User
+from provinces.demo import ESTIMATES
+from provinces.models import ProvinceCompilation, ProvinceSummary
+from residents.models import Resident
 
 pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_creates_one_user_per_role_and_prints_their_logins(capsys):
-    call_command("seed_demo", "--password", "demo-password-123")
+    call_command("seed_demo", "--password", "demo-password-123", "--residents", "60")
 
     out = capsys.readouterr().out
     assert set(User.objects.values_list("role", flat=True)) == set(User.Role.values)
@@ -26,7 +30,17 @@ def test_seed_demo_creates_one_user_per_role_and_prints_their_logins(capsys):
 
 
 def test_seed_demo_twice_keeps_one_user_per_name(capsys):
-    call_command("seed_demo", "--password", "demo-password-123")
-    call_command("seed_demo", "--password", "demo-password-123")
+    call_command("seed_demo", "--password", "demo-password-123", "--residents", "60")
+    call_command("seed_demo", "--password", "demo-password-123", "--residents", "60")
 
     assert User.objects.count() == len(DEMO_USERS)
+
+
+def test_seed_demo_sets_every_province_estimate_and_fills_the_dashboard(capsys):
+    call_command("seed_demo", "--password", "demo-password-123", "--residents", "60")
+
+    estimates = ProvinceCompilation.objects.values_list("estimated_residents", flat=True)
+    assert sorted(estimates) == sorted(ESTIMATES.values())
+    assert sum(estimates) == 91_150
+    assert ProvinceSummary.objects.count() == 25
+    assert ProvinceSummary.objects.aggregate(n=Sum("residents"))["n"] == Resident.objects.count()

@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts import demo, otp
+from accounts.models import User
+from provinces.demo import seed_compilation
 from provinces.geography import load_geography_now
 from residents.demo import seed_residents
 
@@ -45,6 +47,9 @@ class Command(BaseCommand):
         from cards.demo import seed_cards
 
         self.stdout.write(f"Demo cards: {seed_cards()} issued.")
+        director = next(user for user in users if user.role == User.Role.DIRECTOR)
+        provinces = seed_compilation(director=director)
+        self.stdout.write(f"Dashboard: estimates set, figures refreshed for {provinces} provinces.")
         devices = [(user, otp.confirmed_device(user)) for user in users]
         devices = [(user, device) for user, device in devices if device is not None]
         if devices:
