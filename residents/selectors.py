@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
 from accounts.models import User
+from cards.expiry import card_expiry_subquery
 from provinces.models import Commune, District, Province
 from residents.models import (
     Declaration,
@@ -66,6 +67,7 @@ def resident_get_for(*, user: User, pk: int) -> Resident:
             "province", "address_province", "address_district", "address_commune", "created_by"
         )
         .prefetch_related(_current_documents())
+        .annotate(card_expiry_date=card_expiry_subquery())
         .filter(pk=pk)
         .first()
     )
@@ -216,7 +218,7 @@ def resident_list_for(
     residents = (
         resident_queryset_for(user=user, filters=filters)
         .select_related("province", "address_district")
-        .annotate(latest_status=_latest_status())
+        .annotate(latest_status=_latest_status(), card_expiry_date=card_expiry_subquery())
     )
     backwards = False
     cursor = decode_cursor(after, len(keys))
