@@ -14,7 +14,7 @@ os.environ.setdefault(
 os.environ.setdefault("BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktdGVzdC1ibGluZC1pbmRleA")
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env_or
+from .base import REDIS_URL, env, env_or
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -35,8 +35,10 @@ CACHES = {
 CELERY_BROKER_URL = TEST_REDIS_URL
 CELERY_RESULT_BACKEND = TEST_REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = env_or("CELERY_QUEUE", "gdi_ims_test")
-# Unit tests run tasks in-process; tests marked `worker` start a real worker instead.
-CELERY_TASK_ALWAYS_EAGER = True
+# Unit tests run tasks in-process; tests marked `worker` start a real worker instead. A real
+# worker or beat started with CELERY_TASK_ALWAYS_EAGER=false sends what it queues (retries, beat
+# entries) through Redis instead of running it inline.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(env_or("TEST_MEDIA_ROOT", str(BASE_DIR / "var" / "test-media")))  # noqa: F405
