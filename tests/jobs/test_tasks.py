@@ -221,14 +221,14 @@ def test_a_lost_database_connection_is_retried_and_the_run_completes(
     try:
         with worker.sending():
             result = flag_card_expiry_task.delay()
-        first = wait_for(
-            lambda: JobRun.objects.filter(counts__expired__gte=2).first(), what="a first chunk"
-        )
-        # Cut the worker's database connection, as a network failure or a restart would.
-        pid = wait_for(lock_holder, what="the lock holder")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        answer = result.get(timeout=90)
+            first = wait_for(
+                lambda: JobRun.objects.filter(counts__expired__gte=2).first(), what="a first chunk"
+            )
+            # Cut the worker's database connection, as a network failure or a restart would.
+            pid = wait_for(lock_holder, what="the lock holder")
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            answer = result.get(timeout=90)
         output = worker.output()
     finally:
         stop_worker(worker)
