@@ -428,3 +428,22 @@ def test_the_residents_list_badges_cost_no_query_per_row(
         response = officer_client.get(reverse("residents:list"))
 
     assert response.content.decode().count("data-alert=") == 15
+
+
+def test_the_renewals_page_costs_the_same_number_of_queries_for_2_or_12_cards(
+    officer_client, make_card, officer, card_clerk, django_assert_num_queries
+):
+    make_card(TODAY + days(5), created_by=officer)
+    card_services.card_renew(
+        card=make_card(TODAY + days(6), created_by=officer), actor=card_clerk, reconfirmed_on=TODAY
+    )
+    officer_client.get(reverse("jobs:renewals"))
+    with django_assert_num_queries(8) as small:
+        officer_client.get(reverse("jobs:renewals"))
+    for n in range(10):
+        make_card(TODAY - days(n), created_by=officer)
+
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = officer_client.get(reverse("jobs:renewals"))
+
+    assert len(response.context["page"].items) == 12
