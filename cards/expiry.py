@@ -26,38 +26,47 @@ EXPIRING_FROM = (Status.ACTIVE,)
 assert all(Status.EXPIRED in ResidenceCard.TRANSITIONS[s] for s in EXPIRE_FROM)
 assert all(Status.EXPIRING in ResidenceCard.TRANSITIONS[s] for s in EXPIRING_FROM)
 
+# No ORDER BY: with one, the planner walks the primary key over every card instead of the
+# (status, expiry_date) index; SKIP LOCKED already keeps the job from waiting on (or deadlocking
+# with) a clerk's transaction. The UPDATE looks the picked ids up by primary key (= ANY(ARRAY)),
+# never by a join the planner could turn into a scan of the whole table.
 _MOVE_SQL = """
 WITH picked AS (
     SELECT id, status FROM cards_residencecard
     WHERE status = ANY(%(from)s) AND {condition}
-    ORDER BY id LIMIT %(limit)s
+    LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
 ), moved AS (
     UPDATE cards_residencecard AS card SET status = %(to)s
-    FROM picked WHERE card.id = picked.id
-    RETURNING card.id, picked.status AS was, card.expiry_date
+    WHERE card.id = ANY(ARRAY(SELECT id FROM picked))
+    RETURNING card.id, card.expiry_date
 )
 INSERT INTO cards_cardevent (card_id, kind, actor_id, at, reason, data, print_run_id)
-SELECT id, %(kind)s, NULL, %(at)s, '',
+SELECT moved.id, %(kind)s, NULL, %(at)s, '',
        jsonb_build_object(
-           'from', was, 'expiry_date', expiry_date::text, 'job_run', %(run)s::bigint
+           'from', picked.status, 'expiry_date', moved.expiry_date::text,
+           'job_run', %(run)s::bigint
        ),
        NULL
-FROM moved
+FROM moved JOIN picked ON picked.id = moved.id
+RETURNING card_id
 """
 
 
-def _move_chunk(*, condition: str, params: dict[str, object]) -> int:
+def _move_chunk(*, condition: str, params: dict[str, object]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(_MOVE_SQL.format(condition=condition), params)
-        return cursor.rowcount
+        return [row[0] for row in cursor.fetchall()]
 
 
-def mark_expired_chunk(*, today: dt.date, at: dt.datetime, limit: int, run_id: int | None) -> int:
+def mark_expired_chunk(
+    *, today: dt.date, at: dt.datetime, limit: int, run_id: int | None
+) -> list[int]:
     """Mark at most `limit` current cards whose last valid day is before `today` as expired.
 
-    One statement: the cards move and their MARKED_EXPIRED events are inserted together.
-    Rows another transaction holds are skipped (SKIP LOCKED) and picked up by the next chunk.
+    One statement: the cards move and their MARKED_EXPIRED events are inserted together; the
+    ids moved are returned (for the caller's notices, in the same transaction). Rows another
+    transaction holds are skipped (SKIP LOCKED) and left to the next chunk or run.
     """
     return _move_chunk(
         condition="expiry_date < %(today)s",
@@ -73,7 +82,9 @@ def mark_expired_chunk(*, today: dt.date, at: dt.datetime, limit: int, run_id: i
     )
 
 
-def mark_expiring_chunk(*, today: dt.date, at: dt.datetime, limit: int, run_id: int | None) -> int:
+def mark_expiring_chunk(
+    *, today: dt.date, at: dt.datetime, limit: int, run_id: int | None
+) -> list[int]:
     """Mark at most `limit` active cards whose last valid day is within the window as expiring."""
     return _move_chunk(
         condition="expiry_date >= %(today)s AND expiry_date <= %(window_end)s",

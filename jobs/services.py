@@ -147,19 +147,31 @@ def flag_card_expiry(
 
 
 def _flag_and_notify(run: JobRun, today: dt.date) -> None:
+    conf.thresholds()  # a bad setting stops the run before it changes anything
     at = timezone.now()
+    if not JobRun.objects.filter(job=run.job, status=RunStatus.SUCCEEDED).exists():
+        # First run ever: cards already expired before the job existed get their notice once;
+        # afterwards a card's "expired" notice is written with its move (below).
+        _chunks(run, "notices", lambda limit: _notice_chunk(run, at, limit, expired_backlog=True))
+
+    def expire(limit: int) -> int:
+        moved = expiry.mark_expired_chunk(today=today, at=at, limit=limit, run_id=run.pk)
+        if moved:
+            run.counts["notices"] = run.counts.get("notices", 0) + _notice_chunk(
+                run, at, len(moved), card_ids=moved
+            )
+        return len(moved)
+
     # Expired first: a card past its last day must never be marked "expiring" on the way.
-    _chunks(
-        run,
-        "expired",
-        lambda limit: expiry.mark_expired_chunk(today=today, at=at, limit=limit, run_id=run.pk),
-    )
+    _chunks(run, "expired", expire)
     _chunks(
         run,
         "expiring",
-        lambda limit: expiry.mark_expiring_chunk(today=today, at=at, limit=limit, run_id=run.pk),
+        lambda limit: len(
+            expiry.mark_expiring_chunk(today=today, at=at, limit=limit, run_id=run.pk)
+        ),
     )
-    _chunks(run, "notices", lambda limit: _notice_chunk(run=run, today=today, at=at, limit=limit))
+    _chunks(run, "notices", lambda limit: _notice_chunk(run, at, limit, today=today))
 
 
 def _stage_case(thresholds: tuple[int, ...]) -> str:
@@ -168,14 +180,20 @@ def _stage_case(thresholds: tuple[int, ...]) -> str:
         f"WHEN c.expiry_date <= %(today)s::date + {int(t)} THEN {int(t)}"
         for t in sorted(thresholds)
     )
-    return f"CASE WHEN c.expiry_date < %(today)s::date THEN {EXPIRED} {whens} END"
+    return (
+        f"CASE WHEN c.status = 'expired' OR c.expiry_date < %(today)s::date THEN {EXPIRED} "
+        f"{whens} END"
+    )
 
 
+# Candidates: the current cards within the window (whose stage moves with the date), or the
+# cards just marked expired, or (first run) every expired card. No ORDER BY before the LIMIT:
+# it would make the planner walk every card by primary key.
 _NOTICE_SQL = """
 WITH candidates AS (
     SELECT c.id, c.resident_id, c.province_id, c.expiry_date, {stage} AS threshold
     FROM cards_residencecard c
-    WHERE c.status = ANY(%(statuses)s) AND c.expiry_date <= %(window_end)s
+    WHERE {candidates}
 ), fresh AS (
     INSERT INTO jobs_renewalnotice
         (card_id, resident_id, province_id, threshold, expiry_date, created_at, run_id)
@@ -186,7 +204,7 @@ WITH candidates AS (
         SELECT 1 FROM jobs_renewalnotice n
         WHERE n.card_id = cand.id AND n.threshold = cand.threshold
     )
-    ORDER BY cand.id LIMIT %(limit)s
+    LIMIT %(limit)s
     ON CONFLICT (card_id, threshold) DO NOTHING
     RETURNING province_id, threshold
 ), grouped AS (
@@ -204,25 +222,45 @@ SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM told)
 """
 
 
-def _notice_chunk(*, run: JobRun, today: dt.date, at: dt.datetime, limit: int) -> int:
+def _notice_chunk(
+    run: JobRun,
+    at: dt.datetime,
+    limit: int,
+    *,
+    today: dt.date | None = None,
+    card_ids: list[int] | None = None,
+    expired_backlog: bool = False,
+) -> int:
     """Record at most `limit` new notices and add them to the officers' notifications.
 
     One statement: a notice and the notification that tells about it commit together, so a
-    resident is never noticed without their officers being told, nor told twice.
+    resident is never noticed without their officers being told, nor told twice. Candidates:
+    `card_ids` (cards just marked expired), every expired card (`expired_backlog`), or the
+    current cards within the largest threshold of `today`.
     """
     thresholds = conf.thresholds()
+    day = today or run.run_for
+    params: dict[str, object] = {
+        "today": day,
+        "at": at,
+        "run": run.pk,
+        "limit": limit,
+        "roles": list(NOTIFIED_ROLES),
+    }
+    if card_ids is not None:
+        candidates, params["ids"] = "c.id = ANY(%(ids)s)", card_ids
+    elif expired_backlog:
+        candidates = "c.status = 'expired'"
+    else:
+        candidates = (
+            "c.status = ANY(%(current)s) AND c.expiry_date >= %(today)s"
+            " AND c.expiry_date <= %(window_end)s"
+        )
+        params["current"] = list(ResidenceCard.CURRENT_STATUSES)
+        params["window_end"] = day + dt.timedelta(days=thresholds[0])
     with connection.cursor() as cursor:
         cursor.execute(
-            _NOTICE_SQL.format(stage=_stage_case(thresholds)),
-            {
-                "statuses": [*ResidenceCard.CURRENT_STATUSES, ResidenceCard.Status.EXPIRED],
-                "today": today,
-                "window_end": today + dt.timedelta(days=thresholds[0]),
-                "at": at,
-                "run": run.pk,
-                "limit": limit,
-                "roles": list(NOTIFIED_ROLES),
-            },
+            _NOTICE_SQL.format(stage=_stage_case(thresholds), candidates=candidates), params
         )
         notices, _told = cursor.fetchone()
     return int(notices)

@@ -399,4 +399,5 @@ def test_a_threshold_beyond_the_expiring_window_is_refused(settings, freeze, mak
     assert run.status == JobRun.Status.FAILED
     assert "CARDS_EXPIRY_THRESHOLDS" in run.error
     assert RenewalNotice.objects.count() == 0
-    assert status_of(card) == Status.EXPIRING  # flagged first; the notices wait for a fix
+    assert status_of(card) == Status.ACTIVE
+    assert job_events() == []

@@ -185,6 +185,9 @@ def test_a_worker_killed_mid_run_leaves_whole_chunks_and_the_next_run_finishes_t
     assert len(flagged) in (2, 4)
     assert killed.counts["expired"] == len(flagged)
     assert job_event_counts() == dict.fromkeys(flagged, 1)
+    # ... and its notice, written in the same transaction as the move.
+    assert set(RenewalNotice.objects.values_list("card_id", flat=True)) == flagged
+    assert killed.counts["notices"] == len(flagged)
     assert ResidenceCard.objects.filter(status=Status.EXPIRING).count() == 0
     wait_for(lambda: lock_holder() is None, what="the dead worker's lock to go")
 
@@ -202,7 +205,7 @@ def test_a_worker_killed_mid_run_leaves_whole_chunks_and_the_next_run_finishes_t
     assert rerun.status == JobRun.Status.SUCCEEDED
     assert killed.counts["expired"] + rerun.counts["expired"] == 6
     assert rerun.counts["expiring"] == 3
-    assert rerun.counts["notices"] == 9
+    assert killed.counts["notices"] + rerun.counts["notices"] == 9
     statuses = dict(ResidenceCard.objects.values_list("pk", "status"))
     assert [statuses[c.pk] for c in expired] == [Status.EXPIRED] * 6
     assert [statuses[c.pk] for c in expiring] == [Status.EXPIRING] * 3
