@@ -171,7 +171,35 @@ def _flag_and_notify(run: JobRun, today: dt.date) -> None:
             expiry.mark_expiring_chunk(today=today, at=at, limit=limit, run_id=run.pk)
         ),
     )
-    _chunks(run, "notices", lambda limit: _notice_chunk(run, at, limit, today=today))
+    since = _last_full_pass(run, today)
+    _chunks(run, "notices", lambda limit: _notice_chunk(run, at, limit, today=today, since=since))
+
+
+# Beyond this many days since the last successful run, the night re-checks the whole window.
+INCREMENTAL_MAX_GAP_DAYS = 31
+
+
+def _last_full_pass(run: JobRun, today: dt.date) -> JobRun | None:
+    """The last successful scheduled run this one may build on, or None for a full pass.
+
+    A current card's threshold changes only when the date crosses one, or when the card is new
+    (a replacement keeps its predecessor's expiry date). So after a successful run on day L,
+    the night only needs the cards whose expiry date crossed a threshold since L, and the cards
+    created since that run. A run started from the jobs page always makes the full pass.
+    """
+    if run.triggered_by_id is not None:
+        return None
+    last = (
+        JobRun.objects.filter(job=run.job, status=RunStatus.SUCCEEDED, run_for__isnull=False)
+        .exclude(pk=run.pk)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    if last is None or last.started_at is None or last.run_for > today:
+        return None
+    if (today - last.run_for).days > INCREMENTAL_MAX_GAP_DAYS:
+        return None
+    return last
 
 
 def _stage_case(thresholds: tuple[int, ...]) -> str:
@@ -230,13 +258,15 @@ def _notice_chunk(
     today: dt.date | None = None,
     card_ids: list[int] | None = None,
     expired_backlog: bool = False,
+    since: JobRun | None = None,
 ) -> int:
     """Record at most `limit` new notices and add them to the officers' notifications.
 
     One statement: a notice and the notification that tells about it commit together, so a
     resident is never noticed without their officers being told, nor told twice. Candidates:
     `card_ids` (cards just marked expired), every expired card (`expired_backlog`), or the
-    current cards within the largest threshold of `today`.
+    current cards within the largest threshold of `today` (only those that may have changed
+    since the run `since`, if given).
     """
     thresholds = conf.thresholds()
     day = today or run.run_for
@@ -258,6 +288,17 @@ def _notice_chunk(
         )
         params["current"] = list(ResidenceCard.CURRENT_STATUSES)
         params["window_end"] = day + dt.timedelta(days=thresholds[0])
+        if since is not None:
+            # Only what may have changed since that run (see _last_full_pass); a margin of a
+            # day covers cards whose transaction was still open when that run started.
+            crossed = " OR ".join(
+                f"(c.expiry_date > %(last_day)s::date + {int(t)}"
+                f" AND c.expiry_date <= %(today)s::date + {int(t)})"
+                for t in thresholds
+            )
+            candidates += f" AND (c.created_at >= %(created_since)s OR {crossed})"
+            params["last_day"] = since.run_for
+            params["created_since"] = since.started_at - dt.timedelta(days=1)
     with connection.cursor() as cursor:
         cursor.execute(
             _NOTICE_SQL.format(stage=_stage_case(thresholds), candidates=candidates), params

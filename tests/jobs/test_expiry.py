@@ -401,3 +401,61 @@ def test_a_threshold_beyond_the_expiring_window_is_refused(settings, freeze, mak
     assert RenewalNotice.objects.count() == 0
     assert status_of(card) == Status.ACTIVE
     assert job_events() == []
+
+
+# --- Nights after the first: only what may have changed --------------------------------------
+def test_a_replacement_card_issued_after_a_run_is_noticed_the_next_night(
+    freeze, make_card, card_clerk
+):
+    from cards import services as card_services
+
+    freeze(TODAY)
+    lost = make_card(TODAY + days(100))
+    services.flag_card_expiry()
+    freeze(TODAY + days(15))  # 85 days left: noticed at 90 that night
+    services.flag_card_expiry()
+    new = card_services.card_replace(card=lost, actor=card_clerk, reason="lost")
+
+    freeze(TODAY + days(16))
+    run = services.flag_card_expiry()
+
+    assert new.expiry_date == lost.expiry_date
+    assert list(RenewalNotice.objects.filter(card=new).values_list("threshold", flat=True)) == [90]
+    assert run.counts["notices"] == 1
+
+
+def test_after_nights_without_a_run_every_threshold_crossed_meanwhile_is_noticed(freeze, make_card):
+    freeze(TODAY)
+    crossed_60 = make_card(TODAY + days(65))
+    crossed_30 = make_card(TODAY + days(38))
+    untouched = make_card(TODAY + days(200))
+    services.flag_card_expiry()
+
+    freeze(TODAY + days(10))
+    run = services.flag_card_expiry()
+
+    assert set(RenewalNotice.objects.filter(run=run).values_list("card_id", "threshold")) == {
+        (crossed_60.pk, 60),
+        (crossed_30.pk, 30),
+    }
+    assert not RenewalNotice.objects.filter(card=untouched).exists()
+
+
+def test_a_run_started_from_the_jobs_page_rechecks_the_whole_window(
+    freeze, make_card, administrator
+):
+    freeze(TODAY)
+    card = make_card(TODAY + days(50))
+    services.flag_card_expiry()
+    freeze(TODAY + days(2))
+    services.flag_card_expiry()
+    RenewalNotice.objects.filter(card=card).delete()  # as if lost
+    freeze(TODAY + days(3))
+    scheduled = services.flag_card_expiry()
+    queued = JobRun.objects.create(job=JobRun.Job.FLAG_CARD_EXPIRY, triggered_by=administrator)
+
+    manual = services.flag_card_expiry(run_id=queued.pk)
+
+    assert scheduled.counts["notices"] == 0
+    assert manual.counts["notices"] == 1
+    assert list(RenewalNotice.objects.filter(card=card).values_list("threshold", flat=True)) == [60]
