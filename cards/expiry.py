@@ -6,7 +6,8 @@ current card is
   - expiring  when D <= expiry_date <= D + EXPIRING_WINDOW_DAYS (the 90th day before included).
 Only a handed-over (active) card becomes "expiring" (the transition table); any current card
 becomes "expired". Each chunk is one statement that moves at most `limit` cards and inserts
-their events, so it commits whole or not at all; run again, it finds only what is left.
+their events; call it inside a transaction (the caller's chunk), which commits it whole or not
+at all. Run again, it finds only what is left.
 """
 
 from __future__ import annotations
