@@ -55,8 +55,10 @@ def seed_cards(*, limit: int | None = None) -> int:
                 issue_date=today - dt.timedelta(days=rng.randint(640, 760)),
             )
             issued += 1
+        # order_by() drops the model's default ordering, which DISTINCT would otherwise include.
         provinces = (
             Declaration.objects.filter(pk__in=set(due) - old_ids)
+            .order_by()
             .values_list("resident__province_id", flat=True)
             .distinct()
         )

@@ -28,6 +28,7 @@ from imports import bulk, conf, engine
 from imports.models import ExportLog, ImportBatch, ImportedResident, ImportIssue
 from imports.reader import FileRefused, open_sheet
 from provinces.models import Province
+from residents import services as residents_services
 from residents.models import Declaration, Resident, TravelDocument
 
 IMPORT_ROLES = (User.Role.OFFICER, User.Role.DIRECTOR)
@@ -326,6 +327,9 @@ def _write_chunk(batch: ImportBatch, actor: User, chunk: list[engine.Row]) -> No
         ],
         now=now,
     )
+    # Near-identical names (a typo in a surname) pass the import's exact check: flag them for
+    # the verifier, in one statement for the chunk.
+    residents_services.flag_likely_duplicates(resident_ids=[r.pk for r in residents])
 
 
 def export_log_create(

@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from imports import services
 from imports.models import ImportBatch, ImportedResident
 from provinces.models import Province
-from residents.models import Declaration, Resident, TravelDocument
+from residents.models import Declaration, LikelyDuplicate, Resident, TravelDocument
 from tests.factories import ResidentFactory
 from tests.imports.conftest import HEADER, csv_bytes, person, upload, xlsx_bytes
 
@@ -369,4 +369,26 @@ def test_the_history_of_imported_records_names_the_importer_and_the_batch(office
     assert [(e.pgh_label, e.pgh_context.metadata) for e in events.order_by("pgh_id")] == [
         ("insert", {"user": officer.pk, "import_batch": batch.pk}),
         ("insert", {"user": officer.pk, "import_batch": batch.pk}),
+    ]
+
+
+def test_a_near_identical_name_is_imported_and_flagged_for_the_verifier(officer, phnom_penh):
+    services.import_commit_request(
+        batch=_import(
+            officer,
+            phnom_penh,
+            csv_bytes([person(1, Surname="CHEN", **{"Given names": "XIAOMING"})]),
+        ),
+        actor=officer,
+    )
+    typo = person(2, Surname="CHENN", **{"Given names": "XIAOMING"})
+
+    batch = _import(officer, phnom_penh, csv_bytes([typo]))
+    services.import_commit_request(batch=batch, actor=officer)
+
+    batch.refresh_from_db()
+    original, imported = Resident.objects.filter(given_names="XIAOMING").order_by("id")
+    assert (batch.accepted_rows, batch.duplicate_rows) == (1, 0)
+    assert list(LikelyDuplicate.objects.values_list("resident_id", "other_id", "status")) == [
+        (imported.pk, original.pk, LikelyDuplicate.Status.OPEN)
     ]
