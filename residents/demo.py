@@ -461,6 +461,13 @@ def seed_residents(
             )  # fmt: skip
         if progress:
             progress(min(start + CHUNK, count))
+    if created:
+        # Fresh statistics: planned on the empty tables' estimates, the first queries over
+        # tens of thousands of new rows (cards for a whole province) take minutes, not seconds.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE residents_resident, residents_declaration, residents_traveldocument"
+            )
     return created
 
 
