@@ -4,7 +4,9 @@ The baseline is PostgreSQL's COPY of the same rows, already clean, into an empty
 residents table with the same indexes (`CREATE TABLE ... (LIKE residents_resident INCLUDING ALL)`),
 measured in the same run. The import parses the CSV, checks every value, looks up duplicates, and
 writes residents, passports (encrypted, with their blind index), submitted declarations and the
-batch's row links, with the history triggers firing: the goal is at most 5 times the raw COPY.
+batch's row links, with an 'insert' history event for each resident, passport and declaration
+(written set-based per chunk, naming the importer and the batch): the goal is at most 5 times the
+raw COPY.
 
 Size: BENCH_IMPORTS_ROWS (default 100,000). Database: gdi_ims_bench_imports on the DATABASE_URL
 server (127.0.0.1), created and migrated when missing, emptied at each run.
