@@ -68,6 +68,7 @@ class AuditEvent(models.Model):
         # Operations
         AUDIT_SEARCHED = "audit_searched", _("Audit trail searched")
         KEYS_ROTATED = "keys_rotated", _("Encryption keys rotated")
+        JOB_RUN_REQUESTED = "job_run_requested", _("Job run requested")
         OTHER = "other", _("Other")
 
     at = models.DateTimeField(_("time"), db_index=True)

@@ -387,7 +387,10 @@ def job_run_enqueue(*, job: str, actor: User) -> JobRun:
         raise ValueError(f"unknown job {job!r}")
     run = JobRun.objects.create(job=job, status=RunStatus.QUEUED, triggered_by=actor)
     audit_record(
-        actor=actor, action=AuditEvent.Action.OTHER, obj=run, detail={"job": job, "run_now": True}
+        actor=actor,
+        action=AuditEvent.Action.JOB_RUN_REQUESTED,
+        obj=run,
+        detail={"job": job, "run_now": True},
     )
     task = tasks.TASKS[job]
     transaction.on_commit(lambda: task.delay(run_id=run.pk))

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.models import AuditEvent
+from audit.services import audit_record
 from provinces import selectors
 from provinces.models import (
     DailySnapshot,
@@ -65,6 +67,18 @@ def _record(
         to_status=compilation.status,
         reason=reason,
         details=details or {},
+    )
+
+
+def _audit(
+    actor: User, action: str, compilation: ProvinceCompilation, before: str, **detail: object
+) -> None:
+    """The step in the audit trail too, inside the step's transaction (refused: no event)."""
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=compilation.province,
+        detail={"from": before, "to": compilation.status, **detail},
     )
 
 
@@ -127,6 +141,7 @@ def province_list_submit(*, province: Province, actor: User) -> ProvinceCompilat
         compilation.submitted_at = timezone.now()
         compilation.save()
         _record(compilation=compilation, kind=Kind.SUBMITTED, actor=actor, from_status=before)
+        _audit(actor, AuditEvent.Action.PROVINCE_LIST_SUBMITTED, compilation, before)
     return compilation
 
 
@@ -186,6 +201,14 @@ def province_list_sign_off(
             reason=compilation.override_reason,
             details={"pending_records": pending},
         )
+        _audit(
+            actor,
+            AuditEvent.Action.PROVINCE_LIST_SIGNED_OFF,
+            compilation,
+            before,
+            override=not regular,
+            pending_records=pending,
+        )
         _refresh_after_commit()
     return compilation
 
@@ -216,6 +239,7 @@ def province_list_return(*, province: Province, actor: User, reason: str) -> Pro
             from_status=before,
             reason=reason,
         )
+        _audit(actor, AuditEvent.Action.PROVINCE_LIST_RETURNED, compilation, before)
         _refresh_after_commit()
     return compilation
 

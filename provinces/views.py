@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from provinces import reports, selectors, services
 from provinces.forms import EstimateForm, ReturnForm, SignOffForm
 from provinces.tasks import refresh_province_summary_task
@@ -186,7 +188,17 @@ def summary_refresh(request: HttpRequest) -> HttpResponse:
     return redirect("provinces:dashboard")
 
 
-def _download(content: bytes, content_type: str, extension: str) -> HttpResponse:
+def _download(
+    request: HttpRequest, content: bytes, content_type: str, extension: str
+) -> HttpResponse:
+    """The report as an attachment, recorded in the audit trail with its format."""
+    action = AuditEvent.Action.PDF_DOWNLOADED if extension == "pdf" else AuditEvent.Action.EXPORTED
+    audit_record(
+        actor=request.user,
+        action=action,
+        request=request,
+        detail={"report": "provinces_dashboard", "format": extension},
+    )
     response = HttpResponse(content, content_type=content_type)
     name = f"provinces-{timezone.localdate():%Y-%m-%d}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -197,7 +209,7 @@ def _download(content: bytes, content_type: str, extension: str) -> HttpResponse
 @login_required
 def export_csv(request: HttpRequest) -> HttpResponse:
     board = selectors.dashboard_for(user=request.user)
-    return _download(reports.as_csv(board), "text/csv; charset=utf-8", "csv")
+    return _download(request, reports.as_csv(board), "text/csv; charset=utf-8", "csv")
 
 
 @require_GET
@@ -205,6 +217,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     board = selectors.dashboard_for(user=request.user)
     return _download(
+        request,
         reports.as_xlsx(board),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "xlsx",
@@ -215,4 +228,4 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_pdf(request: HttpRequest) -> HttpResponse:
     board = selectors.dashboard_for(user=request.user)
-    return _download(reports.as_pdf(board), "application/pdf", "pdf")
+    return _download(request, reports.as_pdf(board), "application/pdf", "pdf")

@@ -21,6 +21,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from audit.models import AuditEvent
+from audit.services import audit_record
 from provinces.models import Province
 from residents.models import (
     Declaration,
@@ -57,6 +59,7 @@ RESIDENT_FIELDS = (
     "address_street",
 )
 UPPER_CASE_FIELDS = ("surname", "given_names")
+Action = AuditEvent.Action
 DUPLICATE_FIELDS = {"surname", "given_names", "name_native", "name_km", "date_of_birth",
                     "nationality"}  # fmt: skip
 
@@ -173,6 +176,18 @@ def _passport_holder(
     return document.resident if document else None
 
 
+def _audit_declaration(
+    actor: User, action: str, declaration: Declaration, **detail: object
+) -> None:
+    """One audit event for a decision on a declaration, naming its resident (never its text)."""
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=declaration,
+        detail={"resident": declaration.resident_id, **detail},
+    )
+
+
 def _duplicate_passport(holder: Resident) -> DuplicatePassport:
     return DuplicatePassport(
         _("This passport is already recorded for another resident."), holder=holder
@@ -237,6 +252,14 @@ def resident_create(
             new_declaration.submitted_at = timezone.now()
         new_declaration.save()
         flag_likely_duplicates(resident_ids=[resident.pk])
+        audit_record(
+            actor=actor,
+            action=Action.RESIDENT_CREATED,
+            obj=resident,
+            detail={"declaration": new_declaration.pk, "photo": photo is not None},
+        )
+        if submit:
+            _audit_declaration(actor, Action.DECLARATION_SUBMITTED, new_declaration)
     return resident
 
 
@@ -307,12 +330,21 @@ def resident_update(
             return locked
         locked.version += 1
         locked.save()
+        sent_back = []
         for declaration in locked.declarations.select_for_update().with_status(
             Declaration.Status.VERIFIED
         ):
             _send_back_for_verification(declaration)
+            sent_back.append(declaration.pk)
         if changed & DUPLICATE_FIELDS:
             flag_likely_duplicates(resident_ids=[locked.pk])
+        # The names of the changed fields only: never their values (passport numbers).
+        audit_record(
+            actor=actor,
+            action=Action.RESIDENT_CHANGED,
+            obj=locked,
+            detail={"fields": sorted(changed), "sent_back": sent_back},
+        )
     return locked
 
 
@@ -383,6 +415,7 @@ def declaration_submit(*, declaration: Declaration, actor: User) -> Declaration:
         locked.reviewed_by = None
         locked.reviewed_at = None
         locked.save()
+        _audit_declaration(actor, Action.DECLARATION_SUBMITTED, locked)
     return locked
 
 
@@ -410,12 +443,21 @@ def _review(
             _("Decide on the likely duplicates first (not a duplicate, or confirmed).")
         )
     with pghistory.context(user=actor.pk, action=action, reason=reason):
+        before = locked.status
         _move(locked, status)
         locked.status_reason = reason
         locked.reviewed_by = actor
         locked.reviewed_at = timezone.now()
         locked.save()
+        _audit_declaration(actor, REVIEW_ACTIONS[status], locked, **{"from": before})
     return locked
+
+
+REVIEW_ACTIONS = {
+    Declaration.Status.VERIFIED: Action.DECLARATION_VERIFIED,
+    Declaration.Status.RETURNED: Action.DECLARATION_RETURNED,
+    Declaration.Status.REJECTED: Action.DECLARATION_REJECTED,
+}
 
 
 def _required_reason(reason: str) -> str:
@@ -500,6 +542,7 @@ def declaration_acknowledge(*, declaration: Declaration, actor: User) -> Declara
         locked.acknowledged_by = actor
         locked.acknowledged_at = timezone.now()
         locked.save()
+        _audit_declaration(actor, Action.DECLARATION_ACKNOWLEDGED, locked)
     return locked
 
 
@@ -513,7 +556,7 @@ def declaration_acknowledge_province(*, province: Province, actor: User) -> int:
     _require_director(actor)
     assert Declaration.Status.ACKNOWLEDGED in Declaration.TRANSITIONS[Declaration.Status.VERIFIED]
     with pghistory.context(user=actor.pk, action="declaration.acknowledge"):
-        return Declaration.objects.filter(
+        count = Declaration.objects.filter(
             resident__province=province, status=Declaration.Status.VERIFIED
         ).update(
             status=Declaration.Status.ACKNOWLEDGED,
@@ -522,6 +565,14 @@ def declaration_acknowledge_province(*, province: Province, actor: User) -> int:
             updated_at=timezone.now(),
             version=F("version") + 1,
         )
+    # One event for the whole province, with the count (not one per declaration).
+    audit_record(
+        actor=actor,
+        action=Action.DECLARATION_ACKNOWLEDGED,
+        obj=province,
+        detail={"count": count},
+    )
+    return count
 
 
 @transaction.atomic
@@ -603,6 +654,16 @@ def duplicate_decide(*, flag: LikelyDuplicate, actor: User, confirmed: bool) -> 
         locked.decided_by = actor
         locked.decided_at = timezone.now()
         locked.save()
+        audit_record(
+            actor=actor,
+            action=Action.DUPLICATE_RESOLVED,
+            obj=locked,
+            detail={
+                "decision": str(locked.status),
+                "resident": locked.resident_id,
+                "other": locked.other_id,
+            },
+        )
         if confirmed:
             pending = (
                 resident.declarations.filter(status=Declaration.Status.SUBMITTED)

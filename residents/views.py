@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from audit.models import AuditEvent
+from audit.services import audit_record
 from residents import selectors, services
 from residents.forms import (
     DeclarationForm,
@@ -64,6 +66,9 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     _require_role(request, *READERS)
+    audit_record(
+        actor=request.user, action=AuditEvent.Action.RESIDENT_VIEWED, obj=resident, request=request
+    )
     declarations = selectors.declarations_of(resident=resident)
     can_edit = request.user.role == Role.OFFICER
     return TemplateResponse(
@@ -90,6 +95,9 @@ def resident_photo(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     if not resident.photo:
         raise Http404
+    audit_record(
+        actor=request.user, action=AuditEvent.Action.PHOTO_VIEWED, obj=resident, request=request
+    )
     response = FileResponse(resident.photo.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response
@@ -240,6 +248,13 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     document = selectors.document_get_for(user=request.user, pk=pk)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.DOCUMENT_VIEWED,
+        obj=document,
+        request=request,
+        detail={"declaration": document.declaration_id},
+    )
     response = FileResponse(
         document.file.open("rb"),
         content_type=document.content_type,
@@ -265,6 +280,15 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=pk)
     _require_role(request, Role.VERIFIER)
     resident = selectors.resident_get_for(user=request.user, pk=declaration.resident_id)
+    if request.method == "GET":
+        # The review page shows the whole record, passport included.
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.RESIDENT_VIEWED,
+            obj=resident,
+            request=request,
+            detail={"declaration": declaration.pk},
+        )
     form = ReviewForm(
         request.POST or None,
         initial={"version": declaration.version, "resident_version": resident.version},

@@ -138,7 +138,7 @@ def test_an_administrator_runs_the_job_now_and_sees_its_result(
     assert run.counts["expired"] == 1
     card.refresh_from_db()
     assert card.status == Status.EXPIRED
-    event = AuditEvent.objects.filter(action=AuditEvent.Action.OTHER).latest("id")
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.JOB_RUN_REQUESTED).latest("id")
     assert event.detail == {"job": "flag_card_expiry", "run_now": True}
     page = admin_client_.get(response["Location"])
     assert 'data-status="succeeded"' in page.content.decode()
