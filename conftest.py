@@ -11,5 +11,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     skipped = len(reporter.stats.get("skipped", [])) + len(reporter.stats.get("xfailed", []))
     if skipped and session.exitstatus == pytest.ExitCode.OK:
-        reporter.write_line(f"{skipped} test(s) skipped or xfailed: the suite must not skip.", red=True)
+        reporter.write_line(f"{skipped} test(s) skipped or xfailed: nothing may skip.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -22,29 +22,11 @@ between runs of the same size.
 from __future__ import annotations
 
 import os
-import statistics
 import time
-from collections.abc import Callable
+
+from bench._common import bench_database, median_time
 
 BENCH_DB = "gdi_ims_bench_hq"
-
-
-def _database_url() -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gdi_ims")
-    server = base.rsplit("/", 1)[0]
-    if "127.0.0.1" not in server and "localhost" not in server:
-        raise SystemExit("bench.dashboard runs against 127.0.0.1 only")
-    return f"{server}/{BENCH_DB}"
-
-
-def _create_database(url: str) -> None:
-    import psycopg
-
-    server = url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 # Nationalities by share of residents (per cent), China the largest group.
@@ -134,20 +116,9 @@ def _generate(cursor: object, count: int, maker: int, checker: int, director: in
     cursor.execute("ANALYZE")
 
 
-def _timed(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time of `repeat` runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def main() -> None:
     count = int(os.environ.get("BENCH_DASHBOARD_RESIDENTS", "1000000"))
-    url = _database_url()
-    _create_database(url)
+    url = bench_database(BENCH_DB)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gdi_ims.settings.base")
 
@@ -199,8 +170,8 @@ def main() -> None:
     import logging
 
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the 404s of the floor
-    live = _timed(services.live_province_figures, repeat=3)
-    refresh = _timed(services.province_summary_refresh, repeat=3)
+    live = median_time(services.live_province_figures, repeat=3)
+    refresh = median_time(services.province_summary_refresh, repeat=3)
     services.daily_snapshot_take()
 
     from django_otp import DEVICE_ID_SESSION_KEY
@@ -218,11 +189,11 @@ def main() -> None:
         first = client.get(reverse("provinces:dashboard"))
         assert first.status_code == 200, first.status_code
         assert first.content.count(b'data-testid="province-row"') == 25
-        page = _timed(lambda: client.get(reverse("provinces:dashboard")), repeat=20)
+        page = median_time(lambda: client.get(reverse("provinces:dashboard")), repeat=20)
         # What any page costs here (session, two-factor check, audit, CSP, base template):
         # an unknown province's 404, through the same middleware.
         floor_url = reverse("provinces:detail", args=["99"])
-        floor = _timed(lambda: client.get(floor_url), repeat=20)
+        floor = median_time(lambda: client.get(floor_url), repeat=20)
 
     assert services.live_province_figures()["12"]["residents"] > 0
     print(f"live per-province aggregate (baseline): {live * 1000:9.1f} ms")

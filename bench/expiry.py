@@ -20,31 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import statistics
 import time
+
+from bench._common import bench_database, median_time
 
 BENCH_DB = "gdi_ims_bench_expiry"
 # The first day of the benchmark (each run happens at 01:00 of its day, the clock moved there).
 DAY0 = dt.date(2027, 3, 1)
 SPREAD_DAYS = 913  # two and a half years of issue dates
-
-
-def _database_url() -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gdi_ims")
-    server = base.rsplit("/", 1)[0]
-    if "127.0.0.1" not in server and "localhost" not in server:
-        raise SystemExit("bench.expiry runs against 127.0.0.1 only")
-    return f"{server}/{BENCH_DB}"
-
-
-def _create_database(url: str) -> None:
-    import psycopg
-
-    server = url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def _generate_people(cursor: object, count: int, maker: int) -> None:
@@ -117,19 +100,9 @@ def _generate_cards(cursor: object, clerk: int) -> None:
     cursor.execute("VACUUM ANALYZE cards_residencecard")
 
 
-def _timed(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def main() -> None:
     count = int(os.environ.get("BENCH_EXPIRY_CARDS", "1000000"))
-    url = _database_url()
-    _create_database(url)
+    url = bench_database(BENCH_DB)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gdi_ims.settings.base")
 
@@ -193,7 +166,7 @@ def main() -> None:
         return elapsed, job.counts
 
     count_all()
-    baseline = _timed(count_all, repeat=5)
+    baseline = median_time(count_all, repeat=5)
     backlog, backlog_counts = run(DAY0)
     again, again_counts = run(DAY0)
     # A day passes: autovacuum clears the backlog run's dead row versions (300,000 updated
@@ -203,7 +176,7 @@ def main() -> None:
         cursor.execute("VACUUM ANALYZE jobs_renewalnotice")
     day1 = DAY0 + dt.timedelta(days=1)
     normal, normal_counts = run(day1)
-    baseline_after = _timed(count_all, repeat=5)
+    baseline_after = median_time(count_all, repeat=5)
     baseline = min(baseline, baseline_after)
     assert again_counts == {"expired": 0, "expiring": 0, "notices": 0, "emails": 0}, again_counts
 

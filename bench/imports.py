@@ -20,25 +20,9 @@ import os
 import random
 import time
 
+from bench._common import bench_database
+
 BENCH_DB = "gdi_ims_bench_imports"
-
-
-def _database_url() -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gdi_ims")
-    server = base.rsplit("/", 1)[0]
-    if "127.0.0.1" not in server and "localhost" not in server:
-        raise SystemExit("bench.imports runs against 127.0.0.1 only")
-    return f"{server}/{BENCH_DB}"
-
-
-def _create_database(url: str) -> None:
-    import psycopg
-
-    server = url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def _rows(count: int) -> list[list[str]]:
@@ -84,10 +68,9 @@ HEADER = ["Surname", "Given names", "ភេទ", "Date of birth", "សញ្ជ�
 
 def main() -> None:
     count = int(os.environ.get("BENCH_IMPORTS_ROWS", "100000"))
-    url = _database_url()
+    url = bench_database(BENCH_DB)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gdi_ims.settings.base")
-    _create_database(url)
 
     import django
 

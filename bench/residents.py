@@ -22,36 +22,16 @@ import statistics
 import time
 from collections.abc import Callable
 
+from bench._common import bench_database, samples
+
 BENCH_DB = "gdi_ims_bench_residents"
 PAGE = 25
 DEEP_PAGE = 10_000
 
 
-def _database_url() -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gdi_ims")
-    server = base.rsplit("/", 1)[0]
-    if "127.0.0.1" not in server and "localhost" not in server:
-        raise SystemExit("bench.residents runs against 127.0.0.1 only")
-    return f"{server}/{BENCH_DB}"
-
-
-def _create_database(url: str) -> None:
-    import psycopg
-
-    server = url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
 def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    times = []
-    for _n in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+    """Wall times in milliseconds."""
+    return [t * 1000 for t in samples(fn, repeat)]
 
 
 def _p(times: list[float], q: float) -> float:
@@ -129,8 +109,7 @@ def _load(count: int) -> None:
 
 def main() -> None:
     count = int(os.environ.get("BENCH_RESIDENTS", "1000000"))
-    url = _database_url()
-    _create_database(url)
+    url = bench_database(BENCH_DB)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gdi_ims.settings.base")
 

@@ -81,7 +81,10 @@ NAV_ITEMS: list[NavItem] = [
         "arrow-repeat",
     ),
     NavItem(
-        _("Notifications"), "jobs:notification-list", frozenset({Role.OFFICER, Role.VERIFIER}), "bell"
+        _("Notifications"),
+        "jobs:notification-list",
+        frozenset({Role.OFFICER, Role.VERIFIER}),
+        "bell",
     ),
     NavItem(_("Jobs"), "jobs:job-list", frozenset({Role.ADMIN, Role.DIRECTOR}), "clock-history"),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMIN}), "gear"),

@@ -1,0 +1,41 @@
+"""What every benchmark needs: a database of its own on the local server, and timings."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+
+def bench_database(name: str) -> str:
+    """Create the benchmark's own database (once) next to the app's; return its URL.
+
+    Refuses any server but the local one: benchmarks never load another machine.
+    """
+    import psycopg
+
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gdi_ims")
+    server = base.rsplit("/", 1)[0]
+    if "127.0.0.1" not in server and "localhost" not in server:
+        raise SystemExit(f"the {name} benchmark runs against 127.0.0.1 only")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
+
+
+def samples(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Wall times of `repeat` calls, in seconds."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def median_time(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of `repeat` calls, in seconds."""
+    return statistics.median(samples(fn, repeat))
