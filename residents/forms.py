@@ -75,25 +75,8 @@ class ResidentForm(forms.ModelForm):
 
     class Meta:
         model = Resident
-        fields = [
-            "surname",
-            "given_names",
-            "name_km",
-            "name_native",
-            "sex",
-            "date_of_birth",
-            "place_of_birth",
-            "nationality",
-            "phone",
-            "occupation",
-            "employer",
-            "arrival_date",
-            "address_province",
-            "address_district",
-            "address_commune",
-            "address_village",
-            "address_street",
-        ]
+        # Exactly the fields a person may set, as the services define them.
+        fields = list(services.RESIDENT_FIELDS)
         widgets = {
             "date_of_birth": DateInput(),
             "arrival_date": DateInput(),
