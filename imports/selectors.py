@@ -64,16 +64,14 @@ def import_progress_of(*, batch: ImportBatch) -> dict[str, int]:
     return {"done": progress["done"], "total": total, "percent": min(percent, 100)}
 
 
-def import_same_file_before(*, batch: ImportBatch) -> ImportBatch | None:
-    """An earlier committed import of the very same file (same SHA-256), if any."""
+def import_same_file_before(*, user: User, batch: ImportBatch) -> ImportBatch | None:
+    """An earlier committed import of the very same file (same SHA-256) in the user's scope."""
     if not batch.file_sha256:
         return None
     return (
-        ImportBatch.objects.filter(
-            file_sha256=batch.file_sha256, status=ImportBatch.Status.COMMITTED
-        )
+        import_batch_list_for(user=user)
+        .filter(file_sha256=batch.file_sha256, status=ImportBatch.Status.COMMITTED)
         .exclude(pk=batch.pk)
-        .select_related("created_by")
         .order_by("committed_at")
         .first()
     )

@@ -381,6 +381,18 @@ def _write_chunk(
     residents_services.flag_likely_duplicates(resident_ids=resident_ids)
 
 
+def _loggable_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters of an export as they may be kept: a searched passport number is withheld.
+
+    The search box takes a name or a passport number; the export log and the audit trail (which
+    is append-only) must never hold a passport number, and a name never contains a digit.
+    """
+    kept = {k: v for k, v in filters.items() if v}
+    if any(c.isdigit() for c in str(kept.get("q", ""))):
+        kept["q"] = "[passport number]"
+    return kept
+
+
 def export_log_create(
     *, actor: User, file_format: str, filters: dict[str, Any], row_count: int
 ) -> ExportLog:
@@ -390,7 +402,7 @@ def export_log_create(
             user=actor,
             province_id=actor.province_id,
             file_format=file_format,
-            filters={k: v for k, v in filters.items() if v},
+            filters=_loggable_filters(filters),
             row_count=row_count,
         )
         audit_record(

@@ -96,7 +96,7 @@ def _detail_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
         ),
         "preview_limit": limit,
         "progress": selectors.import_progress_of(batch=batch),
-        "same_file": selectors.import_same_file_before(batch=batch),
+        "same_file": selectors.import_same_file_before(user=request.user, batch=batch),
         "can_commit": batch.status == ImportBatch.Status.VALIDATED
         and services.can_import_for(request.user, batch.province),
     }

@@ -8,9 +8,10 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from imports import services
 from imports.models import ExportLog, ImportBatch
-from residents.models import Declaration, Resident
+from residents.models import Declaration, Resident, TravelDocument
 from tests.factories import DeclarationFactory, ResidentFactory
 from tests.imports.conftest import csv_bytes, person, read_csv_response, upload
 
@@ -252,6 +253,22 @@ def test_the_export_applies_the_resident_list_filters_and_logs_them(officer_clie
         "nationality": "VN",
         "district": "1201",
     }
+
+
+def test_an_export_searched_by_passport_number_never_logs_the_number(officer_client, geo):
+    resident = ResidentFactory(surname="NGUYEN", nationality="VN")
+    DeclarationFactory(resident=resident, status=Declaration.Status.SUBMITTED)
+    document = TravelDocument(resident=resident, issuing_country="VN")
+    document.set_number("C7654321")
+    document.save()
+
+    _response, content = _export(officer_client, q="C7654321")
+
+    assert [r[0] for r in read_csv_response(content)[1:]] == ["NGUYEN"]
+    assert ExportLog.objects.get().filters == {"q": "[passport number]"}
+    exported = AuditEvent.objects.get(action=AuditEvent.Action.EXPORTED)
+    assert exported.detail["filters"] == {"q": "[passport number]"}
+    assert "7654321" not in str(exported.detail)
 
 
 def test_a_district_of_another_province_is_refused_as_a_filter(officer_client, geo):
