@@ -142,9 +142,15 @@ def card_issue(
 
 
 def declarations_due_a_card(province_code: str | None = None):
-    """The latest acknowledged declaration of each resident who has no card yet (one query)."""
-    qs = Declaration.objects.filter(status=Declaration.Status.ACKNOWLEDGED).exclude(
-        resident__cards__status__in=[*ResidenceCard.CURRENT_STATUSES, Status.EXPIRED]
+    """The latest acknowledged declaration of each resident who has no card yet (one query).
+
+    A declaration whose card was revoked is not due again: carding that person anew is a
+    deliberate single issue, never a side effect of issuing for a whole province.
+    """
+    qs = (
+        Declaration.objects.filter(status=Declaration.Status.ACKNOWLEDGED)
+        .exclude(resident__cards__status__in=[*ResidenceCard.CURRENT_STATUSES, Status.EXPIRED])
+        .exclude(cards__status=Status.REVOKED)
     )
     if province_code:
         qs = qs.filter(resident__province_id=province_code)

@@ -79,6 +79,15 @@ def test_a_resident_whose_card_was_revoked_can_be_issued_a_new_one(clerk, issue)
     assert card.number != old.number
 
 
+def test_bulk_issuing_for_a_province_never_re_cards_a_resident_whose_card_was_revoked(clerk, issue):
+    revoked = issue(status=Status.REVOKED)
+
+    count = services.cards_issue_for_province(province_code="12", actor=clerk)
+
+    assert count == 0
+    assert list(ResidenceCard.objects.filter(resident=revoked.resident)) == [revoked]
+
+
 def test_bulk_issuing_cards_every_acknowledged_resident_of_the_province_without_a_card(
     clerk, issue, django_assert_max_num_queries
 ):
