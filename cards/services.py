@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -63,6 +63,12 @@ def _record(
     return CardEvent.objects.create(
         card=card, kind=kind, actor=actor, reason=reason, data=data or {}, print_run=print_run
     )
+
+
+def _require_clerk(actor: User) -> None:
+    """The print floor's records (spoiled cards, hand-overs) are the card clerks' own."""
+    if actor.role != User.Role.CLERK:
+        raise PermissionDenied(_("Only a card clerk records this."))
 
 
 def _require_reason(reason: str) -> str:
@@ -318,6 +324,7 @@ def card_revoke(*, card: ResidenceCard, actor: User, reason: str) -> ResidenceCa
 @transaction.atomic
 def card_hand_over(*, card: ResidenceCard, actor: User, handed_to: str) -> ResidenceCard:
     """Record that a printed card was handed to its holder (or to whom, on their behalf)."""
+    _require_clerk(actor)
     handed_to = handed_to.strip()
     if not handed_to:
         raise ValidationError(_("Say to whom the card was handed."))
@@ -334,6 +341,7 @@ def card_hand_over(*, card: ResidenceCard, actor: User, handed_to: str) -> Resid
 @transaction.atomic
 def card_spoil(*, card: ResidenceCard, actor: User, reason: str) -> ResidenceCard:
     """Record a card spoiled at printing: it goes back to the queue of cards to print."""
+    _require_clerk(actor)
     reason = _require_reason(reason)
     card = _lock_card(card)
     if card.status != Status.PRINTED:

@@ -27,7 +27,8 @@ from cards.models import PrintRun, ResidenceCard
 from residents.models import Resident
 
 Role = User.Role
-# Who may change cards (issue, renew, replace, revoke, hand over, spoil) and who prints them.
+# Who may change cards (issue, renew, replace, revoke), and who works the print floor: prints
+# them, records spoiled cards and hand-overs (the card clerks, DOMAIN.md).
 CARD_WRITERS = frozenset({Role.CLERK, Role.DIRECTOR})
 PRINTERS = frozenset({Role.CLERK})
 
@@ -99,8 +100,10 @@ def card_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_renew": card.is_renewable_on(today),
             "can_replace": card.status in ResidenceCard.REPLACEABLE_STATUSES,
             "can_revoke": card.can_move_to(ResidenceCard.Status.REVOKED),
-            "can_hand_over": card.status == ResidenceCard.Status.PRINTED,
-            "can_spoil": card.status == ResidenceCard.Status.PRINTED,
+            "can_hand_over": card.status == ResidenceCard.Status.PRINTED
+            and request.user.role in PRINTERS,
+            "can_spoil": card.status == ResidenceCard.Status.PRINTED
+            and request.user.role in PRINTERS,
             "verify_url": pdf.verify_url(card),
         },
     )
@@ -133,9 +136,10 @@ def _card_action(
     act: Callable[[ResidenceCard, object], ResidenceCard],
     done: str,
     danger: bool = False,
+    roles: frozenset[str] = CARD_WRITERS,
 ) -> HttpResponse:
     """GET shows the form, POST runs the service; a refusal keeps what was typed."""
-    _require(request.user, CARD_WRITERS)
+    _require(request.user, roles)
     card = selectors.card_get_for(user=request.user, pk=pk)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -215,6 +219,7 @@ def card_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
             card=card, actor=request.user, handed_to=form.cleaned_data["handed_to"]
         ),
         done=_("Hand-over of card %(number)s recorded."),
+        roles=PRINTERS,
     )
 
 
@@ -232,6 +237,7 @@ def card_spoil(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         done=_("Card %(number)s recorded as spoiled; it will be printed again."),
         danger=True,
+        roles=PRINTERS,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -291,6 +291,23 @@ def test_a_spoiled_card_goes_back_to_be_printed_again(clerk, issue):
     card.refresh_from_db()
     assert card.status == Status.ISSUED
     assert card.events.get(kind=Kind.SPOILED).reason == "Ribbon smudged the photo"
+
+
+@pytest.mark.parametrize("record", ["hand_over", "spoil"])
+def test_only_a_card_clerk_records_the_print_floor_and_a_director_changes_nothing(
+    director, issue, record
+):
+    card = issue(status=Status.PRINTED)
+
+    with pytest.raises(PermissionDenied):
+        if record == "hand_over":
+            services.card_hand_over(card=card, actor=director, handed_to="WANG LI")
+        else:
+            services.card_spoil(card=card, actor=director, reason="Ribbon smudged the photo")
+
+    card.refresh_from_db()
+    assert card.status == Status.PRINTED
+    assert not card.events.filter(kind__in=[Kind.HANDED_OVER, Kind.SPOILED]).exists()
 
 
 # --- Checks ----------------------------------------------------------------------------------
