@@ -136,6 +136,18 @@ class Dashboard:
             "trend": trend_chart(self.trend_days, self.trend_verified, self.trend_cards),
         }
 
+    @property
+    def cache_version(self) -> str:
+        """Everything the rendered table, headline and charts depend on.
+
+        The figures change only with a summary refresh (snapshots refresh it too) and a list step
+        or estimate changes a compilation; the days left change with the date.
+        """
+        refreshed = [r.summary.refreshed_at for r in self.rows if r.summary.refreshed_at]
+        changed = [r.compilation.updated_at for r in self.rows if r.compilation.updated_at]
+        stamps = (max(refreshed, default=None), max(changed, default=None), timezone.localdate())
+        return "|".join(str(stamp) for stamp in stamps)
+
 
 def deadline() -> dt.date:
     return dt.date.fromisoformat(settings.COMPILATION_DEADLINE)

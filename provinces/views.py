@@ -31,7 +31,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "provinces/dashboard.html",
-        {"dashboard": board, "charts": board.charts(), "columns": SORTABLE_COLUMNS},
+        {"dashboard": board, "columns": SORTABLE_COLUMNS},
     )
 
 

@@ -135,6 +135,33 @@ def test_the_dashboard_lists_25_provinces_with_their_figures(director_client, se
     assert "<svg" in content
 
 
+def _row_cells(content: str, code: str) -> list[str]:
+    row = content.split(f'data-code="{code}">', 1)[1].split("</tr>", 1)[0]
+    return [cell.rsplit("<td", 1)[1].split(">", 1)[1] for cell in row.split("</td>")[:-1]]
+
+
+def test_the_kept_dashboard_page_follows_a_refresh_and_a_new_estimate(
+    director_client, seeded, director
+):
+    services.province_summary_refresh()
+    before = _row_cells(director_client.get(DASHBOARD).content.decode(), "12")
+    make_record(province="12", status=None, maker=seeded.maker_pp, checker=seeded.checker_pp)
+
+    unchanged = _row_cells(director_client.get(DASHBOARD).content.decode(), "12")
+    services.province_summary_refresh()
+    refreshed = _row_cells(director_client.get(DASHBOARD).content.decode(), "12")
+    services.province_estimate_set(
+        province=seeded.residents["12"][0].province, estimated_residents=40, actor=director
+    )
+    estimated = _row_cells(director_client.get(DASHBOARD).content.decode(), "12")
+
+    # Columns: estimate, entered, ...
+    assert (before[0], before[1]) == ("0", "7")
+    assert unchanged == before
+    assert (refreshed[0], refreshed[1]) == ("0", "8")
+    assert (estimated[0], estimated[1]) == ("40", "8")
+
+
 def test_the_dashboard_sorts_by_a_column_both_ways(director_client, seeded):
     services.province_summary_refresh()
 
