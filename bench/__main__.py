@@ -21,6 +21,9 @@ def available() -> list[str]:
 
 def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gdi_ims.settings.base")
+    # Measure what production runs: a development .env turns DEBUG on, which logs every query
+    # and renders Django's technical error pages.
+    os.environ["DJANGO_DEBUG"] = "false"
     names = argv or available()
     unknown = sorted(set(names) - set(available()))
     if unknown:
