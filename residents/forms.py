@@ -334,6 +334,7 @@ SORT_CHOICES = [
 class ResidentSearchForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
     passport = forms.CharField(label=_("Passport number"), required=False, max_length=30)
+    card = forms.CharField(label=_("Card number"), required=False, max_length=30)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -365,6 +366,19 @@ class ResidentSearchForm(forms.Form):
             selectors.districts_of(province) if province else District.objects.none()
         )
 
+    def clean_card(self) -> str:
+        from cards import numbers
+
+        card = self.cleaned_data["card"].strip()
+        if card:
+            try:
+                numbers.normalise(card)
+            except numbers.InvalidCardNumber:
+                raise forms.ValidationError(
+                    _("This card number is mistyped: check it against the card.")
+                ) from None
+        return card
+
     def filters(self) -> selectors.ResidentFilters:
         if not self.is_valid():
             return selectors.ResidentFilters()
@@ -372,6 +386,7 @@ class ResidentSearchForm(forms.Form):
         return selectors.ResidentFilters(
             q=data.get("q") or "",
             passport=data.get("passport") or "",
+            card=data.get("card") or "",
             status=data.get("status") or "",
             nationality=str(data.get("nationality") or ""),
             province=data["province"].code if data.get("province") else "",

@@ -122,6 +122,7 @@ SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
 class ResidentFilters:
     q: str = ""
     passport: str = ""
+    card: str = ""
     status: str = ""
     nationality: str = ""
     province: str = ""
@@ -165,6 +166,18 @@ def _latest_status() -> Subquery:
     )
 
 
+def _cards_numbered(number: str) -> QuerySet:
+    """The resident's cards with this typed number (any status); none when it is mistyped."""
+    from cards import numbers
+    from cards.models import ResidenceCard
+
+    try:
+        normalised = numbers.normalise(number)
+    except numbers.InvalidCardNumber:
+        return ResidenceCard.objects.none()
+    return ResidenceCard.objects.filter(resident=OuterRef("pk"), number=normalised)
+
+
 def resident_queryset_for(*, user: User, filters: ResidentFilters) -> QuerySet[Resident]:
     """Residents the user may see, filtered (not yet ordered or paginated)."""
     residents = _scoped(Resident.objects.all(), user)
@@ -184,6 +197,8 @@ def resident_queryset_for(*, user: User, filters: ResidentFilters) -> QuerySet[R
                 )
             )
         )
+    if filters.card.strip():
+        residents = residents.filter(Exists(_cards_numbered(filters.card)))
     if filters.status:
         residents = residents.filter(
             Exists(Declaration.objects.filter(resident=OuterRef("pk"), status=filters.status))
