@@ -32,8 +32,7 @@ from imports.models import ExportLog, ImportBatch, ImportedResident, ImportIssue
 from imports.reader import FileRefused, open_sheet
 from provinces.models import Province
 from residents import services as residents_services
-from residents.demo import HISTORY_TRIGGERS
-from residents.demo import _record_inserts as record_inserts
+from residents.history import HISTORY_TRIGGERS, record_inserts
 from residents.models import (
     Declaration,
     Resident,

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pgtrigger
-from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 from pghistory import models as pghistory_models
@@ -23,6 +22,7 @@ from pghistory import models as pghistory_models
 from accounts.models import User
 from provinces.models import Commune
 from residents import services
+from residents.history import HISTORY_TRIGGERS, record_inserts
 from residents.models import Declaration, ResidenceBasis, Resident, TravelDocument
 
 CHUNK = 5_000
@@ -471,38 +471,6 @@ def seed_residents(
     return created
 
 
-HISTORY_TRIGGERS = [
-    "residents.Resident:insert_insert",
-    "residents.TravelDocument:insert_insert",
-    "residents.Declaration:insert_insert",
-]
-
-
-def _record_inserts(model: type, ids: list[int], context_id: uuid.UUID) -> None:
-    """Write the pghistory 'insert' events of rows just bulk-inserted, in one statement."""
-    event_model = apps.get_model(model._meta.app_label, f"{model.__name__}Event")
-    targets, sources = [], []
-    for field in event_model._meta.concrete_fields:
-        if field.name == "pgh_id":
-            continue
-        targets.append(connection.ops.quote_name(field.column))
-        sources.append(
-            {
-                "pgh_created_at": "NOW()",
-                "pgh_label": "'insert'",
-                "pgh_obj": "t.id",
-                "pgh_context": "%s",
-            }.get(field.name, "t." + connection.ops.quote_name(field.column))
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(event_model._meta.db_table)} "  # noqa: S608
-            f"({', '.join(targets)}) SELECT {', '.join(sources)} "
-            f"FROM {connection.ops.quote_name(model._meta.db_table)} t WHERE t.id = ANY(%s)",
-            [context_id, ids],
-        )
-
-
 def _seed_chunk(
     indexes: range,
     places: _Places,
@@ -593,7 +561,7 @@ def _seed_chunk(
     if context_id is not None:
         for model, rows in ((Resident, residents), (TravelDocument, documents),
                             (Declaration, declarations)):  # fmt: skip
-            _record_inserts(model, [row.pk for row in rows], context_id)
+            record_inserts(model, [row.pk for row in rows], context_id)
     if flag_duplicates:
         services.flag_likely_duplicates(resident_ids=[r.pk for r in residents])
     return len(residents)
