@@ -10,6 +10,7 @@ from factory.django import DjangoModelFactory
 from accounts.models import User
 from provinces.models import Commune, District, Province
 from residents.models import Declaration, ResidenceBasis, Resident, TravelDocument
+from residents.reference import load_residence_bases
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -89,12 +90,18 @@ class TravelDocumentFactory(DjangoModelFactory):
         return kwargs
 
 
+def _basis(code: str) -> ResidenceBasis:
+    """A basis from the migration's list, reloaded when a transactional test flushed it."""
+    load_residence_bases()
+    return ResidenceBasis.objects.get(code=code)
+
+
 class DeclarationFactory(DjangoModelFactory):
     class Meta:
         model = Declaration
 
     resident = factory.SubFactory(ResidentFactory)
     declared_on = dt.date(2026, 11, 1)
-    basis = factory.LazyFunction(lambda: ResidenceBasis.objects.get(code="marriage"))
+    basis = factory.LazyFunction(lambda: _basis("marriage"))
     created_by = factory.SelfAttribute("resident.created_by")
     status = Declaration.Status.DRAFT

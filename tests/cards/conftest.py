@@ -10,7 +10,7 @@ import pytest
 from accounts.models import User
 from cards import services
 from cards.models import ResidenceCard
-from residents.models import Declaration, ResidenceBasis
+from residents.models import Declaration
 from tests.factories import DeclarationFactory, ResidentFactory, UserFactory
 
 PHNOM_PENH, SIEM_REAP = "12", "17"
@@ -18,11 +18,6 @@ PHNOM_PENH, SIEM_REAP = "12", "17"
 
 def acknowledged(**resident: object) -> Declaration:
     """An acknowledged declaration of a new resident (Phnom Penh unless told otherwise)."""
-    # Transactional tests flush the data migrations' rows: make sure the basis exists.
-    ResidenceBasis.objects.get_or_create(
-        code="marriage",
-        defaults={"name_en": "Married to a Cambodian citizen", "name_km": "រៀបការជាមួយពលរដ្ឋខ្មែរ"},
-    )
     province = resident.pop("province_id", PHNOM_PENH)
     person = ResidentFactory(province_id=province, address_province_id=province, **resident)
     return DeclarationFactory(resident=person, status=Declaration.Status.ACKNOWLEDGED)

@@ -8,7 +8,6 @@ from playwright.sync_api import expect
 from accounts.models import User
 from provinces import services
 from provinces.models import Province, ProvinceCompilation
-from residents.models import ResidenceBasis
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, UserFactory
 from tests.provinces.conftest import make_record
@@ -17,10 +16,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_director_sees_25_provinces_opens_one_and_signs_it_off(geo, page, screenshot):
-    # A transactional test may start from a flushed database: the basis the factory uses.
-    ResidenceBasis.objects.get_or_create(
-        code="marriage", defaults={"name_en": "Married to a Cambodian citizen", "name_km": "រៀបការ"}
-    )
     director = UserFactory(username="director", role=User.Role.DIRECTOR, province=None)
     officer = UserFactory(username="officer_sr", role=User.Role.OFFICER, province_id="17")
     chief = UserFactory(username="verifier_sr", role=User.Role.VERIFIER, province_id="17")

@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from residents.models import Declaration, Resident
-from residents.reference import load_residence_bases
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, UserFactory
 from tests.residents.conftest import make_resident
@@ -24,7 +23,6 @@ def sign_out(page) -> None:
 
 
 def test_entry_verification_scoping_and_return_journey(geo, page, screenshot):
-    load_residence_bases()
     officer = UserFactory(username="officer_pp", role=User.Role.OFFICER, province_id="12")
     UserFactory(username="verifier_pp", role=User.Role.VERIFIER, province_id="12")
     UserFactory(username="officer_sr", role=User.Role.OFFICER, province_id="17")

@@ -8,7 +8,7 @@ import pytest
 
 from accounts.models import User
 from provinces.models import District
-from residents.models import Declaration, ResidenceBasis, Resident
+from residents.models import Declaration, Resident
 from tests.factories import DeclarationFactory, ResidentFactory, UserFactory
 
 Status = Declaration.Status
@@ -48,10 +48,6 @@ def seeded(geo: None) -> Seeded:
     1 without declaration; 4 CN, 2 VN, 1 KR) with 2 in a second district.
     Siem Reap: 3 residents (1 verified CN, 1 rejected TH, 1 acknowledged CN).
     """
-    # Transactional tests may start from a flushed database: the basis the factory uses.
-    ResidenceBasis.objects.get_or_create(
-        code="marriage", defaults={"name_en": "Married to a Cambodian citizen", "name_km": "រៀបការ"}
-    )
     maker_pp = UserFactory(username="maker_pp", role=User.Role.OFFICER, province_id="12")
     checker_pp = UserFactory(username="checker_pp", role=User.Role.VERIFIER, province_id="12")
     maker_sr = UserFactory(username="maker_sr", role=User.Role.OFFICER, province_id="17")

@@ -10,17 +10,7 @@ import pytest
 from accounts.models import User
 from residents import services
 from residents.models import Declaration, ResidenceBasis, Resident
-from residents.reference import load_residence_bases
 from tests.factories import DeclarationFactory, ResidentFactory, TravelDocumentFactory
-
-
-@pytest.fixture(autouse=True)
-def _bases(request: pytest.FixtureRequest) -> None:
-    """Transactional tests flush the data migrations: load the bases of residence again."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
-        request.getfixturevalue("transactional_db")
-        load_residence_bases()
 
 
 def make_resident(
