@@ -14,6 +14,11 @@ DEFAULTS = {
     # Rows checked and written per set of queries: the number of queries grows with the number
     # of chunks only, never with the number of rows of a chunk.
     "CHUNK_ROWS": 2000,
+    # Staged rows written by one statement of the commit (the progress bar moves per range).
+    "COMMIT_CHUNK_ROWS": 20_000,
+    # Checked rows of a file nobody imported are dropped after this many days (importing it
+    # later checks the file again).
+    "STAGED_DAYS": 7,
     # Files up to this size are checked during the upload request; bigger ones by the worker.
     "INLINE_MAX_BYTES": 256 * 1024,
     "PREVIEW_ISSUES": 200,

@@ -131,7 +131,10 @@ class ImportIssue(models.Model):
 class ImportedResident(models.Model):
     """Which resident each accepted row of a batch became (the batch's list, and its audit)."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="imported")
+    # Looked up through the (batch, row_number) constraint's index.
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="imported", db_index=False
+    )
     row_number = models.PositiveIntegerField(_("row"))
     resident = models.OneToOneField(
         "residents.Resident", on_delete=models.CASCADE, related_name="import_record"
@@ -177,3 +180,53 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.file_format} {self.row_count}"
+
+
+class StagedRow(models.Model):
+    """A row the dry run found valid, cleaned and ready to write; the commit reads and deletes it.
+
+    The commit writes residents from these rows with a few INSERT ... SELECT statements instead of
+    parsing and checking the file again; it re-checks only what the database may have changed in
+    between (duplicates). The table is UNLOGGED (written once, read once, never replicated): after
+    a database crash it comes back empty, and the commit then checks the file again.
+    """
+
+    # Looked up through the (batch, row_number) constraint's index.
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    row_number = models.PositiveIntegerField()
+    surname = models.CharField(max_length=100)
+    given_names = models.CharField(max_length=150)
+    name_km = models.CharField(max_length=150)
+    name_native = models.CharField(max_length=150)
+    # Resident.search_name, and the key of the same-person check (surname and given names only).
+    search_name = models.CharField(max_length=300)
+    person_name = models.CharField(max_length=300)
+    sex = models.CharField(max_length=1)
+    date_of_birth = models.DateField()
+    place_of_birth = models.CharField(max_length=150)
+    nationality = models.CharField(max_length=2)
+    phone = models.CharField(max_length=40)
+    occupation = models.CharField(max_length=120)
+    employer = models.CharField(max_length=150)
+    arrival_date = models.DateField(null=True)
+    district = models.CharField(max_length=8)
+    commune = models.CharField(max_length=8)
+    village = models.CharField(max_length=150)
+    street = models.CharField(max_length=200)
+    passport_country = models.CharField(max_length=2)
+    passport_encrypted = models.TextField()
+    passport_index = models.CharField(max_length=64)
+    passport_issue_date = models.DateField(null=True)
+    passport_expiry_date = models.DateField(null=True)
+    basis_id = models.BigIntegerField()
+    declared_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="staged_row_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number}"

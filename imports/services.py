@@ -10,12 +10,11 @@ committed file is thus accepted, rejected or duplicate, and the three counts add
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import uuid
 from typing import Any
 
 import pghistory
-import pgtrigger
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -26,20 +25,12 @@ from django.utils import timezone
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
-from gdi_ims import crypto
-from imports import bulk, conf, engine
-from imports.models import ExportLog, ImportBatch, ImportedResident, ImportIssue
+from imports import conf, engine, staging
+from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.reader import FileRefused, open_sheet
 from provinces.models import Province
 from residents import services as residents_services
-from residents.history import HISTORY_TRIGGERS, record_inserts
-from residents.models import (
-    Declaration,
-    Resident,
-    TravelDocument,
-    normalise_document_number,
-    search_name_of,
-)
+from residents.history import bulk_history
 
 IMPORT_ROLES = (User.Role.OFFICER, User.Role.DIRECTOR)
 # Commits take this transaction-level lock: two imports never race for the same passport.
@@ -133,43 +124,63 @@ def _issue_rows(batch: ImportBatch, rows: list[engine.Row]) -> list[ImportIssue]
     ]
 
 
-def import_validate(*, batch_id: int) -> None:
-    """The dry run: check every row and store the preview; write no resident.
+def _check_and_stage(batch: ImportBatch) -> tuple[dict[str, int], list[ImportIssue], list[str]]:
+    """Check every row of the batch's file and stage the valid ones; return counts and issues.
 
-    The problems are stored (not the rows): the commit reads the file again, because the
-    database may have changed in between.
+    Runs inside the caller's transaction: a file refused half-way stages nothing.
+    """
+    counts = {engine.OK: 0, engine.ERROR: 0, engine.DUPLICATE: 0}
+    issues: list[ImportIssue] = []
+    checker = engine.Checker(province=batch.province, today=timezone.localdate())
+    staging.discard([batch.pk])
+    sheet = open_sheet(_file_bytes(batch))
+    batch.file_format = sheet.format
+    try:
+        for chunk in checker.chunks(sheet):
+            for row in chunk:
+                counts[row.kind] += 1
+            issues.extend(_issue_rows(batch, chunk))
+            staging.stage(batch.pk, chunk)
+            _set_progress(batch, sum(counts.values()), sheet.estimated_rows)
+    finally:
+        sheet.close()
+    return counts, issues, checker.unknown_columns
+
+
+def _discard_stale_staging() -> None:
+    """Drop the staged rows of files checked long ago and never imported."""
+    cutoff = timezone.now() - dt.timedelta(days=conf.get("STAGED_DAYS"))
+    stale = ImportBatch.objects.filter(
+        status=ImportBatch.Status.VALIDATED, validated_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    staging.discard(list(stale))
+
+
+def import_validate(*, batch_id: int) -> None:
+    """The dry run: check every row, store the preview, stage the valid rows; write no resident.
+
+    The valid rows are kept cleaned (`imports.staging`) for the commit, which re-checks only what
+    the database may have changed in between.
     """
     batch = ImportBatch.objects.select_related("province").get(pk=batch_id)
     if batch.status != ImportBatch.Status.VALIDATING:
         return  # already checked: running the task again does nothing
-    counts = {engine.OK: 0, engine.ERROR: 0, engine.DUPLICATE: 0}
-    issues: list[ImportIssue] = []
-    checker = engine.Checker(province=batch.province, today=timezone.localdate())
+    _discard_stale_staging()
     try:
-        sheet = open_sheet(_file_bytes(batch))
-        batch.file_format = sheet.format
-        try:
-            for chunk in checker.chunks(sheet):
-                for row in chunk:
-                    counts[row.kind] += 1
-                issues.extend(_issue_rows(batch, chunk))
-                _set_progress(batch, sum(counts.values()), sheet.estimated_rows)
-        finally:
-            sheet.close()
+        with transaction.atomic():
+            counts, issues, unknown_columns = _check_and_stage(batch)
+            batch.issues.all().delete()
+            ImportIssue.objects.bulk_create(issues, batch_size=conf.get("CHUNK_ROWS"))
+            batch.status = ImportBatch.Status.VALIDATED
+            batch.unknown_columns = unknown_columns
+            batch.total_rows = sum(counts.values())
+            batch.ok_rows = counts[engine.OK]
+            batch.error_rows = counts[engine.ERROR]
+            batch.duplicate_rows = counts[engine.DUPLICATE]
+            batch.validated_at = timezone.now()
+            batch.save()
     except FileRefused as refused:
         _refuse(batch, refused)
-        return
-    with transaction.atomic():
-        batch.issues.all().delete()
-        ImportIssue.objects.bulk_create(issues, batch_size=conf.get("CHUNK_ROWS"))
-        batch.status = ImportBatch.Status.VALIDATED
-        batch.unknown_columns = checker.unknown_columns
-        batch.total_rows = sum(counts.values())
-        batch.ok_rows = counts[engine.OK]
-        batch.error_rows = counts[engine.ERROR]
-        batch.duplicate_rows = counts[engine.DUPLICATE]
-        batch.validated_at = timezone.now()
-        batch.save()
 
 
 def import_commit_request(*, batch: ImportBatch, actor: User) -> ImportBatch:
@@ -195,10 +206,13 @@ def import_commit_request(*, batch: ImportBatch, actor: User) -> ImportBatch:
 
 
 def import_commit(*, batch_id: int) -> None:
-    """Write the valid rows of a queued batch, all in one transaction, in chunks of bulk inserts.
+    """Write the staged rows of a queued batch, all in one transaction, a range per statement.
 
-    Idempotent: a committed batch is left alone, and a worker that dies mid-way leaves nothing
-    (the transaction rolls back) so the task simply runs again.
+    Before writing, the rows are checked once more against the register (a passport or a person
+    registered since the dry run is a duplicate, never written twice); if the staged rows are
+    gone (a database crash empties the unlogged staging table, or the file waited too long), the
+    file is checked again first. Idempotent: a committed batch is left alone, and a worker that
+    dies mid-way leaves nothing (the transaction rolls back), so the task simply runs again.
     """
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -207,6 +221,8 @@ def import_commit(*, batch_id: int) -> None:
             # every row raises and rolls back a subtransaction, which makes a big transaction
             # quadratic (20,000 rows: 24 s instead of 3 s). Defined and empty, it ignores nothing.
             cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+            # Each range of rows is read once into memory by its statement: keep it there.
+            cursor.execute("SELECT set_config('work_mem', '64MB', true)")
         batch = (
             ImportBatch.objects.select_for_update(of=("self",))
             .select_related("province", "committed_by")
@@ -214,64 +230,24 @@ def import_commit(*, batch_id: int) -> None:
         )
         if batch.status != ImportBatch.Status.COMMIT_QUEUED:
             return
-        actor = batch.committed_by
-        counts = {engine.OK: 0, engine.ERROR: 0, engine.DUPLICATE: 0}
-        checker = engine.Checker(province=batch.province, today=timezone.localdate())
-        batch.issues.all().delete()
-        try:
-            sheet = open_sheet(_file_bytes(batch))
+        if staging.staged_count(batch.pk) != batch.ok_rows:
             try:
-                with pghistory.context(user=actor.pk, import_batch=batch.pk):
-                    # pghistory attaches its context to the next write it sees (never to a SELECT
-                    # or a COPY): this no-op UPDATE sets it for the whole transaction, and
-                    # _pgh_attach_context() stores it, so the history rows written below (and
-                    # those of the likely-duplicate flags) name the importer and the batch.
-                    ImportBatch.objects.filter(pk=batch.pk).update(status=batch.status)
-                    with connection.cursor() as cursor:
-                        cursor.execute("SELECT _pgh_attach_context()")
-                        (context_id,) = cursor.fetchone()
-                    # Row-level history triggers cost more than the COPYs themselves: each
-                    # chunk writes its 'insert' events set-based instead (_write_chunk).
-                    with pgtrigger.ignore(*HISTORY_TRIGGERS):
-                        for chunk in checker.chunks(sheet):
-                            for row in chunk:
-                                counts[row.kind] += 1
-                            _write_chunk(batch, actor, chunk, context_id)
-                            _set_progress(batch, sum(counts.values()), batch.total_rows)
-                    with connection.cursor() as cursor:
-                        # Leaving pgtrigger.ignore() clears the setting: define it again (see
-                        # above) for the writes that follow in this transaction.
-                        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
-            finally:
-                sheet.close()
-        except FileRefused as exc:
-            # Cannot happen for a file the dry run accepted, unless it changed on disk: refuse
-            # the whole batch, and roll back everything this transaction wrote.
-            refused = exc
-            transaction.set_rollback(True)
+                counts, issues, _unknown = _check_and_stage(batch)
+            except FileRefused as exc:
+                # Cannot happen for a file the dry run accepted, unless it changed on disk.
+                refused = exc
+                transaction.set_rollback(True)
+            else:
+                refused = None
+                batch.issues.all().delete()
+                ImportIssue.objects.bulk_create(issues, batch_size=conf.get("CHUNK_ROWS"))
+                batch.ok_rows = counts[engine.OK]
+                batch.error_rows = counts[engine.ERROR]
+                batch.duplicate_rows = counts[engine.DUPLICATE]
         else:
             refused = None
-            batch.status = ImportBatch.Status.COMMITTED
-            batch.committed_at = timezone.now()
-            batch.total_rows = sum(counts.values())
-            batch.accepted_rows = batch.ok_rows = counts[engine.OK]
-            batch.rejected_rows = batch.error_rows = counts[engine.ERROR]
-            batch.duplicate_rows = counts[engine.DUPLICATE]
-            batch.save()
-            audit_record(
-                actor=actor,
-                action=AuditEvent.Action.IMPORTED,
-                obj=batch,
-                detail={
-                    "file": batch.file_name,
-                    "sha256": batch.file_sha256,
-                    "province": batch.province_id,
-                    "rows": batch.total_rows,
-                    "accepted": batch.accepted_rows,
-                    "rejected": batch.rejected_rows,
-                    "duplicates": batch.duplicate_rows,
-                },
-            )
+        if refused is None:
+            _write_staged(batch)
     if refused is not None:
         ImportBatch.objects.filter(pk=batch_id).update(
             status=ImportBatch.Status.FAILED,
@@ -280,104 +256,74 @@ def import_commit(*, batch_id: int) -> None:
         )
 
 
-def _write_chunk(
-    batch: ImportBatch, actor: User, chunk: list[engine.Row], context_id: uuid.UUID
-) -> None:
-    """Write a chunk's valid rows (one COPY per table) and their history (one INSERT per table).
-
-    Runs with the row-level history triggers ignored: the chunk's 'insert' events are written
-    set-based instead, in the import's history context (the importer and the batch).
-    """
-    good = [row.data for row in chunk if row.kind == engine.OK]
-    ImportIssue.objects.bulk_create(_issue_rows(batch, chunk))
-    if not good:
-        return
-    province_id, actor_id = batch.province_id, actor.pk
+def _write_staged(batch: ImportBatch) -> None:
+    """The commit's writes, inside its transaction: re-check, write by ranges, count, record."""
+    actor = batch.committed_by
+    registered = staging.registered_since(batch.pk)
+    ImportIssue.objects.bulk_create(
+        ImportIssue(
+            batch=batch,
+            row_number=found.row_number,
+            kind=ImportIssue.Kind.DUPLICATE,
+            column=found.column,
+            value=found.value[:200],
+            code=found.code,
+            params={"resident": found.resident_id},
+        )
+        for found in registered
+    )
+    skip = [found.row_number for found in registered]
+    done = batch.error_rows + batch.duplicate_rows
     now = timezone.now()
-    resident_ids = bulk.copy_rows(
-        Resident,
-        [
-            {
-                "surname": d["surname"],
-                "given_names": d["given_names"],
-                "name_km": d["name_km"],
-                "name_native": d["name_native"],
-                "search_name": search_name_of(
-                    d["surname"], d["given_names"], d["name_native"], d["name_km"]
-                ),
-                "sex": d["sex"],
-                "date_of_birth": d["date_of_birth"],
-                "place_of_birth": d["place_of_birth"],
-                "nationality": d["nationality"],
-                "phone": d["phone"],
-                "occupation": d["occupation"],
-                "employer": d["employer"],
-                "arrival_date": d["arrival_date"],
-                "province_id": province_id,
-                "address_province_id": province_id,
-                "address_district_id": d["district"],
-                "address_commune_id": d["commune"],
-                "address_village": d["village"],
-                "address_street": d["street"],
-                "created_by_id": actor_id,
-            }
-            for d in good
-        ],
-        now=now,
+    with pghistory.context(user=actor.pk, import_batch=batch.pk):
+        # pghistory attaches its context to the next write it sees (never to a SELECT): this
+        # no-op UPDATE sets it for the whole transaction, and _pgh_attach_context() returns it,
+        # so the history rows written below (and those of the likely-duplicate flags) name the
+        # importer and the batch.
+        ImportBatch.objects.filter(pk=batch.pk).update(status=batch.status)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT _pgh_attach_context()")
+            (context_id,) = cursor.fetchone()
+        # Row-level history triggers cost more than the inserts themselves: the statement
+        # writes the 'insert' events set-based instead.
+        with bulk_history():
+            for rows in staging.row_ranges(batch.pk, conf.get("COMMIT_CHUNK_ROWS")):
+                resident_ids = staging.write_range(
+                    batch_id=batch.pk,
+                    rows=rows,
+                    skip=[n for n in skip if rows[0] <= n <= rows[1]],
+                    province_id=batch.province_id,
+                    actor_id=actor.pk,
+                    context_id=context_id,
+                    now=now,
+                )
+                # Near-identical names (a typo in a surname) pass the exact checks: flag them
+                # for the verifier, in one statement for the range.
+                residents_services.flag_likely_duplicates(resident_ids=resident_ids)
+                done += len(resident_ids)
+                _set_progress(batch, done + len(skip), batch.total_rows)
+    staging.discard([batch.pk])
+    batch.status = ImportBatch.Status.COMMITTED
+    batch.committed_at = timezone.now()
+    batch.accepted_rows = batch.ok_rows = batch.ok_rows - len(registered)
+    batch.rejected_rows = batch.error_rows
+    batch.duplicate_rows += len(registered)
+    batch.total_rows = batch.accepted_rows + batch.rejected_rows + batch.duplicate_rows
+    batch.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.IMPORTED,
+        obj=batch,
+        detail={
+            "file": batch.file_name,
+            "sha256": batch.file_sha256,
+            "province": batch.province_id,
+            "rows": batch.total_rows,
+            "accepted": batch.accepted_rows,
+            "rejected": batch.rejected_rows,
+            "duplicates": batch.duplicate_rows,
+        },
     )
-    context = TravelDocument.ENCRYPTION_CONTEXT
-    document_ids = bulk.copy_rows(
-        TravelDocument,
-        [
-            {
-                "resident_id": resident_id,
-                "issuing_country": d["passport_country"],
-                "issue_date": d["passport_issue_date"],
-                "expiry_date": d["passport_expiry_date"],
-                "number_encrypted": crypto.encrypt(
-                    normalise_document_number(d["passport_number"]), context=context
-                ),
-                # The blind index the duplicate check computed (TravelDocument.index_of).
-                "number_index": d["passport_index"],
-            }
-            for d, resident_id in zip(good, resident_ids, strict=True)
-        ],
-        now=now,
-    )
-    declaration_ids = bulk.copy_rows(
-        Declaration,
-        [
-            {
-                "resident_id": resident_id,
-                "declared_on": d["declared_on"],
-                "basis_id": d["basis"],
-                "status": Declaration.Status.SUBMITTED.value,
-                "submitted_at": now,
-                "created_by_id": actor_id,
-            }
-            for d, resident_id in zip(good, resident_ids, strict=True)
-        ],
-        now=now,
-    )
-    bulk.copy_rows(
-        ImportedResident,
-        [
-            {"batch_id": batch.pk, "row_number": row.number, "resident_id": resident_id}
-            for row, resident_id in zip(
-                (row for row in chunk if row.kind == engine.OK), resident_ids, strict=True
-            )
-        ],
-        now=now,
-    )
-    for model, ids in (
-        (Resident, resident_ids),
-        (TravelDocument, document_ids),
-        (Declaration, declaration_ids),
-    ):
-        record_inserts(model, ids, context_id)
-    # Near-identical names (a typo in a surname) pass the import's exact check: flag them for
-    # the verifier, in one statement for the chunk.
-    residents_services.flag_likely_duplicates(resident_ids=resident_ids)
 
 
 def _loggable_filters(filters: dict[str, Any]) -> dict[str, Any]:

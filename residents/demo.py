@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import pgtrigger
 from django.db import connection, transaction
 from django.utils import timezone
 from pghistory import models as pghistory_models
@@ -22,7 +21,7 @@ from pghistory import models as pghistory_models
 from accounts.models import User
 from provinces.models import Commune
 from residents import services
-from residents.history import HISTORY_TRIGGERS, record_inserts
+from residents.history import bulk_history, record_inserts
 from residents.models import Declaration, ResidenceBasis, Resident, TravelDocument
 
 CHUNK = 5_000
@@ -454,7 +453,7 @@ def seed_residents(
         indexes = range(start, min(start + CHUNK, count))
         # The row-by-row history triggers cost more than the inserts themselves; the events are
         # written set-based instead, one INSERT ... SELECT per table and chunk.
-        with transaction.atomic(), _backdated_entry(), pgtrigger.ignore(*HISTORY_TRIGGERS):
+        with transaction.atomic(), _backdated_entry(), bulk_history():
             created += _seed_chunk(
                 indexes, places, bases, makers, reviewers, director, central, flag_duplicates,
                 context_id,

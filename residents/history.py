@@ -1,23 +1,48 @@
-"""History of bulk inserts: the row triggers switched off, the events written set-based.
+"""History of bulk inserts: the row triggers skipped, the events written set-based.
 
-pghistory's insert triggers run once per row, which costs more than a bulk insert itself. Bulk
-writers (imports, demo data) insert under `pgtrigger.ignore(*HISTORY_TRIGGERS)` and then call
-`record_inserts` once per table and chunk, inside a `pghistory.context`, so every row still gets
-its event naming who did it.
+pghistory's insert triggers run once per row, which costs more than a bulk insert itself. The
+insert triggers of residents, passports and declarations carry a WHEN clause (`INSERT_CONDITION`)
+that skips them, without calling any trigger function, while the transaction's `ims.bulk_history`
+setting is on. Bulk writers (imports, demo data) insert inside `bulk_history()` and write the
+'insert' events themselves, set-based, in a `pghistory.context` (`record_inserts`, or the import's
+own statement), so every row still gets its event naming who did it.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import pghistory
+import pgtrigger
 from django.apps import apps
 from django.db import connection
 
-HISTORY_TRIGGERS = [
-    "residents.Resident:insert_insert",
-    "residents.TravelDocument:insert_insert",
-    "residents.Declaration:insert_insert",
-]
+BULK_SETTING = "ims.bulk_history"
+INSERT_CONDITION = pgtrigger.Condition(
+    f"current_setting('{BULK_SETTING}', true) IS DISTINCT FROM 'on'"
+)
+
+
+def insert_event() -> pghistory.InsertEvent:
+    """The 'insert' event of a model bulk writers fill: skipped inside `bulk_history()`."""
+    return pghistory.InsertEvent(condition=INSERT_CONDITION)
+
+
+@contextmanager
+def bulk_history() -> Iterator[None]:
+    """Inside a transaction: the insert triggers of the bulk-written models do not fire.
+
+    The caller must write the events of what it inserts (`record_inserts`).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'on', true)", [BULK_SETTING])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, '', true)", [BULK_SETTING])
 
 
 def record_inserts(model: type, ids: list[int], context_id: uuid.UUID) -> None:

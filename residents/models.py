@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from gdi_ims import crypto
+from residents import history
 
 
 def search_name_of(*parts: str) -> str:
@@ -55,7 +56,7 @@ class ResidentQuerySet(models.QuerySet):
 
 
 @pghistory.track(
-    pghistory.InsertEvent(),
+    history.insert_event(),
     pghistory.UpdateEvent(),
     exclude=["search_name", "updated_at", "version"],
 )
@@ -150,10 +151,11 @@ class Resident(models.Model):
 
 
 @pghistory.track(
-    pghistory.InsertEvent(),
+    history.insert_event(),
     pghistory.UpdateEvent(),
     # The ciphertext changes with every encryption; the blind index says whether the number did.
     exclude=["number_encrypted", "created_at"],
+    meta={"indexes": [models.Index(fields=["resident"], name="traveldocevent_resident")]},
 )
 class TravelDocument(models.Model):
     """A passport (or other travel document); its number is stored encrypted."""
@@ -181,8 +183,9 @@ class TravelDocument(models.Model):
         verbose_name = _("travel document")
         verbose_name_plural = _("travel documents")
         constraints = [
+            # Number first: the same index finds a passport by its number alone.
             models.UniqueConstraint(
-                fields=["issuing_country", "number_index"], name="travel_document_unique_number"
+                fields=["number_index", "issuing_country"], name="travel_document_unique_number"
             ),
             models.UniqueConstraint(
                 fields=["resident"],
@@ -190,7 +193,6 @@ class TravelDocument(models.Model):
                 name="travel_document_one_current",
             ),
         ]
-        indexes = [models.Index(fields=["number_index"], name="travel_document_number")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.masked_number}"
@@ -222,9 +224,10 @@ class DeclarationQuerySet(models.QuerySet):
 
 
 @pghistory.track(
-    pghistory.InsertEvent(),
+    history.insert_event(),
     pghistory.UpdateEvent(),
     exclude=["updated_at", "version"],
+    meta={"indexes": [models.Index(fields=["resident"], name="declarationevent_resident")]},
 )
 class Declaration(models.Model):
     class Status(models.TextChoices):
@@ -250,15 +253,22 @@ class Declaration(models.Model):
         Resident, on_delete=models.CASCADE, related_name="declarations", verbose_name=_("resident")
     )
     declared_on = models.DateField(_("date of declaration"))
+    # Bases and users are deactivated, never deleted: these foreign keys need no index of their
+    # own (every write of a declaration would maintain it for nothing).
     basis = models.ForeignKey(
         ResidenceBasis,
         on_delete=models.PROTECT,
         related_name="declarations",
         verbose_name=_("basis of residence"),
+        db_index=False,
     )
     notes = models.TextField(_("notes"), blank=True)
     status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+        # Searched through declaration_status_submitted (status first).
+        _("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.DRAFT,
     )
     status_reason = models.TextField(_("reason"), blank=True)
     created_by = models.ForeignKey(
@@ -277,6 +287,7 @@ class Declaration(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("reviewed by"),
+        db_index=False,
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
@@ -286,6 +297,7 @@ class Declaration(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("acknowledged by"),
+        db_index=False,
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -318,7 +330,11 @@ class Declaration(models.Model):
         return status in self.TRANSITIONS[self.status]
 
 
-@pghistory.track(pghistory.InsertEvent(), exclude=["file"])
+@pghistory.track(
+    pghistory.InsertEvent(),
+    exclude=["file"],
+    meta={"indexes": [models.Index(fields=["declaration"], name="docevent_declaration")]},
+)
 class DeclarationDocument(models.Model):
     """A supporting document uploaded with a declaration (PDF, JPEG or PNG, checked by content)."""
 
@@ -345,7 +361,16 @@ class LikelyDuplicateQuerySet(models.QuerySet):
         return self.filter(status=LikelyDuplicate.Status.OPEN)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    meta={
+        "indexes": [
+            models.Index(fields=["resident"], name="duplicateevent_resident"),
+            models.Index(fields=["other"], name="duplicateevent_other"),
+        ]
+    },
+)
 class LikelyDuplicate(models.Model):
     """A resident who looks like another one (similar name, same birth date and nationality).
 

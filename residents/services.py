@@ -617,10 +617,15 @@ def flag_likely_duplicates(*, resident_ids: list[int]) -> int:
                 (resident_id, other_id, similarity, status, created_at)
             SELECT r.id, o.id, similarity(r.search_name, o.search_name), 'open', now()
               FROM residents_resident r
-              JOIN residents_resident o
-                ON o.nationality = r.nationality
-               AND o.date_of_birth = r.date_of_birth
-               AND o.id <> r.id
+             -- One index probe per new resident, whatever the planner believes about the
+             -- table (its statistics lag behind a big import's own transaction): OFFSET 0
+             -- keeps the subquery from being merged into a join over the whole table.
+             CROSS JOIN LATERAL (
+                   SELECT o.id, o.search_name FROM residents_resident o
+                    WHERE o.nationality = r.nationality
+                      AND o.date_of_birth = r.date_of_birth
+                      AND o.id <> r.id
+                   OFFSET 0) o
              WHERE r.id = ANY(%s)
                AND similarity(r.search_name, o.search_name) >= %s
                AND (o.id < r.id OR NOT o.id = ANY(%s))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 import fontpkg_noto_sans_khmer
+import pghistory
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
@@ -342,3 +343,11 @@ LOGGING = {
 # --- Personal data at rest (see gdi_ims/crypto.py) -------------------------------------------
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
+
+# --- History (django-pghistory) ---
+# Event tables are written on every change and read by object (pgh_obj), by context, and through
+# the foreign keys history pages follow (indexed per tracked model, in its `meta`): the other copied
+# foreign keys of an event (address, province, user...) are not indexed, which keeps writes cheap.
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=True)
