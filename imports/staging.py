@@ -26,7 +26,6 @@ from residents.models import (
     Declaration,
     Resident,
     TravelDocument,
-    normalise_document_number,
     search_name_of,
 )
 
@@ -47,10 +46,13 @@ def stage(batch_id: int, rows: Iterable[engine.Row]) -> None:
                 "given_names": d["given_names"],
                 "name_km": d["name_km"],
                 "name_native": d["name_native"],
-                "search_name": search_name_of(
-                    d["surname"], d["given_names"], d["name_native"], d["name_km"]
+                "search_name": (
+                    search_name_of(d["surname"], d["given_names"], d["name_native"], d["name_km"])
+                    if d["name_native"] or d["name_km"]
+                    else d["person_name"]
                 ),
-                "person_name": search_name_of(d["surname"], d["given_names"]),
+                # Computed by the duplicate check (engine.Checker.find_duplicates).
+                "person_name": d["person_name"],
                 "sex": d["sex"],
                 "date_of_birth": d["date_of_birth"],
                 "place_of_birth": d["place_of_birth"],
@@ -64,9 +66,8 @@ def stage(batch_id: int, rows: Iterable[engine.Row]) -> None:
                 "village": d["village"],
                 "street": d["street"],
                 "passport_country": d["passport_country"],
-                "passport_encrypted": crypto.encrypt(
-                    normalise_document_number(d["passport_number"]), context=context
-                ),
+                # Already normalised (values.passport_number), as TravelDocument.set_number does.
+                "passport_encrypted": crypto.encrypt(d["passport_number"], context=context),
                 # The blind index the duplicate check computed (TravelDocument.index_of).
                 "passport_index": d["passport_index"],
                 "passport_issue_date": d["passport_issue_date"],

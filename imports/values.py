@@ -38,6 +38,8 @@ def text(value: object) -> str:
     """
     if value is None:
         return ""
+    if isinstance(value, str) and value.isascii():
+        return " ".join(value.split())  # the common case: nothing to normalise or remove
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime):
@@ -100,7 +102,21 @@ def _excel_serial(serial: float) -> dt.date:
     return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
 
 
+# The usual forms, parsed without strptime (the same rules: one separator, four-digit year).
+_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+_YEAR_FIRST = re.compile(r"(\d{4})([/-])(\d{1,2})\2(\d{1,2})")
+
+
 def _parse_date_text(raw: str) -> dt.date:
+    if match := _DAY_FIRST.fullmatch(raw):
+        day, _sep, month, year = match.groups()
+    elif match := _YEAR_FIRST.fullmatch(raw):
+        year, _sep, month, day = match.groups()
+    if match:
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise Bad("bad_date") from None
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(raw, fmt).date()  # noqa: DTZ007 (a date, no time zone)

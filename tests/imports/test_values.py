@@ -19,6 +19,10 @@ TODAY = dt.date(2026, 11, 26)
         "1980-05-17",
         " 17/05/1980 ",
         "17.05.1980",
+        "1980/05/17",
+        "1980-5-17",
+        "17/5/1980",
+        "17\u200b/05/1980",  # a zero-width space pasted from a web page
         dt.datetime(1980, 5, 17, 0, 0),
         dt.date(1980, 5, 17),
         29358,  # Excel's serial number of 17 May 1980
@@ -34,7 +38,8 @@ def test_dates_are_read_in_every_form_the_lists_use(raw):
 @pytest.mark.parametrize(
     ("raw", "code"),
     [("31/02/1980", "bad_date"), ("May 1980", "bad_date"), ("01/01/2027", "future_date"),
-     ("01/01/1890", "too_old"), ("05/17/1980", "bad_date")],
+     ("01/01/1890", "too_old"), ("05/17/1980", "bad_date"), ("17/05-1980", "bad_date"),
+     ("17/05/80", "bad_date"), ("1980.05.17", "bad_date"), ("00/05/1980", "bad_date")],
 )  # fmt: skip
 def test_impossible_or_future_dates_are_refused_with_their_reason(raw, code):
     with pytest.raises(values.Bad) as refused:
