@@ -39,3 +39,29 @@ def samples(fn: Callable[[], object], repeat: int) -> list[float]:
 def median_time(fn: Callable[[], object], repeat: int) -> float:
     """Median wall time of `repeat` calls, in seconds."""
     return statistics.median(samples(fn, repeat))
+
+
+class CpuClock:
+    """CPU seconds spent by this process and by its database server process, together.
+
+    On a machine shared with other work, wall times stretch with the load; the CPU the work
+    itself burns does much less. The server process is read from /proc (the server is local:
+    benchmarks run against 127.0.0.1 only); where it cannot be read, only this process counts.
+    """
+
+    def __init__(self, connection: object) -> None:
+        with connection.cursor() as cursor:  # type: ignore[attr-defined]
+            cursor.execute("SELECT pg_backend_pid()")
+            (self.pid,) = cursor.fetchone()
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def server(self) -> float:
+        try:
+            with open(f"/proc/{self.pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+
+    def now(self) -> float:
+        return time.process_time() + self.server()

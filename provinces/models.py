@@ -7,6 +7,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Left
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,12 @@ class District(NamedDivision):
     class Meta(NamedDivision.Meta):
         verbose_name = _("district")
         verbose_name_plural = _("districts")
+        # Official codes nest: district 1201 is in province 12 (residents' addresses rely on it).
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(province=Left("code", 2)), name="district_code_in_province"
+            )
+        ]
 
 
 class Commune(NamedDivision):
@@ -55,6 +62,12 @@ class Commune(NamedDivision):
     class Meta(NamedDivision.Meta):
         verbose_name = _("commune")
         verbose_name_plural = _("communes")
+        # Commune 120101 is in district 1201.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(district=Left("code", 4)), name="commune_code_in_district"
+            )
+        ]
 
 
 # --- Compilation of the province lists (issue: HQ progress, sign-off, reports) ---------------

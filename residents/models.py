@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Left, Upper
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -89,17 +89,30 @@ class Resident(models.Model):
         on_delete=models.PROTECT,
         related_name="residents",
     )
+    # An address is one place. Official codes nest (commune 120101 is in district 1201, in
+    # province 12, which the division tables' own constraints guarantee), so the commune's
+    # foreign key and the resident_address_nested check prove the district and the province
+    # exist and hold the commune: their own foreign keys would only repeat the commune's, and
+    # could not see a commune of another district.
     address_province = models.ForeignKey(
         "provinces.Province",
         verbose_name=_("province of address"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
     )
     address_district = models.ForeignKey(
-        "provinces.District", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+        "provinces.District",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     address_commune = models.ForeignKey(
-        "provinces.Commune", verbose_name=_("commune"), on_delete=models.PROTECT, related_name="+"
+        "provinces.Commune",
+        verbose_name=_("commune"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     address_village = models.CharField(_("village"), max_length=150, blank=True)
     address_street = models.CharField(_("house and street"), max_length=200, blank=True)
@@ -134,6 +147,14 @@ class Resident(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="resident_surname_upper", condition=Q(surname=Upper("surname"))
+            ),
+            models.CheckConstraint(
+                name="resident_address_nested",
+                condition=Q(address_district=Left("address_commune", 4))
+                & Q(address_province=Left("address_district", 2)),
+                violation_error_message=_(
+                    "The commune must lie in the district, and the district in the province."
+                ),
             ),
         ]
 

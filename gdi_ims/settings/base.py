@@ -345,9 +345,10 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
 
 # --- History (django-pghistory) ---
-# Event tables are written on every change and read by object (pgh_obj), by context, and through
-# the foreign keys history pages follow (indexed per tracked model, in its `meta`): the other copied
-# foreign keys of an event (address, province, user...) are not indexed, which keeps writes cheap.
+# Event tables are written on every change and read by object (pgh_obj) and through the foreign
+# keys history pages follow (indexed per tracked model, in its `meta`); an event reaches its context
+# by the context's key. The other copied foreign keys (address, province, user...) and the context
+# column are not indexed: nothing searches by them, and every write would maintain the indexes.
 PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
 PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
-PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=True)
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=False)
