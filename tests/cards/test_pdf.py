@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import subprocess
 from pathlib import Path
@@ -147,3 +148,48 @@ def test_the_qr_code_on_the_card_decodes_to_the_public_check_which_says_valid(is
     assert response.context["validity"] == "valid"
     assert "Valid" in response.content.decode()
     assert card.events.filter(kind=CardEvent.Kind.VERIFIED).count() == 1
+
+
+def test_every_card_of_a_print_run_in_chunks_carries_its_own_qr_and_the_khmer_face(issue, tmp_path):
+    cards = [issue(), issue(), issue()]
+    pdf_file = tmp_path / "run.pdf"
+
+    pdf_file.write_bytes(pdf.render_cards(cards, chunk_size=2))
+
+    reader = PdfReader(pdf_file)
+    assert len(reader.pages) == 6
+    assert embedded_fonts(reader) == {"Card-Khmer", "Card-Khmer-Bold"}
+    for page in reader.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert (round(width / MM, 1), round(height / MM, 1)) == (85.6, 54.0)
+    subprocess.run(
+        ["pdftoppm", "-r", "300", "-png", str(pdf_file), str(tmp_path / "p")], check=True
+    )
+    backs = sorted(tmp_path.glob("p*.png"))[1::2]
+    decoded = [[c.text for c in zxingcpp.read_barcodes(Image.open(back))] for back in backs]
+    assert decoded == [[pdf.verify_url(card)] for card in cards]
+
+
+def test_a_print_run_leaves_the_garbage_collector_as_it_found_it_even_when_it_fails(
+    issue, monkeypatch
+):
+    cards = [issue(), issue(), issue()]
+    frozen = gc.get_freeze_count()
+
+    pdf.render_cards(cards, chunk_size=2)
+    assert gc.get_freeze_count() == frozen
+    assert gc.isenabled()
+
+    calls = []
+    real = pdf._document_pdf
+
+    def fail_on_the_second_chunk(html: str) -> bytes:
+        calls.append(html)
+        if len(calls) == 2:
+            raise RuntimeError("layout failed")
+        return real(html)
+
+    monkeypatch.setattr(pdf, "_document_pdf", fail_on_the_second_chunk)
+    with pytest.raises(RuntimeError, match="layout failed"):
+        pdf.render_cards(cards, chunk_size=2)
+    assert gc.get_freeze_count() == frozen
