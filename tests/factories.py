@@ -36,6 +36,12 @@ class UserFactory(DjangoModelFactory):
             self.save(update_fields=["password"])
 
 
+def _code(o: object, name: str) -> str:
+    """The code a test gave for a division (`<name>_id`), else the code of the object."""
+    code = getattr(o, f"{name}_id", None)
+    return code if code is not None else getattr(o, name).code
+
+
 class ResidentFactory(DjangoModelFactory):
     class Meta:
         model = Resident
@@ -48,11 +54,21 @@ class ResidentFactory(DjangoModelFactory):
     nationality = "CN"
     province = factory.LazyFunction(lambda: Province.objects.get(code="12"))
     address_province = factory.SelfAttribute("province")
+    # An address is one place (the database checks it): the district is one of the address
+    # province's, the commune one of the district's, whether a test passes objects or codes.
     address_district = factory.LazyAttribute(
-        lambda o: District.objects.filter(province=o.address_province).order_by("code").first()
+        lambda o: (
+            District.objects.filter(province_id=_code(o, "address_province"))
+            .order_by("code")
+            .first()
+        )
     )
     address_commune = factory.LazyAttribute(
-        lambda o: Commune.objects.filter(district=o.address_district).order_by("code").first()
+        lambda o: (
+            Commune.objects.filter(district_id=_code(o, "address_district"))
+            .order_by("code")
+            .first()
+        )
     )
     created_by = factory.SubFactory(UserFactory)
     search_name = ""
