@@ -1,4 +1,4 @@
-"""Server-side session control: the absolute session limit and ending a user's sessions."""
+"""Server-side session control: the idle and absolute session limits, ending a user's sessions."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 LOGIN_AT_SESSION_KEY = "ims_login_at"
+# When the session's expiry was last pushed forward (gdi_ims.middleware.SessionLimitsMiddleware).
+SEEN_AT_SESSION_KEY = "ims_seen_at"
 
 
 def end_sessions_of(user: Any) -> int:

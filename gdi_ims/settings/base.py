@@ -153,9 +153,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
-# Idle sessions end after 30 minutes: every request pushes the expiry forward.
+# Idle sessions end after 30 minutes: activity pushes the expiry forward, written at most once a
+# minute (gdi_ims.middleware.SessionLimitsMiddleware), so a session ends 29 to 30 idle minutes
+# after its last request instead of costing a database write on every page.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_IDLE_REFRESH_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
