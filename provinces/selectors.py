@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.apps import apps
 from django.conf import settings
@@ -120,14 +121,33 @@ class Headline:
 
 @dataclass
 class Dashboard:
+    """The table and headline; the chart figures are read when first used (the page keeps its
+    rendered charts, so most requests never read them)."""
+
     rows: list[ProvinceRow]
     headline: Headline
-    nationalities: list[tuple[str, str, int]]
-    trend_days: list[dt.date]
-    trend_verified: list[int]
-    trend_cards: list[int]
     sort: str
     descending: bool
+
+    @cached_property
+    def nationalities(self) -> list[tuple[str, str, int]]:
+        return _nationalities(NationalitySummary.objects.all())
+
+    @cached_property
+    def _trend_points(self) -> tuple[list[dt.date], list[int], list[int]]:
+        return _trend(DailySnapshot.objects.all())
+
+    @property
+    def trend_days(self) -> list[dt.date]:
+        return self._trend_points[0]
+
+    @property
+    def trend_verified(self) -> list[int]:
+        return self._trend_points[1]
+
+    @property
+    def trend_cards(self) -> list[int]:
+        return self._trend_points[2]
 
     def charts(self) -> dict[str, str]:
         return {
@@ -225,17 +245,7 @@ def dashboard_for(*, user: User, sort: str = "code", descending: bool = False) -
     rows = _rows()
     sort = sort if sort in SORT_KEYS else "code"
     rows.sort(key=SORT_KEYS[sort], reverse=descending)
-    days, verified, cards = _trend(DailySnapshot.objects.all())
-    return Dashboard(
-        rows=rows,
-        headline=_headline_of(rows),
-        nationalities=_nationalities(NationalitySummary.objects.all()),
-        trend_days=days,
-        trend_verified=verified,
-        trend_cards=cards,
-        sort=sort,
-        descending=descending,
-    )
+    return Dashboard(rows=rows, headline=_headline_of(rows), sort=sort, descending=descending)
 
 
 # --- Charts ------------------------------------------------------------------------------------
