@@ -7,7 +7,9 @@ import datetime as dt
 import time
 
 import pytest
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_SESSION
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -152,10 +154,12 @@ def test_sign_in_records_the_time_the_absolute_limit_counts_from(officer):
 def test_sign_out_deletes_the_session_on_the_server(officer):
     client = client_for(officer)
     key = client.session.session_key
+    assert cache.get(CACHED_SESSION + key) is not None
 
     client.post("/accounts/logout/")
 
     assert not Session.objects.filter(session_key=key).exists()
+    assert cache.get(CACHED_SESSION + key) is None
     assert AuditEvent.objects.filter(action="sign_out", username="officer_pp").count() == 1
 
 
@@ -170,6 +174,21 @@ def test_deactivating_a_user_ends_all_their_sessions_but_not_others(officer, off
     assert colleague.get("/").status_code == 200
     event = AuditEvent.objects.get(action="user_deactivated", object_id=str(officer.pk))
     assert event.detail == {"sessions_ended": 2}
+
+
+def test_a_reactivated_user_does_not_get_their_ended_sessions_back(officer):
+    laptop = client_for(officer)
+    key = laptop.session.session_key
+    officer.is_active = False
+    officer.save()
+
+    officer.is_active = True
+    officer.save()
+
+    assert not Session.objects.filter(session_key=key).exists()
+    assert cache.get(CACHED_SESSION + key) is None
+    assert laptop.get("/").status_code == 302
+    assert not AuditEvent.objects.filter(action="session_expired").exists()
 
 
 def test_session_cookie_is_http_only_and_same_site(officer):
