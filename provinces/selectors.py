@@ -121,13 +121,25 @@ class Headline:
 
 @dataclass
 class Dashboard:
-    """The table and headline; the chart figures are read when first used (the page keeps its
-    rendered charts, so most requests never read them)."""
+    """The HQ dashboard, each part read when first used.
 
-    rows: list[ProvinceRow]
-    headline: Headline
+    The page keeps its rendered table, headline and charts until the figures change, so most
+    requests only read the stamps of cache_version (one small query) and never the rows or the
+    chart figures.
+    """
+
     sort: str
     descending: bool
+
+    @cached_property
+    def rows(self) -> list[ProvinceRow]:
+        rows = _rows()
+        rows.sort(key=SORT_KEYS[self.sort], reverse=self.descending)
+        return rows
+
+    @cached_property
+    def headline(self) -> Headline:
+        return _headline_of(self.rows)
 
     @cached_property
     def nationalities(self) -> list[tuple[str, str, int]]:
@@ -156,16 +168,29 @@ class Dashboard:
             "trend": trend_chart(self.trend_days, self.trend_verified, self.trend_cards),
         }
 
+    @cached_property
+    def _stamps(self) -> dict[str, dt.datetime | None]:
+        """Newest and oldest summary refresh, latest compilation change: one query."""
+        return Province.objects.aggregate(
+            newest=Max("summary__refreshed_at"),
+            oldest=Min("summary__refreshed_at"),
+            changed=Max("compilation__updated_at"),
+        )
+
+    @property
+    def refreshed_at(self) -> dt.datetime | None:
+        """When the oldest figures shown were computed (as the headline says)."""
+        return self._stamps["oldest"]
+
     @property
     def cache_version(self) -> str:
         """Everything the rendered table, headline and charts depend on.
 
         The figures change only with a summary refresh (snapshots refresh it too) and a list step
-        or estimate changes a compilation; the days left change with the date.
+        or estimate changes a compilation; the days left change with the date. Read before the
+        rows, so a fragment rendered from newer rows is at worst kept under the older version.
         """
-        refreshed = [r.summary.refreshed_at for r in self.rows if r.summary.refreshed_at]
-        changed = [r.compilation.updated_at for r in self.rows if r.compilation.updated_at]
-        stamps = (max(refreshed, default=None), max(changed, default=None), timezone.localdate())
+        stamps = (self._stamps["newest"], self._stamps["changed"], timezone.localdate())
         return "|".join(str(stamp) for stamp in stamps)
 
 
@@ -242,10 +267,7 @@ def _trend(queryset: QuerySet[DailySnapshot]) -> tuple[list[dt.date], list[int],
 def dashboard_for(*, user: User, sort: str = "code", descending: bool = False) -> Dashboard:
     """The HQ dashboard: 25 rows, headline, chart data, in a constant number of queries."""
     require_hq(user)
-    rows = _rows()
-    sort = sort if sort in SORT_KEYS else "code"
-    rows.sort(key=SORT_KEYS[sort], reverse=descending)
-    return Dashboard(rows=rows, headline=_headline_of(rows), sort=sort, descending=descending)
+    return Dashboard(sort=sort if sort in SORT_KEYS else "code", descending=descending)
 
 
 # --- Charts ------------------------------------------------------------------------------------

@@ -126,6 +126,7 @@ def test_the_dashboard_lists_25_provinces_with_their_figures(director_client, se
     headline = board.headline
     assert (headline.finished, headline.provinces) == (0, 25)
     assert (headline.compiled, headline.estimate, headline.entered) == (4, 10, 10)
+    assert board.refreshed_at == headline.refreshed_at is not None
     assert board.nationalities[0][0] == "CN"
     content = response.content.decode()
     assert content.count('data-testid="province-row"') == 25
@@ -186,8 +187,8 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_data(
     director_client.get(DASHBOARD)  # renders and keeps the fragment; writes the session's activity
     with django_assert_num_queries(3):  # provinces with their rows, nationalities, trend
         selectors.dashboard_for(user=director).charts()
-    # User, two-factor device, provinces with their rows (the session is read from the cache):
-    # the rendered charts are kept.
+    # User, two-factor device, the figures' stamps (the session is read from the cache): the
+    # rendered table, headline and charts are kept.
     with django_assert_num_queries(3):
         director_client.get(DASHBOARD)
 
@@ -202,7 +203,7 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_data(
 
     with django_assert_num_queries(3):
         selectors.dashboard_for(user=director).charts()
-    with django_assert_num_queries(3 + 2):  # changed figures: nationalities and trend read again
+    with django_assert_num_queries(3 + 3):  # changed figures: rows, nationalities, trend read again
         director_client.get(DASHBOARD)
     with django_assert_num_queries(3):
         director_client.get(DASHBOARD)
