@@ -118,7 +118,16 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": CACHE_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="gdi_ims"),
-    }
+    },
+    # Rendered page fragments whose key names the version of everything they show (the HQ
+    # dashboard): kept in each process's memory, so a kept page costs no cache round trip. A
+    # changed version is a new key; old ones are evicted.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "gdi-ims-fragments",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
 }
 
 # --- Users, passwords, sign-in ---------------------------------------------------------------
