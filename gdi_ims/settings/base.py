@@ -151,8 +151,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # Lets the sign-in form say "this account is inactive" instead of a vague failure.
-    "django.contrib.auth.backends.AllowAllUsersModelBackend",
+    # Lets the sign-in form say "this account is inactive" instead of a vague failure; loads the
+    # user of each request with their province.
+    "accounts.backends.UserBackend",
 ]
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -134,3 +134,14 @@ def test_signed_in_user_visiting_login_goes_home(officer_client):
 
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+def test_a_page_reads_the_user_with_their_province_in_one_query(
+    officer_client, django_assert_num_queries
+):
+    officer_client.get("/")  # writes the session's activity
+
+    with django_assert_num_queries(2):  # the user with their province, the two-factor device
+        page = officer_client.get("/").content.decode()
+
+    assert "Provincial officer · Phnom Penh" in page
