@@ -137,6 +137,17 @@ def _clear_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A page requested in Khmer leaves Khmer active in the thread: every test starts from the
+    default language, whatever ran before it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(tmp_path: Path, settings: object) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
