@@ -163,13 +163,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
+# Sessions are read from the cache (Redis) and written to both it and the database; ending a
+# session deletes both copies (signing out, accounts.sessions.end_sessions_of).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Idle sessions end after 30 minutes: activity pushes the expiry forward, written at most once a
 # minute (gdi_ims.middleware.SessionLimitsMiddleware), so a session ends 29 to 30 idle minutes
 # after its last request instead of costing a database write on every page.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-# Sessions are read from the cache (Redis) and written to both it and the database; ending a
-# session deletes both copies (signing out, accounts.sessions.end_sessions_of).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_IDLE_REFRESH_SECONDS = 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
