@@ -37,10 +37,14 @@ SECOND_FACTOR_EXEMPT = frozenset(
 
 
 class SessionLimitsMiddleware:
-    """End sessions older than SESSION_ABSOLUTE_SECONDS, and sessions of deactivated users.
+    """End idle sessions, sessions older than SESSION_ABSOLUTE_SECONDS, and deactivated users'.
 
-    The idle limit is the session cookie's age (pushed forward on every request); this adds the
-    absolute one, counted from sign-in (stored in the session by accounts.sessions).
+    Idle limit: the store drops a session SESSION_COOKIE_AGE seconds after its last save. Saving
+    it on every request would cost a database write per page, so activity is written at most once
+    every SESSION_IDLE_REFRESH_SECONDS (the time of that write kept in the session): a session
+    ends between SESSION_COOKIE_AGE minus that interval and SESSION_COOKIE_AGE after the last
+    request, never later. The same rule is checked here against the kept time, whatever the
+    store. The absolute limit counts from sign-in (stored in the session by accounts.sessions).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -48,32 +52,47 @@ class SessionLimitsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from django.conf import settings
+
+        from accounts.sessions import LOGIN_AT_SESSION_KEY, SEEN_AT_SESSION_KEY
+
+        user = request.user
+        if user.is_authenticated:
+            session = request.session
+            now = time.time()
+            started = session.get(LOGIN_AT_SESSION_KEY)
+            seen = session.get(SEEN_AT_SESSION_KEY)
+            if not user.is_active:
+                return self._end(request, "inactive")
+            if started is not None and now - started > settings.SESSION_ABSOLUTE_SECONDS:
+                return self._end(request, "absolute")
+            if seen is not None and now - seen > settings.SESSION_COOKIE_AGE:
+                return self._end(request, "idle")
+            if started is None:
+                session[LOGIN_AT_SESSION_KEY] = now
+            if seen is None or now - seen >= settings.SESSION_IDLE_REFRESH_SECONDS:
+                # A changed session is saved, which pushes its expiry in the store forward.
+                session[SEEN_AT_SESSION_KEY] = now
+        return self.get_response(request)
+
+    @staticmethod
+    def _end(request: HttpRequest, reason: str) -> HttpResponse:
         from django.contrib import messages
         from django.contrib.auth import logout
         from django.contrib.auth.views import redirect_to_login
         from django.utils.translation import gettext as _
 
-        from accounts.sessions import LOGIN_AT_SESSION_KEY
         from audit.models import AuditEvent
         from audit.services import audit_record
 
-        user = request.user
-        if user.is_authenticated:
-            now = time.time()
-            started = request.session.get(LOGIN_AT_SESSION_KEY)
-            if started is None:
-                request.session[LOGIN_AT_SESSION_KEY] = now
-            elif not user.is_active or now - started > settings.SESSION_ABSOLUTE_SECONDS:
-                audit_record(
-                    actor=user,
-                    action=AuditEvent.Action.SESSION_EXPIRED,
-                    request=request,
-                    detail={"reason": "inactive" if not user.is_active else "absolute"},
-                )
-                logout(request)
-                messages.info(request, _("Your session has ended. Please sign in again."))
-                return redirect_to_login(request.get_full_path())
-        return self.get_response(request)
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.SESSION_EXPIRED,
+            request=request,
+            detail={"reason": reason},
+        )
+        logout(request)
+        messages.info(request, _("Your session has ended. Please sign in again."))
+        return redirect_to_login(request.get_full_path())
 
 
 class SecondFactorMiddleware:

@@ -7,10 +7,15 @@ themselves (a hidden menu entry is a convenience, not a guard).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -94,11 +99,24 @@ NAV_ITEMS: list[NavItem] = [
 def nav_items_for(user: User) -> list[dict[str, str]]:
     if not user.is_authenticated:
         return []
-    return [
+    return list(_menu(user.role, get_language(), get_script_prefix()))
+
+
+@lru_cache(maxsize=64)
+def _menu(role: str, language: str, prefix: str) -> tuple[dict[str, str], ...]:
+    """A role's entries in one language, addresses reversed once per process (every page shows
+    the menu; the URLs and labels only change with a deployment)."""
+    return tuple(
         {"label": str(item.label), "url": reverse(item.url_name), "icon": item.icon}
         for item in NAV_ITEMS
-        if user.role in item.roles
-    ]
+        if role in item.roles
+    )
+
+
+@receiver(setting_changed)
+def _forget_menus(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+        _menu.cache_clear()
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:

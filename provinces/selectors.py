@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.apps import apps
 from django.conf import settings
@@ -120,14 +121,45 @@ class Headline:
 
 @dataclass
 class Dashboard:
-    rows: list[ProvinceRow]
-    headline: Headline
-    nationalities: list[tuple[str, str, int]]
-    trend_days: list[dt.date]
-    trend_verified: list[int]
-    trend_cards: list[int]
+    """The HQ dashboard, each part read when first used.
+
+    The page keeps its rendered table, headline and charts until the figures change, so most
+    requests only read the stamps of cache_version (one small query) and never the rows or the
+    chart figures.
+    """
+
     sort: str
     descending: bool
+
+    @cached_property
+    def rows(self) -> list[ProvinceRow]:
+        rows = _rows()
+        rows.sort(key=SORT_KEYS[self.sort], reverse=self.descending)
+        return rows
+
+    @cached_property
+    def headline(self) -> Headline:
+        return _headline_of(self.rows)
+
+    @cached_property
+    def nationalities(self) -> list[tuple[str, str, int]]:
+        return _nationalities(NationalitySummary.objects.all())
+
+    @cached_property
+    def _trend_points(self) -> tuple[list[dt.date], list[int], list[int]]:
+        return _trend(DailySnapshot.objects.all())
+
+    @property
+    def trend_days(self) -> list[dt.date]:
+        return self._trend_points[0]
+
+    @property
+    def trend_verified(self) -> list[int]:
+        return self._trend_points[1]
+
+    @property
+    def trend_cards(self) -> list[int]:
+        return self._trend_points[2]
 
     def charts(self) -> dict[str, str]:
         return {
@@ -136,16 +168,29 @@ class Dashboard:
             "trend": trend_chart(self.trend_days, self.trend_verified, self.trend_cards),
         }
 
+    @cached_property
+    def _stamps(self) -> dict[str, dt.datetime | None]:
+        """Newest and oldest summary refresh, latest compilation change: one query."""
+        return Province.objects.aggregate(
+            newest=Max("summary__refreshed_at"),
+            oldest=Min("summary__refreshed_at"),
+            changed=Max("compilation__updated_at"),
+        )
+
+    @property
+    def refreshed_at(self) -> dt.datetime | None:
+        """When the oldest figures shown were computed (as the headline says)."""
+        return self._stamps["oldest"]
+
     @property
     def cache_version(self) -> str:
         """Everything the rendered table, headline and charts depend on.
 
         The figures change only with a summary refresh (snapshots refresh it too) and a list step
-        or estimate changes a compilation; the days left change with the date.
+        or estimate changes a compilation; the days left change with the date. Read before the
+        rows, so a fragment rendered from newer rows is at worst kept under the older version.
         """
-        refreshed = [r.summary.refreshed_at for r in self.rows if r.summary.refreshed_at]
-        changed = [r.compilation.updated_at for r in self.rows if r.compilation.updated_at]
-        stamps = (max(refreshed, default=None), max(changed, default=None), timezone.localdate())
+        stamps = (self._stamps["newest"], self._stamps["changed"], timezone.localdate())
         return "|".join(str(stamp) for stamp in stamps)
 
 
@@ -222,20 +267,7 @@ def _trend(queryset: QuerySet[DailySnapshot]) -> tuple[list[dt.date], list[int],
 def dashboard_for(*, user: User, sort: str = "code", descending: bool = False) -> Dashboard:
     """The HQ dashboard: 25 rows, headline, chart data, in a constant number of queries."""
     require_hq(user)
-    rows = _rows()
-    sort = sort if sort in SORT_KEYS else "code"
-    rows.sort(key=SORT_KEYS[sort], reverse=descending)
-    days, verified, cards = _trend(DailySnapshot.objects.all())
-    return Dashboard(
-        rows=rows,
-        headline=_headline_of(rows),
-        nationalities=_nationalities(NationalitySummary.objects.all()),
-        trend_days=days,
-        trend_verified=verified,
-        trend_cards=cards,
-        sort=sort,
-        descending=descending,
-    )
+    return Dashboard(sort=sort if sort in SORT_KEYS else "code", descending=descending)
 
 
 # --- Charts ------------------------------------------------------------------------------------

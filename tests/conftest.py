@@ -127,11 +127,24 @@ def admin_client_(administrator: User) -> Client:
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
-    """Axes counters and rate limits live in the cache: start every test from a clean one."""
-    from django.core.cache import cache
+    """Axes counters and rate limits live in the cache, rendered fragments in memory: start
+    every test from clean ones."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A page requested in Khmer leaves Khmer active in the thread: every test starts from the
+    default language, whatever ran before it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

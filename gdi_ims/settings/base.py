@@ -119,7 +119,16 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": CACHE_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="gdi_ims"),
-    }
+    },
+    # Rendered page fragments whose key names the version of everything they show (the HQ
+    # dashboard): kept in each process's memory, so a kept page costs no cache round trip. A
+    # changed version is a new key; old ones are evicted.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "gdi-ims-fragments",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
 }
 
 # --- Users, passwords, sign-in ---------------------------------------------------------------
@@ -143,8 +152,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # Lets the sign-in form say "this account is inactive" instead of a vague failure.
-    "django.contrib.auth.backends.AllowAllUsersModelBackend",
+    # Lets the sign-in form say "this account is inactive" instead of a vague failure; loads the
+    # user of each request with their province.
+    "accounts.backends.UserBackend",
 ]
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -154,9 +164,15 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
-# Idle sessions end after 30 minutes: every request pushes the expiry forward.
+# Sessions are read from the cache (Redis) and written to both it and the database; ending a
+# session deletes both copies (signing out, accounts.sessions.end_sessions_of).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Idle sessions end after 30 minutes: activity pushes the expiry forward, written at most once a
+# minute (gdi_ims.middleware.SessionLimitsMiddleware), so a session ends 29 to 30 idle minutes
+# after its last request instead of costing a database write on every page.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_IDLE_REFRESH_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -30,7 +30,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": TEST_CACHE_URL,
         "KEY_PREFIX": "gdi_ims_test",
-    }
+    },
+    "fragments": CACHES["fragments"],  # noqa: F405
 }
 CELERY_BROKER_URL = TEST_REDIS_URL
 CELERY_RESULT_BACKEND = TEST_REDIS_URL

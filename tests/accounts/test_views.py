@@ -83,14 +83,19 @@ def test_lockout_settings_match_the_policy():
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
 
 
-def test_session_expires_after_thirty_idle_minutes(officer):
+def test_session_expires_after_thirty_idle_minutes(officer, time_machine):
+    time_machine.move_to("2026-11-24 09:00 +07:00", tick=False)
     client = Client()
     sign_in(client, "officer_pp", PASSWORD)
-
-    client.get("/")
-
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert client.get("/").status_code == 200
     assert client.session.get_expiry_age() == 30 * 60
+
+    time_machine.move_to("2026-11-24 09:30:01 +07:00", tick=False)
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/"
+    assert "_auth_user_id" not in client.session
 
 
 def test_sign_out_by_get_is_refused_with_a_clear_page_and_keeps_the_session(officer):
@@ -129,3 +134,14 @@ def test_signed_in_user_visiting_login_goes_home(officer_client):
 
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+def test_a_page_reads_the_user_with_their_province_in_one_query(
+    officer_client, django_assert_num_queries
+):
+    officer_client.get("/")  # writes the session's activity
+
+    with django_assert_num_queries(2):  # the user with their province, the two-factor device
+        page = officer_client.get("/").content.decode()
+
+    assert "Provincial officer · Phnom Penh" in page
