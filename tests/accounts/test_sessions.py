@@ -199,3 +199,39 @@ def test_session_cookie_is_http_only_and_same_site(officer):
     cookie = client.cookies["sessionid"]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
+
+
+# A cache nobody listens on: what the session store meets when Redis is down.
+UNREACHABLE = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": "redis://127.0.0.1:1/0",
+}
+
+
+def _sessions_cache_down(settings) -> None:
+    settings.CACHES = {**settings.CACHES, "down": UNREACHABLE}
+    settings.SESSION_CACHE_ALIAS = "down"
+
+
+def test_with_the_session_cache_down_pages_are_served_from_the_database(officer, settings):
+    client = client_for(officer)
+    _sessions_cache_down(settings)
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.wsgi_request.user == officer
+
+
+def test_with_the_session_cache_down_signing_out_fails_and_ends_nothing(officer, settings):
+    client = client_for(officer)
+    key = client.session.session_key
+    _sessions_cache_down(settings)
+
+    with pytest.raises(Exception, match=r"(?i)connect"):
+        client.post("/accounts/logout/")
+
+    assert Session.objects.filter(session_key=key).exists()
+    settings.SESSION_CACHE_ALIAS = "default"
+    assert cache.get(CACHED_SESSION + key) is not None
+    assert client.get("/").wsgi_request.user == officer
