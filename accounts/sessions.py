@@ -20,9 +20,8 @@ def end_sessions_of(user: Any) -> int:
     """Delete every live session of `user` from the store; returns how many were ended.
 
     Sessions are short (30 idle minutes), so the live ones are few and decoding each is cheap.
-    Every session has its database row; each is deleted through the session engine, so a copy
-    the engine keeps in the cache goes too (the user could otherwise come back in with it once
-    reactivated).
+    Each is deleted through the session engine, so an engine that also keeps a copy elsewhere
+    (a cache) loses that copy too: the user could otherwise come back in with it once reactivated.
     """
     store = import_module(settings.SESSION_ENGINE).SessionStore
     user_id = str(user.pk)

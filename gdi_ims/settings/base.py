@@ -164,10 +164,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
-# Sessions are read from the cache (Redis) and written to both it and the database; ending a
-# session deletes both copies (signing out, accounts.sessions.end_sessions_of). With Redis down
-# pages are served from the database copy (gdi_ims.sessions).
-SESSION_ENGINE = "gdi_ims.sessions"
+# Sessions live in the database only: one indexed read per request (written at most once a
+# minute, below). Ending one deletes one row, at once and for good, whether Redis is up or not.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Idle sessions end after 30 minutes: activity pushes the expiry forward, written at most once a
 # minute (gdi_ims.middleware.SessionLimitsMiddleware), so a session ends 29 to 30 idle minutes
 # after its last request instead of costing a database write on every page.

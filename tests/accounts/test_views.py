@@ -141,7 +141,7 @@ def test_a_page_reads_the_user_with_their_province_in_one_query(
 ):
     officer_client.get("/")  # writes the session's activity
 
-    with django_assert_num_queries(2):  # the user with their province, the two-factor device
+    with django_assert_num_queries(3):  # the session, the user with their province, the device
         page = officer_client.get("/").content.decode()
 
     assert "Provincial officer · Phnom Penh" in page

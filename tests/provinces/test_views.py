@@ -187,9 +187,9 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_data(
     director_client.get(DASHBOARD)  # renders and keeps the fragment; writes the session's activity
     with django_assert_num_queries(3):  # provinces with their rows, nationalities, trend
         selectors.dashboard_for(user=director).charts()
-    # User, two-factor device, the figures' stamps (the session is read from the cache): the
-    # rendered table, headline and charts are kept.
-    with django_assert_num_queries(3):
+    # Session, user, two-factor device, the figures' stamps: the rendered table, headline and
+    # charts are kept.
+    with django_assert_num_queries(4):
         director_client.get(DASHBOARD)
 
     for n in range(10):
@@ -203,9 +203,9 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_data(
 
     with django_assert_num_queries(3):
         selectors.dashboard_for(user=director).charts()
-    with django_assert_num_queries(3 + 3):  # changed figures: rows, nationalities, trend read again
+    with django_assert_num_queries(4 + 3):  # changed figures: rows, nationalities, trend read again
         director_client.get(DASHBOARD)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         director_client.get(DASHBOARD)
 
 
