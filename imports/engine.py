@@ -98,29 +98,29 @@ def _blank(cells: list[Any]) -> bool:
     return True
 
 
+def active_bases() -> tuple[dict[str, int], str]:
+    """Active bases of residence by code, English or Khmer name; and their codes, listed."""
+    names: dict[str, int] = {}
+    codes = []
+    for basis in ResidenceBasis.objects.filter(is_active=True).order_by("code"):
+        codes.append(basis.code)
+        for name in (basis.code, basis.name_en, basis.name_km):
+            names[columns.normalise_header(name)] = basis.pk
+    return names, ", ".join(codes)
+
+
 class Checker:
     """Checks the rows of one file for one province, remembering what earlier rows held."""
 
     def __init__(self, *, province: Province, today: dt.date) -> None:
         self.province = province
         self.today = today
-        self.bases, self.basis_codes = self._bases()
+        self.bases, self.basis_codes = active_bases()
         self.seen_passports: dict[tuple[str, str], int] = {}
         self.seen_persons: dict[tuple[str, dt.date, str], int] = {}
         self.unknown_columns: list[str] = []
         self.positions: dict[str, int] = {}
         self.width = 0
-
-    @staticmethod
-    def _bases() -> tuple[dict[str, int], str]:
-        """Bases by code, English or Khmer name ."""
-        names: dict[str, int] = {}
-        codes = []
-        for basis in ResidenceBasis.objects.filter(is_active=True).order_by("code"):
-            codes.append(basis.code)
-            for name in (basis.code, basis.name_en, basis.name_km):
-                names[columns.normalise_header(name)] = basis.pk
-        return names, ", ".join(codes)
 
     # --- Header ---------------------------------------------------------------------------------
     def read_header(self, header: list[Any]) -> None:
@@ -255,8 +255,6 @@ class Checker:
             row.refuse("passport_expiry_date", expires, "expiry_before_issue")
         if not data.get("passport_country"):
             data["passport_country"] = data.get("nationality")
-        if data.get("declared_on") is None:
-            data["declared_on"] = self.today
 
     # --- Duplicates: one query per kind per chunk ------------------------------------------------
     def find_duplicates(self, chunk: list[Row]) -> None:

@@ -221,7 +221,8 @@ class StagedRow(models.Model):
     passport_issue_date = models.DateField(null=True)
     passport_expiry_date = models.DateField(null=True)
     basis_id = models.BigIntegerField()
-    declared_on = models.DateField()
+    # Empty when the file gave no date: the declaration is then dated the day of the commit.
+    declared_on = models.DateField(null=True)
 
     class Meta:
         constraints = [

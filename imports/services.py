@@ -150,10 +150,7 @@ def _check_and_stage(batch: ImportBatch) -> tuple[dict[str, int], list[ImportIss
 def _discard_stale_staging() -> None:
     """Drop the staged rows of files checked long ago and never imported."""
     cutoff = timezone.now() - dt.timedelta(days=conf.get("STAGED_DAYS"))
-    stale = ImportBatch.objects.filter(
-        status=ImportBatch.Status.VALIDATED, validated_at__lt=cutoff
-    ).values_list("pk", flat=True)
-    staging.discard(list(stale))
+    staging.discard_stale(cutoff)
 
 
 def import_validate(*, batch_id: int) -> None:
@@ -259,20 +256,41 @@ def import_commit(*, batch_id: int) -> None:
 def _write_staged(batch: ImportBatch) -> None:
     """The commit's writes, inside its transaction: re-check, write by ranges, count, record."""
     actor = batch.committed_by
-    registered = staging.registered_since(batch.pk)
+    # What changed since the dry run: a basis of residence retired (the row is now in error), a
+    # passport or person registered (the row is now a duplicate).
+    retired = staging.retired_bases(batch.pk)
+    retired_rows = {number for number, _code in retired}
+    registered = [r for r in staging.registered_since(batch.pk) if r.row_number not in retired_rows]
+    choices = engine.active_bases()[1]
     ImportIssue.objects.bulk_create(
-        ImportIssue(
-            batch=batch,
-            row_number=found.row_number,
-            kind=ImportIssue.Kind.DUPLICATE,
-            column=found.column,
-            value=found.value[:200],
-            code=found.code,
-            params={"resident": found.resident_id},
-        )
-        for found in registered
+        [
+            ImportIssue(
+                batch=batch,
+                row_number=number,
+                kind=ImportIssue.Kind.ERROR,
+                column="basis",
+                value=code,
+                code="bad_basis",
+                params={"choices": choices},
+            )
+            for number, code in retired
+        ]
+        + [
+            ImportIssue(
+                batch=batch,
+                row_number=found.row_number,
+                kind=ImportIssue.Kind.DUPLICATE,
+                column=found.column,
+                value=found.value[:200],
+                code=found.code,
+                params={"resident": found.resident_id},
+            )
+            for found in registered
+        ]
     )
-    skip = [found.row_number for found in registered]
+    skip = sorted(retired_rows | {found.row_number for found in registered})
+    expected = batch.ok_rows - len(skip)
+    written = 0
     done = batch.error_rows + batch.duplicate_rows
     now = timezone.now()
     with pghistory.context(user=actor.pk, import_batch=batch.pk):
@@ -300,13 +318,18 @@ def _write_staged(batch: ImportBatch) -> None:
                 # Near-identical names (a typo in a surname) pass the exact checks: flag them
                 # for the verifier, in one statement for the range.
                 residents_services.flag_likely_duplicates(resident_ids=resident_ids)
+                written += len(resident_ids)
                 done += len(resident_ids)
                 _set_progress(batch, done + len(skip), batch.total_rows)
+    if written != expected:
+        # Cannot happen while the batch's row lock keeps the stale-row purge away; if it ever
+        # does, write nothing rather than counts that disagree with the register.
+        raise RuntimeError(f"import {batch.pk}: wrote {written} rows, expected {expected}")
     staging.discard([batch.pk])
     batch.status = ImportBatch.Status.COMMITTED
     batch.committed_at = timezone.now()
-    batch.accepted_rows = batch.ok_rows = batch.ok_rows - len(registered)
-    batch.rejected_rows = batch.error_rows
+    batch.accepted_rows = batch.ok_rows = written
+    batch.rejected_rows = batch.error_rows = batch.error_rows + len(retired)
     batch.duplicate_rows += len(registered)
     batch.total_rows = batch.accepted_rows + batch.rejected_rows + batch.duplicate_rows
     batch.save()

@@ -18,10 +18,11 @@ from typing import Any
 
 from django.apps import apps
 from django.db import connection, models
+from django.utils import timezone
 
 from gdi_ims import crypto
 from imports import bulk, engine
-from imports.models import ImportedResident, StagedRow
+from imports.models import ImportBatch, ImportedResident, StagedRow
 from residents.models import (
     Declaration,
     Resident,
@@ -88,6 +89,21 @@ def discard(batch_ids: list[int]) -> None:
         StagedRow.objects.filter(batch_id__in=batch_ids)._raw_delete(StagedRow.objects.db)
 
 
+def discard_stale(cutoff: dt.datetime) -> None:
+    """Drop the staged rows of files checked before `cutoff` and still waiting: one statement.
+
+    A batch being committed holds its row lock and is skipped; one whose commit starts after
+    this finds its staged rows gone and checks the file again.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM imports_stagedrow WHERE batch_id IN ("
+            "  SELECT id FROM imports_importbatch WHERE status = %s AND validated_at < %s"
+            "  FOR UPDATE SKIP LOCKED)",
+            [ImportBatch.Status.VALIDATED.value, cutoff],
+        )
+
+
 @dataclass(frozen=True)
 class Registered:
     """A staged row that meets a record registered since the dry run."""
@@ -135,6 +151,18 @@ def registered_since(batch_id: int) -> list[Registered]:
             if number not in found and search_name_of(r_surname, r_given) == person:
                 found[number] = Registered(number, "surname", surname, "dup_person", resident_id)
     return sorted(found.values(), key=lambda r: r.row_number)
+
+
+def retired_bases(batch_id: int) -> list[tuple[int, str]]:
+    """Staged rows whose basis of residence was retired since the dry run: (row, basis code)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.row_number, b.code FROM imports_stagedrow s "
+            "JOIN residents_residencebasis b ON b.id = s.basis_id "
+            "WHERE s.batch_id = %s AND NOT b.is_active ORDER BY s.row_number",
+            [batch_id],
+        )
+        return cursor.fetchall()
 
 
 def row_ranges(batch_id: int, size: int) -> list[tuple[int, int]]:
@@ -273,7 +301,7 @@ def write_range(
     declaration = {
         "id": "src.declaration_id",
         "resident_id": "src.resident_id",
-        "declared_on": "src.declared_on",
+        "declared_on": "COALESCE(src.declared_on, src.today)",
         "basis_id": "src.basis_id",
         "status": f"'{Declaration.Status.SUBMITTED.value}'",
         "submitted_at": "src.now",
@@ -286,7 +314,8 @@ def write_range(
         "row_number": "src.row_number",
         "resident_id": "src.resident_id",
     }
-    source_params = [province_id, actor_id, now, batch_id, rows[0], rows[1], skip]
+    today = timezone.localdate(now)
+    source_params = [province_id, actor_id, now, today, batch_id, rows[0], rows[1], skip]
     parts = [
         _insert(Resident, resident, params, now),
         _insert(TravelDocument, document, params, now),
@@ -304,7 +333,7 @@ def write_range(
                    nextval({_sequence(TravelDocument)}) AS document_id,
                    nextval({_sequence(Declaration)}) AS declaration_id,
                    %s::varchar AS province_id, %s::bigint AS actor_id,
-                   %s::timestamptz AS now, s.*
+                   %s::timestamptz AS now, %s::date AS today, s.*
               FROM imports_stagedrow s
              WHERE s.batch_id = %s AND s.row_number BETWEEN %s AND %s
                AND NOT s.row_number = ANY(%s::integer[])

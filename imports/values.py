@@ -103,8 +103,8 @@ def _excel_serial(serial: float) -> dt.date:
 
 
 # The usual forms, parsed without strptime (the same rules: one separator, four-digit year).
-_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
-_YEAR_FIRST = re.compile(r"(\d{4})([/-])(\d{1,2})\2(\d{1,2})")
+_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", re.ASCII)
+_YEAR_FIRST = re.compile(r"(\d{4})([/-])(\d{1,2})\2(\d{1,2})", re.ASCII)
 
 
 def _parse_date_text(raw: str) -> dt.date:

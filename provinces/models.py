@@ -70,7 +70,7 @@ class Commune(NamedDivision):
         ]
 
 
-# --- Compilation of the province lists (issue: HQ progress, sign-off, reports) ---------------
+# --- Compilation of the province lists: HQ progress, sign-off, reports -----------------------
 
 
 class ProvinceCompilation(models.Model):

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import pghistory
 import pgtrigger
 from django.apps import apps
-from django.db import connection
+from django.db import DatabaseError, connection
 
 BULK_SETTING = "ims.bulk_history"
 INSERT_CONDITION = pgtrigger.Condition(
@@ -40,9 +40,18 @@ def bulk_history() -> Iterator[None]:
         cursor.execute("SELECT set_config(%s, 'on', true)", [BULK_SETTING])
     try:
         yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, '', true)", [BULK_SETTING])
+    except BaseException:
+        # Switch the triggers back on if the transaction can still run a statement (a caller
+        # may go on after a rolled-back savepoint); in a failed one, keep the original error.
+        with suppress(DatabaseError):
+            _history_back_on()
+        raise
+    _history_back_on()
+
+
+def _history_back_on() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, '', true)", [BULK_SETTING])
 
 
 def record_inserts(model: type, ids: list[int], context_id: uuid.UUID) -> None:

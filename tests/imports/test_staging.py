@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from imports import services
 from imports.models import ImportBatch, ImportedResident, StagedRow
-from residents.models import Declaration, Resident, TravelDocument
+from residents.models import Declaration, ResidenceBasis, Resident, TravelDocument
 from tests.factories import ResidentFactory
 from tests.imports.conftest import csv_bytes, person, upload
 
@@ -145,3 +145,57 @@ def test_rows_of_files_checked_long_ago_and_never_imported_are_dropped(
 
     assert (old.status, old.accepted_rows) == ("committed", 1)
     assert Resident.objects.get().surname == "WANG1"
+
+
+def test_a_basis_retired_between_dry_run_and_commit_rejects_its_rows(officer, phnom_penh):
+    batch = _check(
+        officer,
+        phnom_penh,
+        [person(1), person(2, **{"Basis of residence": "investment"}), person(3)],
+    )
+    ResidenceBasis.objects.filter(code="investment").update(is_active=False)
+
+    batch = _commit(batch, officer)
+
+    assert (batch.accepted_rows, batch.rejected_rows, batch.duplicate_rows) == (2, 1, 0)
+    issue = batch.issues.get()
+    assert (issue.row_number, issue.kind, issue.column, issue.code) == (
+        3,
+        "error",
+        "basis",
+        "bad_basis",
+    )
+    assert "investment" not in issue.params["choices"]
+    assert sorted(Resident.objects.values_list("surname", flat=True)) == ["WANG1", "WANG3"]
+
+
+def test_a_row_without_a_declaration_date_is_dated_the_day_of_the_commit(
+    officer, phnom_penh, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC), tick=False)
+    batch = _check(officer, phnom_penh, [person(1)])
+    time_machine.move_to(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC), tick=False)
+
+    _commit(batch, officer)
+
+    assert Declaration.objects.get().declared_on == dt.date(2026, 11, 23)
+
+
+def test_staged_rows_purged_under_a_running_commit_roll_it_back(officer, phnom_penh, monkeypatch):
+    from imports import staging
+
+    batch = _check(officer, phnom_penh, [person(1), person(2)])
+    real_ranges = staging.row_ranges
+
+    def purged_meanwhile(batch_id, size):
+        ranges = real_ranges(batch_id, size)
+        StagedRow.objects.filter(batch_id=batch_id, row_number=3).delete()
+        return ranges
+
+    monkeypatch.setattr(staging, "row_ranges", purged_meanwhile)
+
+    with pytest.raises(RuntimeError, match="wrote 1 rows, expected 2"):
+        _commit(batch, officer)
+
+    assert Resident.objects.count() == 0
+    assert ImportBatch.objects.get(pk=batch.pk).status == "commit_queued"

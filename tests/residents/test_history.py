@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
 from residents.history import bulk_history
 from tests.factories import ResidentFactory
@@ -42,3 +42,25 @@ def test_a_bulk_write_does_not_silence_the_update_trigger():
         .order_by("pgh_id")
         .values_list("pgh_label", "occupation")
     ) == [("insert", "Farmer"), ("update", "Teacher")]
+
+
+def test_a_failed_statement_in_a_bulk_write_surfaces_as_itself():
+    resident = ResidentFactory()
+
+    with pytest.raises(IntegrityError, match="resident_surname_upper"):  # noqa: SIM117
+        with transaction.atomic(), bulk_history(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE residents_resident SET surname = 'lower' WHERE id = %s", [resident.pk]
+            )
+
+    resident.refresh_from_db()
+    assert resident.surname.isupper()
+
+
+def test_history_is_back_on_when_an_error_leaves_a_bulk_write_early():
+    with transaction.atomic():
+        with pytest.raises(ValueError, match="stop"), bulk_history():
+            raise ValueError("stop")
+        later = ResidentFactory()
+
+    assert ResidentEvent.objects.filter(pgh_obj_id=later.pk).count() == 1
