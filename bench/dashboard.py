@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import time
 
-from bench._common import bench_database, median_time
+from bench._common import median_time, setup_django_on
 
 BENCH_DB = "gdi_ims_bench_hq"
 
@@ -118,26 +118,11 @@ def _generate(cursor: object, count: int, maker: int, checker: int, director: in
 
 def main() -> None:
     count = int(os.environ.get("BENCH_DASHBOARD_RESIDENTS", "1000000"))
-    url = bench_database(BENCH_DB)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gdi_ims.settings.base")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connections
+    setup_django_on(BENCH_DB)
+    from django.db import connection
     from django.test import Client
     from django.test.utils import override_settings
     from django.urls import reverse
-
-    # Another benchmark of the same run may have set Django up on its own database.
-    connection = connections["default"]
-    if connection.settings_dict["NAME"] != BENCH_DB:
-        connection.close()
-        connection.settings_dict["NAME"] = BENCH_DB
-    call_command("migrate", verbosity=0)
-    call_command("load_geography", verbosity=0)
 
     from accounts.models import User
     from accounts.otp import ensure_confirmed_device

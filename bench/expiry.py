@@ -22,7 +22,7 @@ import datetime as dt
 import os
 import time
 
-from bench._common import bench_database, median_time
+from bench._common import median_time, setup_django_on
 
 BENCH_DB = "gdi_ims_bench_expiry"
 # The first day of the benchmark (each run happens at 01:00 of its day, the clock moved there).
@@ -102,24 +102,11 @@ def _generate_cards(cursor: object, clerk: int) -> None:
 
 def main() -> None:
     count = int(os.environ.get("BENCH_EXPIRY_CARDS", "1000000"))
-    url = bench_database(BENCH_DB)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gdi_ims.settings.base")
-
-    import django
-
-    django.setup()
+    setup_django_on(BENCH_DB)
     import logging
 
-    from django.core.management import call_command
-    from django.db import connections
+    from django.db import connection
 
-    connection = connections["default"]
-    if connection.settings_dict["NAME"] != BENCH_DB:
-        connection.close()
-        connection.settings_dict["NAME"] = BENCH_DB
-    call_command("migrate", verbosity=0)
-    call_command("load_geography", verbosity=0)
     logging.getLogger("jobs").setLevel(logging.WARNING)
 
     from accounts.models import User

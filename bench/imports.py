@@ -25,7 +25,7 @@ import os
 import random
 import time
 
-from bench._common import CpuClock, bench_database
+from bench._common import CpuClock, setup_django_on
 
 BENCH_DB = "gdi_ims_bench_imports"
 
@@ -73,20 +73,11 @@ HEADER = ["Surname", "Given names", "ភេទ", "Date of birth", "សញ្ជ�
 
 def main() -> None:
     count = int(os.environ.get("BENCH_IMPORTS_ROWS", "100000"))
-    url = bench_database(BENCH_DB)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gdi_ims.settings.base")
-
-    import django
-
-    django.setup()
+    setup_django_on(BENCH_DB)
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.management import call_command
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
-    call_command("load_geography", verbosity=0)
     settings.IMPORTS_INLINE_MAX_BYTES = 10**9  # run inline: time the work, not the queue
     settings.IMPORTS_MAX_BYTES = 10**9
     settings.IMPORTS_MAX_ROWS = max(count, 200_000)

@@ -22,7 +22,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from bench._common import bench_database, samples
+from bench._common import samples, setup_django_on
 
 BENCH_DB = "gdi_ims_bench_residents"
 PAGE = 25
@@ -109,22 +109,8 @@ def _load(count: int) -> None:
 
 def main() -> None:
     count = int(os.environ.get("BENCH_RESIDENTS", "1000000"))
-    url = bench_database(BENCH_DB)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gdi_ims.settings.base")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    # Another benchmark of the same run may have set Django up on its own database.
-    if connections["default"].settings_dict["NAME"] != BENCH_DB:
-        connections["default"].close()
-        connections["default"].settings_dict["NAME"] = BENCH_DB
-    call_command("migrate", verbosity=0)
-    call_command("load_geography", verbosity=0)
+    setup_django_on(BENCH_DB)
+    from django.db import connection
 
     from accounts.demo import seed_users
     from residents import selectors
