@@ -436,12 +436,12 @@ def card_check(request: HttpRequest) -> HttpResponse:
     form = forms.CardNumberForm(request.GET or None)
     context: dict[str, object] = {"form": form, "checked": False}
     if form.is_valid():
-        card = selectors.card_get_by_number(number=form.cleaned_data["number"])
+        # Scoped: another province's card answers exactly like a wrong number.
+        card = selectors.card_get_for_number(user=request.user, number=form.cleaned_data["number"])
         context["checked"] = True
         if card is not None:
             validity = services.card_record_check(card=card, actor=request.user, channel="number")
             context.update(_validity_context(card, validity))
             context["card_found"] = True
-            visible = selectors.card_get_for_number(user=request.user, number=card.number)
-            context["detail_pk"] = visible.pk if visible else None
+            context["detail_pk"] = card.pk
     return TemplateResponse(request, "cards/card_check.html", context)

@@ -409,15 +409,19 @@ def test_an_officer_checks_a_typed_number_and_the_check_is_recorded(officer, off
     assert (event.actor, event.data["channel"]) == (officer, "number")
 
 
-def test_an_officer_of_another_province_sees_validity_but_no_link_to_the_record(
+def test_an_officer_of_another_province_gets_the_not_found_answer_and_nothing_is_recorded(
     other_officer_client, issue
 ):
     card = issue()
 
     response = other_officer_client.get("/cards/check/", {"number": card.number})
 
-    assert response.context["validity"] == "valid"
-    assert response.context["detail_pk"] is None
+    assert response.status_code == 200
+    assert response.context["checked"] is True
+    assert "card_found" not in response.context
+    assert "validity" not in response.context
+    assert card.resident.full_name not in response.content.decode()
+    assert not card.events.filter(kind=CardEvent.Kind.VERIFIED).exists()
 
 
 def test_a_typo_in_a_checked_number_is_caught_by_the_check_digit(officer_client, issue):
