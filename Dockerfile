@@ -29,4 +29,5 @@ RUN pip install --no-cache-dir --no-deps -e . \
     && mkdir -p /app/media /app/var && chown -R ims /app/media /app/var
 USER ims
 EXPOSE 8000
-CMD ["gunicorn", "gdi_ims.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+ENV GUNICORN_BIND=0.0.0.0:8000
+CMD ["gunicorn", "gdi_ims.wsgi:application", "--config", "python:gdi_ims.gunicorn"]

@@ -5,7 +5,7 @@ PIP := .venv/bin/pip
 MANAGE := $(PY) manage.py
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=gdi_ims.settings.test
 
-.PHONY: run setup system services install assets env db migrate messages seed test lint fmt \
+.PHONY: run dev static setup system services install assets env db migrate messages seed test lint fmt \
         pytest e2e bench migrations-check lock check-deploy backup restore clean
 
 run: setup seed
@@ -14,8 +14,17 @@ run: setup seed
 	@mkdir -p var
 	@exec .venv/bin/honcho start -f Procfile
 
+# The same stack with Django's auto-reloading development server instead of gunicorn.
+dev: setup seed
+	@mkdir -p var
+	@exec .venv/bin/honcho start -f Procfile.dev
+
+# Static files collected for whitenoise (gunicorn serves them with DEBUG off too).
+static: install assets env
+	$(MANAGE) collectstatic --noinput -v 0
+
 # Everything but serving: system packages, services, Python and npm packages, database, translations.
-setup: system services install assets env db migrate messages
+setup: system services install assets env db migrate messages static
 
 system:
 	@scripts/system-deps.sh
