@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +28,9 @@ class IMSUserChangeForm(_NoControlCharactersMixin, UserChangeForm):
     pass
 
 
-class IMSUserCreationForm(_NoControlCharactersMixin, UserCreationForm):
+class IMSUserCreationForm(_NoControlCharactersMixin, AdminUserCreationForm):
+    # The admin's add page lays out `usable_password`, which only AdminUserCreationForm has
+    # (a plain UserCreationForm made the page fail with a FieldError).
     pass
 
 
