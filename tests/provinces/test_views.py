@@ -12,6 +12,7 @@ from provinces import selectors, services
 from provinces.models import ProvinceCompilation, ProvinceListEvent
 from residents.models import Declaration
 from tests.conftest import client_for
+from tests.pdf_glyphs import broken_glyphs
 from tests.provinces.conftest import make_record
 
 pytestmark = pytest.mark.django_db
@@ -427,6 +428,8 @@ def test_the_pdf_report_is_a_pdf_with_both_languages(director_client, seeded):
     }
     # The Khmer face is embedded from the package, never taken from the machine.
     assert any(f.endswith("+Noto-Sans-Khmer") for f in fonts)
+    # Every Khmer cluster is drawn whole: no dotted circle, no missing glyph.
+    assert broken_glyphs(response.content) == []
     # Bilingual: the Khmer labels and province names are there as text, next to the English.
     assert "Tboung Khmum" in text
     assert sum("\u1780" <= c <= "\u17ff" for c in text) > 500
