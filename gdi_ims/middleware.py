@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 
@@ -27,6 +28,28 @@ class MethodNotAllowedMiddleware:
             page["Allow"] = response["Allow"]
             return page.render()
         return response
+
+
+class NullCharacterMiddleware:
+    """Refuse a request whose query or form values hold a NUL character, with the 400 page.
+
+    PostgreSQL cannot store or compare a text with NUL in it, so such a value reaching a query
+    (a search, a choice looked up by its code) failed with a server error. No person types one.
+    Uploaded files are not looked at: a file's bytes may hold NULs.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        data = [request.GET]
+        if request.method == "POST":
+            data.append(request.POST)
+        for values in data:
+            for key, items in values.lists():
+                if "\x00" in key or any("\x00" in item for item in items):
+                    raise BadRequest("NUL character in a request value")
+        return self.get_response(request)
 
 
 # --- Security: sessions, second factor, caching ------------------------------------------------

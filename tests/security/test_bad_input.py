@@ -145,3 +145,35 @@ def test_audit_search_with_control_characters_shows_an_error_instead_of_failing(
 
     assert response.status_code == 200
     assert "invisible control characters" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("persona", "url"),
+    [
+        # A province code with NUL reached PostgreSQL here: a server error before.
+        ("director_client", "/cards/due/?province=%00"),
+        ("officer_client", "/residents/?q=WANG%00"),
+        ("officer_client", "/residents/options/districts/?province=12%00"),
+    ],
+)
+def test_a_nul_character_in_a_query_gets_the_bad_request_page(request, persona, url):
+    response = request.getfixturevalue(persona).get(url)
+
+    assert response.status_code == 400
+    assert "The request could not be understood" in response.content.decode()
+
+
+def test_a_nul_character_in_a_form_gets_the_bad_request_page_and_saves_nothing(
+    officer_client, officer
+):
+    from residents.models import Resident
+    from tests.residents.test_views import resident_post_data
+
+    before = Resident.objects.count()
+    data = {**resident_post_data(), "surname": "WANG\x00", "submit": "1"}
+
+    response = officer_client.post("/residents/new/", data)
+
+    assert response.status_code == 400
+    assert "Nothing was changed" in response.content.decode()
+    assert Resident.objects.count() == before
