@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -335,7 +336,11 @@ def print_run_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Print run %(run)s created with %(count)d cards; its PDF is being rendered.")
+                ngettext(
+                    "Print run %(run)s created with %(count)d card; its PDF is being rendered.",
+                    "Print run %(run)s created with %(count)d cards; its PDF is being rendered.",
+                    run.total,
+                )
                 % {"run": run.pk, "count": run.total},
             )
             return redirect("cards:print-run-detail", pk=run.pk)

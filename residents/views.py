@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -419,7 +420,11 @@ def province_acknowledge(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("%(count)s verified declarations of %(province)s acknowledged.")
+            ngettext(
+                "%(count)s verified declaration of %(province)s acknowledged.",
+                "%(count)s verified declarations of %(province)s acknowledged.",
+                count,
+            )
             % {"count": count, "province": province.name},
         )
     return redirect(f"{_acknowledgements_url()}?province={province.code}")

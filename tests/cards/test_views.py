@@ -284,6 +284,9 @@ def test_a_clerk_creates_a_print_run_and_downloads_its_pdf(
     run = PrintRun.objects.get()
     assert response["Location"] == reverse("cards:print-run-detail", args=[run.pk])
     detail = clerk_client.get(response["Location"])
+    assert [str(m) for m in detail.context["messages"]] == [
+        f"Print run {run.pk} created with 1 card; its PDF is being rendered."
+    ]
     assert [c.pk for c in detail.context["cards"]] == [card.pk]
     assert "Download PDF" in detail.content.decode()
     download = clerk_client.get(reverse("cards:print-run-pdf", args=[run.pk]))
