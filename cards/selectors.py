@@ -80,13 +80,6 @@ def card_get_for_number(*, user: User, number: str) -> ResidenceCard | None:
     )
 
 
-def card_get_by_number(*, number: str) -> ResidenceCard | None:
-    """Any card by its normalised number: what an officer's validity check shows (minimal data)."""
-    return (
-        ResidenceCard.objects.select_related("resident", "province").filter(number=number).first()
-    )
-
-
 def card_get_by_token(*, token: str) -> ResidenceCard:
     """The card a QR code points to, for the public validity page; 404 for an unknown token."""
     card = ResidenceCard.objects.select_related("resident", "province").filter(token=token).first()
