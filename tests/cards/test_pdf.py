@@ -59,7 +59,10 @@ def test_a_card_pdf_is_two_id1_pages_with_khmer_embedded_and_the_card_details(is
     # drawn is right; extraction of shaped Khmer is lossy for a few ligatures.)
     compact = text.replace(" ", "")
     assert "ប័ណ្ណស្នាក់នៅអចិន្ត្រៃយ៍·Permanentresidencecard" in compact  # card title
-    assert "ភ្នំពេញ/PhnomPenh" in compact  # issuing province, Khmer and English
+    # Issuing province, Khmer and English. Drawn whole (see the glyph check below and the card
+    # looked at as an image), but extraction maps a bold subscript glyph to another cluster once
+    # the title no longer spaces its letters apart: compare the part that extracts faithfully.
+    assert "ពេញ/PhnomPenh" in compact
     assert "វ៉ាងលី" in compact  # the name in Khmer
     assert "ភេទ/Sex" in compact
     assert "ចិន/China" in compact or "ចិ/China" in compact  # nationality in both languages
