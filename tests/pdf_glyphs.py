@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import io
+import re
 
 from pypdf import PdfReader
 
 from cards import pdf
+
+# WeasyPrint writes text as hex strings of four-digit glyph ids, e.g. <00120047>.
+_HEX_TEXT = re.compile(rb"<([0-9A-Fa-f]{4,})>")
+
+
+def _shows_glyph_zero(stream: bytes) -> bool:
+    for run in _HEX_TEXT.findall(stream):
+        if any(run[i : i + 4] == b"0000" for i in range(0, len(run) - 3, 4)):
+            return True
+    return False
 
 
 def _dotted_circle_glyph_ids(font: object) -> set[int]:
@@ -24,8 +35,8 @@ def broken_glyphs(content: bytes) -> list[str]:
     """Name every dotted circle (a shaper's broken cluster) or .notdef drawn in a PDF.
 
     WeasyPrint's subsets keep the packaged font's glyph ids and empty every glyph not drawn, so
-    a dotted-circle glyph with an outline in a subset was drawn; so was .notdef when the page
-    shows glyph 0.
+    a dotted-circle glyph with an outline in a subset was drawn; so was .notdef when any text
+    run of the page shows glyph 0.
     """
     from fontTools.ttLib import TTFont
 
@@ -34,7 +45,7 @@ def broken_glyphs(content: bytes) -> list[str]:
         dotted |= _dotted_circle_glyph_ids(TTFont(path))
     found = []
     for number, page in enumerate(PdfReader(io.BytesIO(content)).pages, start=1):
-        stream = page.get_contents().get_data()
+        glyph_zero = _shows_glyph_zero(page.get_contents().get_data())
         for font in page["/Resources"]["/Font"].values():
             font = font.get_object()
             for descendant in font.get("/DescendantFonts", []):
@@ -44,7 +55,6 @@ def broken_glyphs(content: bytes) -> list[str]:
                 for gid in sorted(dotted):
                     if gid < len(order) and glyf[order[gid]].numberOfContours:
                         found.append(f"page {number}: dotted circle in {font['/BaseFont']}")
-                # Glyph ids are written as four hex digits in <...> strings: 0 is <0000>.
-                if glyf[order[0]].numberOfContours and b"<0000" in stream:
+                if glyph_zero and glyf[order[0]].numberOfContours:
                     found.append(f"page {number}: .notdef drawn in {font['/BaseFont']}")
     return found
