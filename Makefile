@@ -19,9 +19,13 @@ dev: setup seed
 	@mkdir -p var
 	@exec .venv/bin/honcho start -f Procfile.dev
 
-# Static files collected for whitenoise (gunicorn serves them with DEBUG off too).
-static: install assets env
+# Static files collected for whitenoise (gunicorn serves them with DEBUG off too); collected
+# again only when the IMS's own static files or the npm packages change.
+staticfiles/.collected: .venv/.installed node_modules/.installed .env $(shell find static -type f)
 	$(MANAGE) collectstatic --noinput -v 0
+	touch $@
+
+static: staticfiles/.collected
 
 # Everything but serving: system packages, services, Python and npm packages, database, translations.
 setup: system services install assets env db migrate messages static
