@@ -342,11 +342,17 @@ class PrintRunCard(models.Model):
     position = models.PositiveIntegerField()
     # Filled when the card had been printed before: a reprint needs a reason.
     reprint_reason = models.TextField(_("reprint reason"), blank=True)
+    # True while the run is queued or rendering; cleared when it is done or has failed. The
+    # database lets a card be in one open run at a time, whatever the clerks do at once.
+    open = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["print_run", "position"]
         constraints = [
             models.UniqueConstraint(fields=["print_run", "card"], name="print_run_card_once"),
+            models.UniqueConstraint(
+                fields=["card"], condition=models.Q(open=True), name="print_run_card_one_open_run"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -394,10 +394,7 @@ def print_run_create(
     runs never print the same card at once.
     """
     limit = settings.CARDS_PRINT_RUN_MAX
-    busy = PrintRunCard.objects.filter(
-        print_run__status__in=[PrintRun.Status.QUEUED, PrintRun.Status.RENDERING]
-    ).values("card_id")
-    qs = _scoped_cards(actor).exclude(pk__in=busy)
+    qs = _scoped_cards(actor).exclude(pk__in=_cards_in_open_runs())
     if selection == PrintRun.Selection.NOT_PRINTED:
         qs = qs.filter(status=Status.ISSUED)
     elif selection == PrintRun.Selection.PROVINCE:
@@ -411,6 +408,15 @@ def print_run_create(
     cards = list(
         qs.order_by("id").select_for_update(of=("self",))[:limit].only("id", "status", "province")
     )
+    # The lock may have waited for another clerk's run to commit; the statement above still
+    # excluded what was busy when it began. Reading the open runs again, now that the rows are
+    # ours, sees that run and leaves its cards out (the unique index is the last word).
+    taken = set(
+        _cards_in_open_runs()
+        .filter(card_id__in=[c.pk for c in cards])
+        .values_list("card_id", flat=True)
+    )
+    cards = [c for c in cards if c.pk not in taken]
     if not cards:
         raise ValidationError(_("No card matches this selection: nothing to print."))
     reprint_reason = reprint_reason.strip()
@@ -431,17 +437,23 @@ def print_run_create(
         province_id=provinces.pop() if len(provinces) == 1 else None,
         total=len(cards),
     )
-    PrintRunCard.objects.bulk_create(
-        [
-            PrintRunCard(
-                print_run=run,
-                card_id=card.pk,
-                position=position,
-                reprint_reason=_reprint_reason(card, reprint_reason, spoiled),
+    try:
+        with transaction.atomic():
+            PrintRunCard.objects.bulk_create(
+                [
+                    PrintRunCard(
+                        print_run=run,
+                        card_id=card.pk,
+                        position=position,
+                        reprint_reason=_reprint_reason(card, reprint_reason, spoiled),
+                    )
+                    for position, card in enumerate(cards, start=1)
+                ]
             )
-            for position, card in enumerate(cards, start=1)
-        ]
-    )
+    except IntegrityError as error:
+        raise ValidationError(
+            _("Some of these cards were just put in another print run. Try again.")
+        ) from error
     audit_record(
         actor=actor, action=Action.PRINT_RUN_CREATED, obj=run, detail={"cards": len(cards)}
     )
@@ -449,6 +461,10 @@ def print_run_create(
 
     transaction.on_commit(lambda: render_print_run_task.delay(run.pk))
     return run
+
+
+def _cards_in_open_runs():
+    return PrintRunCard.objects.filter(open=True).values("card_id")
 
 
 def _reprint_reason(card: ResidenceCard, given: str, spoiled: dict[int, str]) -> str:
@@ -476,15 +492,20 @@ def print_run_render(*, print_run_id: int) -> PrintRun:
         run = PrintRun.objects.select_for_update().get(pk=print_run_id)
         if run.status == PrintRun.Status.DONE:
             return run
+        if run.status == PrintRun.Status.FAILED:
+            # A run tried again takes back the cards that no other run has taken since.
+            run.entries.filter(open=False).exclude(card_id__in=_cards_in_open_runs()).update(
+                open=True
+            )
         run.status = PrintRun.Status.RENDERING
         run.started_at = timezone.now()
         run.progress = 0
         run.error = ""
         run.save(update_fields=["status", "started_at", "progress", "error"])
     entries = list(
-        run.entries.select_related(
-            "card__resident", "card__province", "card__resident__province"
-        ).order_by("position")
+        run.entries.filter(open=True)
+        .select_related("card__resident", "card__province", "card__resident__province")
+        .order_by("position")
     )
     try:
         content = pdf.render_cards(
@@ -494,9 +515,11 @@ def print_run_render(*, print_run_id: int) -> PrintRun:
         )
     except Exception as error:
         logger.exception("Print run %s failed", run.pk)
-        PrintRun.objects.filter(pk=run.pk).update(
-            status=PrintRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
-        )
+        with transaction.atomic():
+            PrintRun.objects.filter(pk=run.pk).update(
+                status=PrintRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+            )
+            run.entries.update(open=False)  # its cards may go in another run
         run.refresh_from_db()
         return run
     with transaction.atomic():
@@ -509,6 +532,7 @@ def print_run_render(*, print_run_id: int) -> PrintRun:
         run.finished_at = timezone.now()
         run.save(update_fields=["pdf", "status", "progress", "finished_at"])
         _mark_printed(run, entries)
+        run.entries.update(open=False)
     return run
 
 

@@ -7,11 +7,13 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
+from accounts.models import User
 from cards import numbers, services
-from cards.models import ResidenceCard
+from cards.models import PrintRun, PrintRunCard, ResidenceCard
 from tests.cards.conftest import acknowledged
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,3 +85,38 @@ def test_bulk_issuing_and_single_issuing_at_once_never_card_a_resident_twice(cle
     assert ResidenceCard.objects.count() == 10
     assert ResidenceCard.objects.values("resident").distinct().count() == 10
     assert len(set(ResidenceCard.objects.values_list("number", flat=True))) == 10
+
+
+def test_twenty_clerks_creating_print_runs_at_once_put_each_card_in_one_run(clerk, issue):
+    cards = [issue() for _ in range(6)]
+    clerks = [clerk] + [UserFactory(role=User.Role.CLERK, province=None) for _ in range(19)]
+
+    results = run_together(
+        [
+            lambda c=c: services.print_run_create(
+                actor=c, selection=PrintRun.Selection.PROVINCE, province_code="12"
+            )
+            for c in clerks
+        ]
+    )
+
+    runs = [r for r in results if isinstance(r, PrintRun)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(runs) + len(refused) == 20, results
+    assert len(runs) >= 1
+    entries = PrintRunCard.objects.filter(card__in=cards)
+    assert entries.count() == len(cards)  # every card once, in one run
+    assert set(entries.values_list("card_id", flat=True)) == {c.pk for c in cards}
+    assert PrintRun.objects.count() == len(runs)
+
+
+def test_the_database_refuses_a_card_in_two_open_runs(clerk, issue):
+    card = issue()
+    first = PrintRun.objects.create(created_by=clerk, selection="picked", total=1)
+    second = PrintRun.objects.create(created_by=clerk, selection="picked", total=1)
+    PrintRunCard.objects.create(print_run=first, card=card, position=1)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PrintRunCard.objects.create(print_run=second, card=card, position=1)
+
+    assert list(PrintRunCard.objects.values_list("print_run_id", flat=True)) == [first.pk]

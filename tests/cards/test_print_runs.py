@@ -202,3 +202,41 @@ def test_a_run_reports_its_progress_chunk_by_chunk_while_it_renders(clerk, issue
     assert [sql.split("= ", 1)[1].split(" ", 1)[0] for sql in progress_updates] == ["1", "2", "3"]
     run.refresh_from_db()
     assert (run.status, run.progress) == (PrintRun.Status.DONE, 3)
+
+
+def test_a_finished_or_failed_run_frees_its_cards_for_the_next_run(
+    clerk, issue, settings, django_capture_on_commit_callbacks
+):
+    card = issue()
+    settings.KHMER_FONT_DIR = "/nonexistent-font-dir"  # the first rendering fails
+    with django_capture_on_commit_callbacks(execute=True):
+        failed = services.print_run_create(actor=clerk, selection=Selection.NOT_PRINTED)
+    failed.refresh_from_db()
+    assert failed.status == PrintRun.Status.FAILED
+    assert not failed.entries.filter(open=True).exists()
+
+    again = services.print_run_create(actor=clerk, selection=Selection.NOT_PRINTED)
+
+    assert list(again.cards.all()) == [card]
+    assert list(PrintRunCard.objects.filter(open=True).values_list("print_run_id", flat=True)) == [
+        again.pk
+    ]
+
+
+def test_a_failed_run_tried_again_leaves_out_the_cards_another_run_has_taken(clerk, issue):
+    taken, free = issue(), issue()
+    failed = PrintRun.objects.create(
+        created_by=clerk, selection=Selection.PICKED, total=2, status=PrintRun.Status.FAILED
+    )
+    for position, card in enumerate([taken, free], start=1):
+        PrintRunCard.objects.create(print_run=failed, card=card, position=position, open=False)
+    other = PrintRun.objects.create(created_by=clerk, selection=Selection.PICKED, total=1)
+    PrintRunCard.objects.create(print_run=other, card=taken, position=1)
+
+    result = services.print_run_render(print_run_id=failed.pk)
+
+    assert result.status == PrintRun.Status.DONE
+    taken.refresh_from_db()
+    free.refresh_from_db()
+    assert (taken.status, free.status) == (Status.ISSUED, Status.PRINTED)
+    assert not taken.events.filter(kind__in=[Kind.PRINTED, Kind.REPRINTED]).exists()
