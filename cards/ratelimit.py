@@ -1,4 +1,4 @@
-"""A fixed-window rate limit per client address, counted in the shared cache (Redis)."""
+"""A fixed-window rate limit per client address or per user, counted in the shared cache (Redis)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,17 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
-def allow(*, scope: str, request: HttpRequest, limit: int, window: int = 60) -> bool:
-    """Count this request and say whether the client is still within `limit` per `window` s."""
+def allow(
+    *, scope: str, request: HttpRequest, limit: int, window: int = 60, per_user: bool = False
+) -> bool:
+    """Count this request and say whether the client is still within `limit` per `window` s.
+
+    Anonymous pages count per address; `per_user` counts per signed-in user instead, wherever
+    they sign in from (one user walking card numbers from several machines is still one user).
+    """
     bucket = int(time.time() // window)
-    key = f"cards:ratelimit:{scope}:{client_ip(request)}:{bucket}"
+    who = f"user:{request.user.pk}" if per_user else client_ip(request)
+    key = f"cards:ratelimit:{scope}:{who}:{bucket}"
     cache.add(key, 0, timeout=window * 2)
     try:
         count = cache.incr(key)

@@ -370,6 +370,25 @@ def card_record_check(
     return validity
 
 
+def card_check_by_number(*, actor: User, number: str) -> tuple[ResidenceCard | None, str]:
+    """A staff member's look-up of a typed card number, within their scope, always audited.
+
+    Another province's card answers exactly like a number that does not exist, and both are
+    recorded with the number asked for, so that a walk through numbers shows in the trail.
+    """
+    from cards import selectors  # selectors read this module's queue helpers
+
+    card = selectors.card_get_for_number(user=actor, number=number)
+    if card is not None:
+        return card, card_record_check(card=card, actor=actor, channel="number")
+    audit_record(
+        actor=actor,
+        action=Action.CARD_VALIDITY_CHECKED,
+        detail={"channel": "number", "result": "not_found", "number": number},
+    )
+    return None, "not_found"
+
+
 # --- Print runs ------------------------------------------------------------------------------
 def _scoped_cards(actor: User):
     qs = ResidenceCard.objects.all()

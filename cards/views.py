@@ -441,11 +441,22 @@ def card_check(request: HttpRequest) -> HttpResponse:
     form = forms.CardNumberForm(request.GET or None)
     context: dict[str, object] = {"form": form, "checked": False}
     if form.is_valid():
+        if not ratelimit.allow(
+            scope="lookup",
+            request=request,
+            limit=settings.CARDS_LOOKUP_RATE_PER_MINUTE,
+            per_user=True,
+        ):
+            context["limited"] = True
+            response = TemplateResponse(request, "cards/card_check.html", context, status=429)
+            response["Retry-After"] = "60"
+            return response
         # Scoped: another province's card answers exactly like a wrong number.
-        card = selectors.card_get_for_number(user=request.user, number=form.cleaned_data["number"])
+        card, validity = services.card_check_by_number(
+            actor=request.user, number=form.cleaned_data["number"]
+        )
         context["checked"] = True
         if card is not None:
-            validity = services.card_record_check(card=card, actor=request.user, channel="number")
             context.update(_validity_context(card, validity))
             context["card_found"] = True
             context["detail_pk"] = card.pk

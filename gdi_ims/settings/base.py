@@ -341,6 +341,8 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 # and the largest print run.
 CARDS_PUBLIC_BASE_URL = env.str("CARDS_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 CARDS_CHECK_RATE_PER_MINUTE = env.int("CARDS_CHECK_RATE_PER_MINUTE", default=30)
+# Card numbers a signed-in user may look up per minute on the staff check page.
+CARDS_LOOKUP_RATE_PER_MINUTE = env.int("CARDS_LOOKUP_RATE_PER_MINUTE", default=20)
 CARDS_PRINT_RUN_MAX = env.int("CARDS_PRINT_RUN_MAX", default=1000)
 # Nightly jobs: renewal-notice thresholds (days before expiry, at most the 90-day expiring
 # window), rows per transaction, days after which a declaration waiting in submitted or returned

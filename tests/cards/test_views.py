@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from cards.models import CardEvent, PrintRun, PrintRunCard, ResidenceCard
 from tests.cards.conftest import SIEM_REAP, acknowledged
 from tests.conftest import client_for
@@ -412,8 +413,8 @@ def test_an_officer_checks_a_typed_number_and_the_check_is_recorded(officer, off
     assert (event.actor, event.data["channel"]) == (officer, "number")
 
 
-def test_an_officer_of_another_province_gets_the_not_found_answer_and_nothing_is_recorded(
-    other_officer_client, issue
+def test_an_officer_of_another_province_gets_the_not_found_answer_and_no_card_event(
+    other_officer, other_officer_client, issue
 ):
     card = issue()
 
@@ -425,6 +426,38 @@ def test_an_officer_of_another_province_gets_the_not_found_answer_and_nothing_is
     assert "validity" not in response.context
     assert card.resident.full_name not in response.content.decode()
     assert not card.events.filter(kind=CardEvent.Kind.VERIFIED).exists()
+    # the look-up is in the audit trail all the same, with the number asked for
+    looked_up = AuditEvent.objects.get(action=AuditEvent.Action.CARD_VALIDITY_CHECKED)
+    assert (looked_up.user_id, looked_up.object_id) == (other_officer.pk, "")
+    assert looked_up.detail == {"channel": "number", "result": "not_found", "number": card.number}
+
+
+def test_card_look_ups_are_limited_per_user_wherever_they_come_from(
+    officer, verifier, issue, settings
+):
+    settings.CARDS_LOOKUP_RATE_PER_MINUTE = 3
+    card = issue()
+    first, second = client_for(officer), client_for(officer)
+    second.defaults["REMOTE_ADDR"] = "203.0.113.9"  # the same user on another machine
+
+    codes = [first.get("/cards/check/", {"number": card.number}).status_code for _ in range(2)]
+    codes.append(second.get("/cards/check/", {"number": card.number}).status_code)
+    refused = second.get("/cards/check/", {"number": card.number})
+    colleague = client_for(verifier).get("/cards/check/", {"number": card.number})
+
+    assert codes == [200, 200, 200]
+    assert refused.status_code == 429
+    assert card.resident.full_name not in refused.content.decode()
+    assert "Wait a minute" in refused.content.decode()
+    assert colleague.status_code == 200
+    # the refused look-up read nothing and recorded nothing
+    assert card.events.filter(kind=CardEvent.Kind.VERIFIED, actor=officer).count() == 3
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.CARD_VALIDITY_CHECKED, user_id=officer.pk
+        ).count()
+        == 3
+    )
 
 
 def test_a_typo_in_a_checked_number_is_caught_by_the_check_digit(officer_client, issue):
