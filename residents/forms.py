@@ -7,8 +7,10 @@ from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row
+from cryptography.exceptions import InvalidTag
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.http import QueryDict
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,7 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from accounts.models import User
+from gdi_ims import crypto
 from provinces.models import District, Province
 from residents import selectors, services
 from residents.models import (
@@ -329,6 +332,36 @@ SORT_CHOICES = [
     ("name", _("Name (A to Z)")),
     ("relevance", _("Best match (with a name search)")),
 ]
+
+
+# A passport number never travels in a URL (access logs, browser history, Referer headers keep
+# URLs): the search form is posted, and the list's address carries the number encrypted instead.
+SEALED_PASSPORT = "passport_sealed"
+_SEALED_PASSPORT_CONTEXT = "residents.search.passport"
+
+
+def search_query_for_url(data: QueryDict) -> QueryDict:
+    """The search as a query string: every filter as typed, the passport number encrypted."""
+    query = data.copy()
+    for key in ("csrfmiddlewaretoken", "after", "before", SEALED_PASSPORT):
+        query.pop(key, None)
+    number = (query.pop("passport", None) or [""])[-1].strip()
+    if number:
+        query[SEALED_PASSPORT] = crypto.encrypt(number, context=_SEALED_PASSPORT_CONTEXT)
+    return query
+
+
+def search_data_from_url(query: QueryDict) -> tuple[QueryDict, bool]:
+    """The search form's data from a list URL, and whether its sealed passport could be read."""
+    data = query.copy()
+    sealed = (data.pop(SEALED_PASSPORT, None) or [""])[-1]
+    if not sealed:
+        return data, True
+    try:
+        data["passport"] = crypto.decrypt(sealed, context=_SEALED_PASSPORT_CONTEXT)
+    except (InvalidTag, ImproperlyConfigured, ValueError):  # tampered, truncated, old key
+        return data, False
+    return data, True
 
 
 class ResidentSearchForm(forms.Form):

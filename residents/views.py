@@ -27,6 +27,8 @@ from residents.forms import (
     ResidentForm,
     ResidentSearchForm,
     ReviewForm,
+    search_data_from_url,
+    search_query_for_url,
 )
 from residents.models import LikelyDuplicate
 
@@ -41,10 +43,20 @@ def _require_role(request: HttpRequest, *roles: str) -> None:
 
 # --- List, detail, photo ---------------------------------------------------------------------
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def resident_list(request: HttpRequest) -> HttpResponse:
     _require_role(request, *READERS)
-    form = ResidentSearchForm(request.GET or None, user=request.user)
+    if request.method == "POST" or "passport" in request.GET:
+        # The search is posted (or an old link typed the number): the number leaves the URL.
+        source = request.POST if request.method == "POST" else request.GET
+        query = search_query_for_url(source).urlencode()
+        return redirect(f"{reverse('residents:list')}?{query}" if query else "residents:list")
+    data, readable = search_data_from_url(request.GET)
+    if not readable:
+        messages.warning(
+            request, _("This link's passport number cannot be read: type the number again.")
+        )
+    form = ResidentSearchForm(data or None, user=request.user)
     filters = form.filters() if form.is_bound else selectors.ResidentFilters()
     page = selectors.resident_list_for(
         user=request.user,

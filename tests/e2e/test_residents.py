@@ -118,4 +118,6 @@ def test_entry_verification_scoping_and_return_journey(geo, page, screenshot):
     page.get_by_label("Passport number").fill("ej765 4321")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_test_id("resident-row")).to_have_count(1)
+    assert "passport_sealed=" in page.url and "7654321" not in page.url
+    expect(page.get_by_label("Passport number")).to_have_value("ej765 4321")
     expect(page.get_by_test_id("resident-row")).to_contain_text("CHEN XIAO MING")

@@ -173,6 +173,44 @@ def test_the_list_shows_only_the_officers_province(
     assert f"/residents/{resident.pk}/" not in theirs
 
 
+def test_a_passport_search_is_posted_and_the_number_never_appears_in_a_url(
+    officer_client, resident, other_resident
+):
+    # when an officer searches a passport number, with other filters, from the search form
+    posted = officer_client.post("/residents/", {"passport": "e1234 5678", "q": "wang"})
+
+    # then the list's address carries the filters but the number only encrypted
+    location = posted["Location"]
+    assert posted.status_code == 302
+    assert location.startswith("/residents/?") and "q=wang" in location
+    assert "12345678" not in location and "passport=" not in location
+    page = officer_client.get(location)
+    html = page.content.decode()
+    assert f"/residents/{resident.pk}/" in html
+    assert f"/residents/{other_resident.pk}/" not in html
+    # and the next page's links carry the sealed number, never the number itself
+    assert "passport_sealed=" in page.context["query"]
+    assert "12345678" not in page.context["query"]
+
+
+def test_an_old_link_with_a_passport_number_is_moved_out_of_the_address(officer_client, resident):
+    response = officer_client.get("/residents/", {"passport": "E12345678"})
+
+    assert response.status_code == 302
+    assert "E12345678" not in response["Location"]
+    assert f"/residents/{resident.pk}/" in officer_client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("sealed", ["garbage", "t2:AAAA", "nokey:" + "A" * 40, "t2:" + "B" * 60])
+def test_a_tampered_sealed_passport_answers_with_a_message_not_an_error(
+    officer_client, resident, sealed
+):
+    response = officer_client.get("/residents/", {"passport_sealed": sealed}, follow=True)
+
+    assert response.status_code == 200
+    assert "passport number cannot be read" in response.content.decode()
+
+
 def test_the_director_sees_every_province(director_client, resident, other_resident):
     page = director_client.get("/residents/").content.decode()
 
