@@ -73,6 +73,32 @@ def decrypt(token: str, *, context: str) -> str:
     )
 
 
+_FILE_MAGIC = b"GDIENC1\n"
+
+
+def encrypt_bytes(data: bytes, *, context: str) -> bytes:
+    """Encrypt a whole file with the current key (same keys and rotation as the fields)."""
+    key_id, key = _keys()[0]
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = AESGCM(key).encrypt(nonce, data, context.encode())
+    return _FILE_MAGIC + key_id.encode() + b"\n" + nonce + sealed
+
+
+def is_encrypted_file(data: bytes) -> bool:
+    return data.startswith(_FILE_MAGIC)
+
+
+def decrypt_bytes(data: bytes, *, context: str) -> bytes:
+    if not is_encrypted_file(data):
+        raise ValueError("not an encrypted file")
+    key_id, _sep, payload = data[len(_FILE_MAGIC) :].partition(b"\n")
+    keys = dict(_keys())
+    if key_id.decode() not in keys:
+        raise ImproperlyConfigured(f"no key with id {key_id.decode()!r} in FIELD_ENCRYPTION_KEYS")
+    key = keys[key_id.decode()]
+    return AESGCM(key).decrypt(payload[:_NONCE_BYTES], payload[_NONCE_BYTES:], context.encode())
+
+
 def blind_index(value: str, *, context: str) -> str:
     """Keyed hash of an already normalised value, for equality look-ups and unique constraints."""
     message = f"{context}\x1f{value}".encode()

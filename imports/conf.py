@@ -22,6 +22,9 @@ DEFAULTS = {
     # Files up to this size are checked during the upload request; bigger ones by the worker.
     "INLINE_MAX_BYTES": 256 * 1024,
     "PREVIEW_ISSUES": 200,
+    # Days an uploaded file is kept (encrypted) after its import, or after its upload when it was
+    # never imported; then it is deleted and only the batch's record and issues remain.
+    "FILE_RETENTION_DAYS": 30,
 }
 
 

@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 REASONS = {
     # Whole file
     "empty": _("The file is empty."),
+    "file_deleted": _(
+        "The uploaded file was deleted when its %(days)s days of retention ran out; "
+        "upload it again."
+    ),
     "too_big": _("The file is %(size)s MB; the limit is %(limit)s MB."),
     "too_many_rows": _("The file has more than %(limit)s rows; split it into smaller files."),
     "not_spreadsheet": _(

@@ -36,7 +36,9 @@ class ImportBatch(models.Model):
         verbose_name=_("uploaded by"),
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    # Encrypted at rest (imports.files); emptied when its retention runs out.
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True)
+    file_deleted_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
     file_name = models.CharField(_("file name"), max_length=200)
     file_size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, db_index=True)

@@ -17,7 +17,6 @@ from typing import Any
 import pghistory
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -25,12 +24,13 @@ from django.utils import timezone
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
-from imports import conf, engine, staging
+from imports import conf, engine, files, staging
 from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.reader import FileRefused, open_sheet
 from provinces.models import Province
 from residents import services as residents_services
 from residents.history import bulk_history
+from residents.models import mask_number
 
 IMPORT_ROLES = (User.Role.OFFICER, User.Role.DIRECTOR)
 # Commits take this transaction-level lock: two imports never race for the same passport.
@@ -81,7 +81,7 @@ def import_batch_create(*, actor: User, province: Province, upload: UploadedFile
         file_size=len(data),
         file_sha256=hashlib.sha256(data).hexdigest(),
     )
-    batch.file.save(f"{batch.file_sha256[:16]}.bin", ContentFile(data), save=False)
+    files.store(batch, data)
     batch.save()
     if len(data) <= conf.get("INLINE_MAX_BYTES"):
         import_validate(batch_id=batch.pk)
@@ -95,8 +95,12 @@ def import_batch_create(*, actor: User, province: Province, upload: UploadedFile
 
 
 def _file_bytes(batch: ImportBatch) -> bytes:
-    with batch.file.open("rb") as handle:
-        return handle.read()
+    return files.read(batch)
+
+
+def _stored_value(column: str, value: str) -> str:
+    """What an issue keeps of the value found: a passport number only masked."""
+    return mask_number(value) if column == "passport_number" else value[:200]
 
 
 def _refuse(batch: ImportBatch, refused: FileRefused) -> None:
@@ -114,7 +118,7 @@ def _issue_rows(batch: ImportBatch, rows: list[engine.Row]) -> list[ImportIssue]
             row_number=row.number,
             kind=ImportIssue.Kind.ERROR if row.kind == engine.ERROR else ImportIssue.Kind.DUPLICATE,
             column=issue.column,
-            value=issue.value,
+            value=_stored_value(issue.column, issue.value),
             code=issue.code,
             params=issue.params,
         )
@@ -281,7 +285,7 @@ def _write_staged(batch: ImportBatch) -> None:
                 row_number=found.row_number,
                 kind=ImportIssue.Kind.DUPLICATE,
                 column=found.column,
-                value=found.value[:200],
+                value=_stored_value(found.column, found.value),
                 code=found.code,
                 params={"resident": found.resident_id},
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from imports import services
+from imports import files, services
 from imports.models import ImportBatch
 
 
@@ -16,3 +16,9 @@ def run_import_task(batch_id: int) -> None:
         services.import_validate(batch_id=batch_id)
     elif status == ImportBatch.Status.COMMIT_QUEUED:
         services.import_commit(batch_id=batch_id)
+
+
+@shared_task
+def purge_import_files_task() -> int:
+    """Daily: delete the uploaded files whose retention has run out (safe to run at any time)."""
+    return files.purge_expired()

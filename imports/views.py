@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from imports import columns, selectors, services, spreadsheets
+from imports import columns, conf, files, selectors, services, spreadsheets
 from imports.forms import ExportFilterForm, ImportUploadForm
 from imports.messages import render
 from imports.models import ImportBatch, ImportIssue
@@ -151,10 +150,8 @@ def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _error_report_rows(batch: ImportBatch) -> tuple[list[str], Iterator[list[Any]]]:
     problems = selectors.import_error_rows_of(batch=batch)
-    with batch.file.open("rb") as handle:
-        data = handle.read()
     try:
-        sheet = open_sheet(data)
+        sheet = open_sheet(files.read(batch))
     except FileRefused:
         sheet = None
     header = ["Row / ជួរដេក", "Problems / បញ្ហា"]
@@ -190,7 +187,9 @@ def batch_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The rows in error, as they were in the file, with their problems: fix and upload again."""
     batch = selectors.import_batch_get_for(user=request.user, pk=pk)
     if not batch.file:
-        raise PermissionDenied
+        days = conf.get("FILE_RETENTION_DAYS")
+        messages.info(request, render("file_deleted", {"days": days}))
+        return redirect("imports:batch-detail", pk=batch.pk)
     header, rows = _error_report_rows(batch)
     file_format = _format(request)
     name = f"import-{batch.pk}-errors"

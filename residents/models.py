@@ -171,6 +171,11 @@ class Resident(models.Model):
         )
 
 
+def mask_number(number: str) -> str:
+    """A document number where the whole of it is not needed: only its last three characters."""
+    return "•" * max(len(number) - 3, 0) + number[-3:]
+
+
 @pghistory.track(
     history.insert_event(),
     pghistory.UpdateEvent(),
@@ -235,8 +240,7 @@ class TravelDocument(models.Model):
 
     @property
     def masked_number(self) -> str:
-        number = self.number
-        return "•" * max(len(number) - 3, 0) + number[-3:]
+        return mask_number(self.number)
 
 
 class DeclarationQuerySet(models.QuerySet):

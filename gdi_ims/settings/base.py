@@ -315,6 +315,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provinces.tasks.refresh_province_summary_task",
         "schedule": crontab(minute="*/10"),
     },
+    # Uploaded import files are deleted once their retention (IMPORTS_FILE_RETENTION_DAYS) ends.
+    "purge-import-files": {
+        "task": "imports.tasks.purge_import_files_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "take-daily-snapshot": {
         "task": "provinces.tasks.take_daily_snapshot_task",
         "schedule": crontab(hour=23, minute=50),
@@ -344,6 +349,9 @@ CARDS_CHECK_RATE_PER_MINUTE = env.int("CARDS_CHECK_RATE_PER_MINUTE", default=30)
 # Card numbers a signed-in user may look up per minute on the staff check page.
 CARDS_LOOKUP_RATE_PER_MINUTE = env.int("CARDS_LOOKUP_RATE_PER_MINUTE", default=20)
 CARDS_PRINT_RUN_MAX = env.int("CARDS_PRINT_RUN_MAX", default=1000)
+# Days an uploaded import file is kept, encrypted, after its import (or its upload when it was
+# never imported); then it is deleted and the batch keeps only its counts and issues.
+IMPORTS_FILE_RETENTION_DAYS = env.int("IMPORTS_FILE_RETENTION_DAYS", default=30)
 # Nightly jobs: renewal-notice thresholds (days before expiry, at most the 90-day expiring
 # window), rows per transaction, days after which a declaration waiting in submitted or returned
 # counts as stuck, the address e-mailed links start with. JOBS_CHUNK_PAUSE_SECONDS is for tests
