@@ -83,7 +83,7 @@ fmt: install
 	.venv/bin/ruff format .
 
 migrations-check: install env
-	$(TEST_SETTINGS) $(MANAGE) makemigrations --check --dry-run
+	DATABASE_POOL=false $(TEST_SETTINGS) $(MANAGE) makemigrations --check --dry-run
 
 # `manage.py check --deploy` under a production-like environment must report nothing.
 check-deploy: install env

@@ -61,6 +61,8 @@ class AuditEvent(models.Model):
         CARD_REVOKED = "card_revoked", _("Card revoked")
         CARD_VALIDITY_CHECKED = "card_validity_checked", _("Card validity checked")
         PRINT_RUN_CREATED = "print_run_created", _("Print run created")
+        PRINT_RUN_RETRIED = "print_run_retried", _("Print run tried again")
+        IMPORT_RETRIED = "import_retried", _("Import sent to the workers again")
         # Province lists
         PROVINCE_LIST_SUBMITTED = "province_list_submitted", _("Province list submitted")
         PROVINCE_LIST_SIGNED_OFF = "province_list_signed_off", _("Province list signed off")

@@ -295,6 +295,9 @@ class PrintRun(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # When the run was last handed to the workers (created, or tried again): a run still queued
+    # a while later is sent again by the sweep (gdi_ims.queue).
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
     # Set when every card of the run belongs to one province: what scopes a provincial clerk.
     province = models.ForeignKey(
         "provinces.Province",

@@ -18,6 +18,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import numbers
 from cards.models import CardEvent, PrintRun, PrintRunCard, ResidenceCard, expiry_date_for
+from gdi_ims import queue
 from residents.models import Declaration, Resident
 
 logger = logging.getLogger(__name__)
@@ -478,7 +479,42 @@ def print_run_create(
     )
     from cards.tasks import render_print_run_task
 
-    transaction.on_commit(lambda: render_print_run_task.delay(run.pk))
+    queue.send_on_commit(render_print_run_task, run.pk)
+    return run
+
+
+def print_run_can_retry(run: PrintRun, *, now: dt.datetime | None = None) -> bool:
+    """A failed run, or one that no worker has moved for a while (lost, or its worker died)."""
+    if run.status == PrintRun.Status.FAILED:
+        return True
+    quiet_since = run.started_at if run.status == PrintRun.Status.RENDERING else run.queued_at
+    if run.status in (PrintRun.Status.QUEUED, PrintRun.Status.RENDERING) and quiet_since:
+        return quiet_since < (now or timezone.now()) - queue.STALLED_AFTER
+    return False
+
+
+@transaction.atomic
+def print_run_retry(*, actor: User, print_run: PrintRun) -> PrintRun:
+    """Hand a failed or stuck run to the workers again, with the cards no other run has taken."""
+    from cards.tasks import render_print_run_task
+
+    if actor.role != User.Role.CLERK or actor.province_id not in (None, print_run.province_id):
+        raise PermissionDenied
+    run = PrintRun.objects.select_for_update().get(pk=print_run.pk)
+    if not print_run_can_retry(run):
+        raise ValidationError(
+            _("This print run is not failed or stuck: there is nothing to retry.")
+        )
+    run.entries.filter(open=False).exclude(card_id__in=_cards_in_open_runs()).update(open=True)
+    if not run.entries.filter(open=True).exists():
+        raise ValidationError(_("Every card of this run is now in another run: nothing to retry."))
+    run.status = PrintRun.Status.QUEUED
+    run.queued_at = timezone.now()
+    run.error = ""
+    run.progress = 0
+    run.save(update_fields=["status", "queued_at", "error", "progress"])
+    audit_record(actor=actor, action=Action.PRINT_RUN_RETRIED, obj=run)
+    queue.send_on_commit(render_print_run_task, run.pk)
     return run
 
 
@@ -509,13 +545,10 @@ def print_run_render(*, print_run_id: int) -> PrintRun:
 
     with transaction.atomic():
         run = PrintRun.objects.select_for_update().get(pk=print_run_id)
-        if run.status == PrintRun.Status.DONE:
+        if run.status != PrintRun.Status.QUEUED:
+            # Done, failed (tried again only from its page), or another worker is rendering it:
+            # a message delivered twice, or sent again by the sweep, renders once.
             return run
-        if run.status == PrintRun.Status.FAILED:
-            # A run tried again takes back the cards that no other run has taken since.
-            run.entries.filter(open=False).exclude(card_id__in=_cards_in_open_runs()).update(
-                open=True
-            )
         run.status = PrintRun.Status.RENDERING
         run.started_at = timezone.now()
         run.progress = 0

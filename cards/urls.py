@@ -22,6 +22,7 @@ urlpatterns = [
     path("print-runs/new/", views.print_run_create, name="print-run-create"),
     path("print-runs/<int:pk>/", views.print_run_detail, name="print-run-detail"),
     path("print-runs/<int:pk>/pdf/", views.print_run_pdf, name="print-run-pdf"),
+    path("print-runs/<int:pk>/retry/", views.print_run_retry, name="print-run-retry"),
     path("check/", views.card_check, name="check"),
     # Public: the address in the cards' QR codes.
     path("v/<str:token>/", views.card_verify, name="verify"),

@@ -356,7 +356,23 @@ def print_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return TemplateResponse(request, "cards/_print_run_progress.html", context)
     context["cards"] = selectors.print_run_cards(run=run)
+    context["can_retry"] = request.user.role in PRINTERS and services.print_run_can_retry(run)
     return TemplateResponse(request, "cards/print_run_detail.html", context)
+
+
+@login_required
+@require_POST
+def print_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand a failed or stuck run to the workers again."""
+    run = selectors.print_run_get_for(user=request.user, pk=pk)
+    _require(request.user, PRINTERS)
+    try:
+        services.print_run_retry(actor=request.user, print_run=run)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.info(request, _("The print run was sent to the workers again."))
+    return redirect("cards:print-run-detail", pk=run.pk)
 
 
 @login_required

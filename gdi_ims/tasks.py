@@ -20,3 +20,11 @@ def record_heartbeat_task() -> dict[str, object]:
     beat = {"at": timezone.now().isoformat(), "provinces": Province.objects.count()}
     cache.set(HEARTBEAT_KEY, beat, timeout=None)
     return beat
+
+
+@shared_task
+def requeue_stalled_work_task() -> dict[str, int]:
+    """Every minute: send again the work queued while the broker was unreachable (gdi_ims.queue)."""
+    from gdi_ims import queue
+
+    return queue.requeue_stalled_work()

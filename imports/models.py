@@ -66,6 +66,9 @@ class ImportBatch(models.Model):
         verbose_name=_("imported by"),
     )
     committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    # When the batch was last handed to the workers: one still running a while later, with no
+    # worker on it, is sent again by the sweep (gdi_ims.queue).
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
+from redis.exceptions import RedisError
 
 from accounts.models import User
 from imports.models import ExportLog, ImportBatch, ImportIssue
@@ -57,11 +58,20 @@ def import_error_rows_of(*, batch: ImportBatch) -> dict[int, list[ImportIssue]]:
     return rows
 
 
-def import_progress_of(*, batch: ImportBatch) -> dict[str, int]:
-    progress = cache.get(progress_key(batch.pk)) or {"done": 0, "total": 0}
+def import_progress_of(*, batch: ImportBatch) -> dict[str, int | bool]:
+    """Rows done so far; `unknown` when the cache that holds it cannot be reached."""
+    try:
+        progress = cache.get(progress_key(batch.pk)) or {"done": 0, "total": 0}
+    except RedisError:
+        return {"done": 0, "total": batch.total_rows or 0, "percent": 0, "unknown": True}
     total = progress["total"] or batch.total_rows or 0
     percent = int(100 * progress["done"] / total) if total else 0
-    return {"done": progress["done"], "total": total, "percent": min(percent, 100)}
+    return {
+        "done": progress["done"],
+        "total": total,
+        "percent": min(percent, 100),
+        "unknown": False,
+    }
 
 
 def import_same_file_before(*, user: User, batch: ImportBatch) -> ImportBatch | None:

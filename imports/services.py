@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from contextlib import suppress
 from typing import Any
 
 import pghistory
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from gdi_ims import queue
 from imports import conf, engine, files, staging
 from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.reader import FileRefused, open_sheet
@@ -48,7 +52,10 @@ def progress_key(batch_id: int) -> str:
 
 
 def _set_progress(batch: ImportBatch, done: int, total: int) -> None:
-    cache.set(progress_key(batch.pk), {"done": done, "total": max(total, done)}, 24 * 3600)
+    progress = {"done": done, "total": max(total, done)}
+    # The progress bar is a nicety: an unreachable cache must never stop an import.
+    with suppress(RedisError):
+        cache.set(progress_key(batch.pk), progress, 24 * 3600)
 
 
 def import_batch_create(*, actor: User, province: Province, upload: UploadedFile) -> ImportBatch:
@@ -87,11 +94,41 @@ def import_batch_create(*, actor: User, province: Province, upload: UploadedFile
         import_validate(batch_id=batch.pk)
         batch.refresh_from_db()
     else:
-        from imports.tasks import run_import_task
-
         _set_progress(batch, 0, 0)
-        transaction.on_commit(lambda: run_import_task.delay(batch.pk))
+        _queue(batch)
     return batch
+
+
+def _queue(batch: ImportBatch) -> None:
+    """Hand the batch to the workers once the transaction commits (the sweep sends it again if
+    the broker cannot be reached)."""
+    from imports.tasks import run_import_task
+
+    batch.queued_at = timezone.now()
+    ImportBatch.objects.filter(pk=batch.pk).update(queued_at=batch.queued_at)
+    queue.send_on_commit(run_import_task, batch.pk)
+
+
+def import_can_retry(batch: ImportBatch, *, now: dt.datetime | None = None) -> bool:
+    """A batch left checking or importing with no worker on it for a while."""
+    return bool(
+        batch.is_running
+        and batch.queued_at
+        and batch.queued_at < (now or timezone.now()) - queue.STALLED_AFTER
+    )
+
+
+def import_retry(*, batch: ImportBatch, actor: User) -> ImportBatch:
+    """Send a stuck batch to the workers again (the task does nothing twice)."""
+    if not can_import_for(actor, batch.province):
+        raise PermissionDenied("not allowed to import for this province")
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if not import_can_retry(locked):
+            raise ValidationError(_("This import is not stuck: there is nothing to retry."))
+        audit_record(actor=actor, action=AuditEvent.Action.IMPORT_RETRIED, obj=locked)
+        _queue(locked)
+    return locked
 
 
 def _file_bytes(batch: ImportBatch) -> bytes:
@@ -169,6 +206,15 @@ def import_validate(*, batch_id: int) -> None:
     _discard_stale_staging()
     try:
         with transaction.atomic():
+            # A second delivery (or the sweep's) while a worker is still checking skips the
+            # batch: the first worker holds its row until it is done.
+            mine = (
+                ImportBatch.objects.select_for_update(skip_locked=True)
+                .filter(pk=batch.pk, status=ImportBatch.Status.VALIDATING)
+                .values_list("pk", flat=True)
+            )
+            if not list(mine):
+                return
             counts, issues, unknown_columns = _check_and_stage(batch)
             batch.issues.all().delete()
             ImportIssue.objects.bulk_create(issues, batch_size=conf.get("CHUNK_ROWS"))
@@ -200,9 +246,7 @@ def import_commit_request(*, batch: ImportBatch, actor: User) -> ImportBatch:
         import_commit(batch_id=locked.pk)
         locked.refresh_from_db()
     else:
-        from imports.tasks import run_import_task
-
-        transaction.on_commit(lambda: run_import_task.delay(locked.pk))
+        _queue(locked)
     return locked
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.batch_detail, name="batch-detail"),
     path("<int:pk>/progress/", views.batch_progress, name="batch-progress"),
     path("<int:pk>/commit/", views.batch_commit, name="batch-commit"),
+    path("<int:pk>/retry/", views.batch_retry, name="batch-retry"),
     path("<int:pk>/report/", views.batch_report, name="batch-report"),
     path("<int:pk>/residents/", views.batch_residents, name="batch-residents"),
     path("export/", views.export, name="export"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -98,6 +99,8 @@ def _detail_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
         "same_file": selectors.import_same_file_before(user=request.user, batch=batch),
         "can_commit": batch.status == ImportBatch.Status.VALIDATED
         and services.can_import_for(request.user, batch.province),
+        "can_retry": services.import_can_retry(batch)
+        and services.can_import_for(request.user, batch.province),
     }
 
 
@@ -123,6 +126,20 @@ def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if not batch.is_running and request.htmx:
         response["HX-Refresh"] = "true"
     return response
+
+
+@login_required
+@require_POST
+def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a batch that no worker has moved for a while to the workers again."""
+    batch = selectors.import_batch_get_for(user=request.user, pk=pk)
+    try:
+        services.import_retry(batch=batch, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.info(request, _("The import was sent to the workers again."))
+    return redirect("imports:batch-detail", pk=batch.pk)
 
 
 @login_required

@@ -27,6 +27,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import expiry
 from cards.models import ResidenceCard
+from gdi_ims import queue
 from jobs import conf
 from jobs.models import EXPIRED, JobRun, Notification, RenewalNotice
 
@@ -392,8 +393,7 @@ def job_run_enqueue(*, job: str, actor: User) -> JobRun:
         obj=run,
         detail={"job": job, "run_now": True},
     )
-    task = tasks.TASKS[job]
-    transaction.on_commit(lambda: task.delay(run_id=run.pk))
+    queue.send_on_commit(tasks.TASKS[job], run_id=run.pk)
     return run
 
 

@@ -304,6 +304,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that queues work never waits long on an unreachable broker: the work is recorded in
+# the database first and sent again by the sweep (gdi_ims.queue).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 # Project-level tasks; the apps' tasks.py modules are found by autodiscovery.
 CELERY_IMPORTS = ["gdi_ims.tasks"]
 CELERY_BEAT_SCHEDULE = {
@@ -314,6 +317,11 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-province-summary": {
         "task": "provinces.tasks.refresh_province_summary_task",
         "schedule": crontab(minute="*/10"),
+    },
+    # Work queued while Redis was unreachable is in the database: send it again (gdi_ims.queue).
+    "requeue-stalled-work": {
+        "task": "gdi_ims.tasks.requeue_stalled_work_task",
+        "schedule": crontab(minute="*"),
     },
     # Uploaded import files are deleted once their retention (IMPORTS_FILE_RETENTION_DAYS) ends.
     "purge-import-files": {

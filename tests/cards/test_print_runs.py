@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from pypdf import PdfReader
 
+from audit.models import AuditEvent
 from cards import services
 from cards.models import CardEvent, PrintRun, PrintRunCard, ResidenceCard
 from tests.cards.conftest import SIEM_REAP
@@ -223,7 +226,9 @@ def test_a_finished_or_failed_run_frees_its_cards_for_the_next_run(
     ]
 
 
-def test_a_failed_run_tried_again_leaves_out_the_cards_another_run_has_taken(clerk, issue):
+def test_a_failed_run_tried_again_leaves_out_the_cards_another_run_has_taken(
+    clerk, issue, django_capture_on_commit_callbacks
+):
     taken, free = issue(), issue()
     failed = PrintRun.objects.create(
         created_by=clerk, selection=Selection.PICKED, total=2, status=PrintRun.Status.FAILED
@@ -233,10 +238,103 @@ def test_a_failed_run_tried_again_leaves_out_the_cards_another_run_has_taken(cle
     other = PrintRun.objects.create(created_by=clerk, selection=Selection.PICKED, total=1)
     PrintRunCard.objects.create(print_run=other, card=taken, position=1)
 
-    result = services.print_run_render(print_run_id=failed.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.print_run_retry(actor=clerk, print_run=failed)
+    result = PrintRun.objects.get(pk=failed.pk)
 
     assert result.status == PrintRun.Status.DONE
     taken.refresh_from_db()
     free.refresh_from_db()
     assert (taken.status, free.status) == (Status.ISSUED, Status.PRINTED)
     assert not taken.events.filter(kind__in=[Kind.PRINTED, Kind.REPRINTED]).exists()
+
+
+def _failed_run(clerk, card) -> PrintRun:
+    run = PrintRun.objects.create(
+        created_by=clerk,
+        selection=Selection.PICKED,
+        total=1,
+        status=PrintRun.Status.FAILED,
+        province_id=card.province_id,
+        error="font missing",
+    )
+    PrintRunCard.objects.create(print_run=run, card=card, position=1, open=False)
+    return run
+
+
+def test_a_clerk_tries_a_failed_run_again_from_its_page(
+    clerk, clerk_client, issue, django_capture_on_commit_callbacks
+):
+    card = issue()
+    run = _failed_run(clerk, card)
+    page = clerk_client.get(f"/cards/print-runs/{run.pk}/").content.decode()
+    assert 'data-testid="retry-form"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = clerk_client.post(f"/cards/print-runs/{run.pk}/retry/")
+
+    assert response.status_code == 302
+    run.refresh_from_db()
+    card.refresh_from_db()
+    assert (run.status, run.error, card.status) == (PrintRun.Status.DONE, "", Status.PRINTED)
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.PRINT_RUN_RETRIED, object_id=str(run.pk)
+    ).exists()
+
+
+def test_a_run_that_is_neither_failed_nor_stuck_is_not_tried_again(clerk, clerk_client, issue):
+    card = issue()
+    run = PrintRun.objects.create(created_by=clerk, selection=Selection.PICKED, total=1)
+    PrintRunCard.objects.create(print_run=run, card=card, position=1)
+
+    response = clerk_client.post(f"/cards/print-runs/{run.pk}/retry/", follow=True)
+
+    assert "nothing to retry" in response.content.decode()
+    run.refresh_from_db()
+    assert (run.status, run.queued_at < timezone.now()) == (PrintRun.Status.QUEUED, True)
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PRINT_RUN_RETRIED).exists()
+
+
+def test_a_run_queued_long_ago_with_no_worker_on_it_can_be_tried_again(clerk, issue):
+    card = issue()
+    run = PrintRun.objects.create(
+        created_by=clerk,
+        selection=Selection.PICKED,
+        total=1,
+        queued_at=timezone.now() - dt.timedelta(minutes=10),
+    )
+    PrintRunCard.objects.create(print_run=run, card=card, position=1)
+
+    assert services.print_run_can_retry(run)
+    assert not services.print_run_can_retry(run, now=run.queued_at + dt.timedelta(seconds=30))
+
+
+@pytest.mark.parametrize("persona", ["other_clerk", "officer", "anonymous"])
+def test_trying_a_run_again_is_refused_to_others_and_changes_nothing(
+    request, persona, clerk, issue, client_factory_for_retry
+):
+    card = issue()
+    run = _failed_run(clerk, card)
+
+    response = client_factory_for_retry(persona).post(f"/cards/print-runs/{run.pk}/retry/")
+
+    expected = {"other_clerk": 404, "officer": 403, "anonymous": 302}[persona]
+    assert response.status_code == expected
+    if persona == "anonymous":
+        assert response["Location"].startswith("/accounts/login/")
+    run.refresh_from_db()
+    assert run.status == PrintRun.Status.FAILED
+    assert not run.entries.filter(open=True).exists()
+
+
+@pytest.fixture
+def client_factory_for_retry(officer, clerk_sr):
+    from django.test import Client
+
+    from tests.conftest import client_for
+
+    return lambda persona: {
+        "other_clerk": lambda: client_for(clerk_sr),
+        "officer": lambda: client_for(officer),
+        "anonymous": Client,
+    }[persona]()

@@ -122,3 +122,59 @@ def test_the_error_report_of_a_deleted_file_explains_instead_of_failing(
 
     assert response.status_code == 200
     assert "retention ran out" in response.content.decode()
+
+
+def _stuck(officer, province, settings, minutes: int = 10) -> ImportBatch:
+    """A big file queued while no worker picked it up (sent nowhere: tasks run in-process)."""
+    settings.IMPORTS_INLINE_MAX_BYTES = 10
+    batch = ImportBatch.objects.create(
+        province=province,
+        created_by=officer,
+        file_name="list.csv",
+        file_sha256="0" * 64,
+        queued_at=timezone.now() - dt.timedelta(minutes=minutes),
+    )
+    data = csv_bytes([person(1), person(2)])
+    files.store(batch, data)
+    batch.file_size = len(data)
+    batch.save()
+    return batch
+
+
+def test_an_officer_sends_a_stuck_import_to_the_workers_again(
+    officer, officer_client, phnom_penh, settings, django_capture_on_commit_callbacks
+):
+    batch = _stuck(officer, phnom_penh, settings)
+    page = officer_client.get(f"/imports/{batch.pk}/").content.decode()
+    assert 'data-testid="retry-form"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(f"/imports/{batch.pk}/retry/")
+
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert (batch.status, batch.ok_rows) == (ImportBatch.Status.VALIDATED, 2)
+
+
+def test_an_import_still_moving_is_not_sent_again(officer, officer_client, phnom_penh, settings):
+    batch = _stuck(officer, phnom_penh, settings, minutes=0)
+
+    response = officer_client.post(f"/imports/{batch.pk}/retry/", follow=True)
+
+    assert "not stuck" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.VALIDATING
+
+
+def test_another_province_cannot_send_an_import_again(
+    officer, other_officer_client, phnom_penh, settings
+):
+    from django.test import Client
+
+    batch = _stuck(officer, phnom_penh, settings)
+    queued_at = batch.queued_at
+
+    assert other_officer_client.post(f"/imports/{batch.pk}/retry/").status_code == 404
+    assert Client().post(f"/imports/{batch.pk}/retry/").status_code == 302
+    batch.refresh_from_db()
+    assert (batch.status, batch.queued_at) == (ImportBatch.Status.VALIDATING, queued_at)

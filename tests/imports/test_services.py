@@ -355,7 +355,8 @@ def test_a_big_file_is_checked_and_committed_in_the_background_with_progress(
     assert (len(queued), batch.status, batch.accepted_rows) == (1, "committed", 30)
     from imports import selectors
 
-    assert selectors.import_progress_of(batch=batch) == {"done": 30, "total": 30, "percent": 100}
+    progress = selectors.import_progress_of(batch=batch)
+    assert progress == {"done": 30, "total": 30, "percent": 100, "unknown": False}
     assert Resident.objects.count() == 30
 
 
