@@ -57,7 +57,8 @@ env: .env
 .env: .env.example
 	@$(PY) scripts/make-env.py
 
-db: env services
+# The owner and application roles and the database (scripts/create-db.py); idempotent.
+db: install env services
 	@scripts/create-db.sh
 
 migrate: install db
@@ -71,7 +72,7 @@ seed: setup
 	$(MANAGE) seed_demo
 
 # --- Tests ---------------------------------------------------------------------------------
-test: system services install assets env messages lint migrations-check check-deploy pytest
+test: system services install assets env db messages lint migrations-check check-deploy pytest
 
 lint: install
 	.venv/bin/ruff check .
