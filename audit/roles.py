@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import environ
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -22,12 +21,11 @@ CREDENTIALS = ("USER", "PASSWORD", "HOST", "PORT")
 
 def application_role() -> str:
     """The role DATABASE_URL connects as: the one web, workers and beat use."""
-    return environ.Env.db_url_config(settings.DATABASE_URL)["USER"]
+    return settings.DATABASE_APPLICATION["USER"]
 
 
 def owner_credentials() -> dict[str, Any]:
-    owner = environ.Env.db_url_config(settings.DATABASE_OWNER_URL)
-    return {key: owner[key] for key in CREDENTIALS}
+    return {key: settings.DATABASE_OWNER[key] for key in CREDENTIALS}
 
 
 def grant_application_role(*, using: str = DEFAULT_DB_ALIAS) -> str | None:

@@ -111,17 +111,19 @@ TEMPLATES = [
 # is the owner's, which `manage.py migrate` switches to (audit/management/commands/migrate.py).
 # Keep the owner's URL out of the web and worker environment in production. Unset, the
 # application's role migrates too (a single-role set-up, which leaves the audit trail unguarded).
-DATABASE_URL = env.str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/gdi_ims")
-DATABASE_OWNER_URL = env_or("DATABASE_OWNER_URL", DATABASE_URL)
+# Kept parsed (their PASSWORD is then masked wherever Django shows settings).
+_database_url = env.str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/gdi_ims")
+DATABASE_APPLICATION = env.db_url_config(_database_url)
+DATABASE_OWNER = env.db_url_config(env_or("DATABASE_OWNER_URL", _database_url))
 # A superuser, used only by `make db` (which creates the roles and the database) and by the tests
 # that play a database administrator tampering with the trail; the IMS never connects with it.
 # Default: postgres on DATABASE_URL's server.
-_server = urlsplit(DATABASE_URL)
+_server = urlsplit(_database_url)
 _server_address = f"{_server.hostname or '127.0.0.1'}:{_server.port or 5432}"
-DATABASE_ADMIN_URL = env_or(
-    "DATABASE_ADMIN_URL", f"{_server.scheme}://postgres@{_server_address}/postgres"
+DATABASE_ADMIN = env.db_url_config(
+    env_or("DATABASE_ADMIN_URL", f"{_server.scheme}://postgres@{_server_address}/postgres")
 )
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+DATABASES = {"default": env.db_url_config(_database_url)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

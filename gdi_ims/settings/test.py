@@ -15,7 +15,7 @@ os.environ.setdefault("BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktdGVzdC1ibG
 os.environ.setdefault("AUDIT_HMAC_KEY", "dGVzdC1hdWRpdC1obWFjLWtleS10ZXN0LWF1ZGl0LWhtYWMta2V5")
 
 from .base import *  # noqa: F403
-from .base import DATABASE_OWNER_URL, DATABASES, REDIS_URL, env, env_or
+from .base import DATABASE_OWNER, DATABASES, REDIS_URL, env, env_or
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -50,7 +50,8 @@ AXES_ENABLED = True
 # application's role cannot, and empties tables between transactional tests. Only the
 # credentials change: the database is the one DATABASE_URL names (a worker the tests start gets
 # the test database's URL). tests/audit/test_roles.py connects as the application's role.
-_owner = env.db_url_config(DATABASE_OWNER_URL)
-DATABASES["default"].update({key: _owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")})
+DATABASES["default"].update(
+    {key: DATABASE_OWNER[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+)
 # Each test gets its own anchor file (tests/conftest.py); this one is for processes tests start.
 AUDIT_ANCHOR_FILE = BASE_DIR / "var" / "test-audit-anchor.log"  # noqa: F405

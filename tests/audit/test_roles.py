@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import environ
 import psycopg
 import pytest
 from django.conf import settings
@@ -28,7 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def app_role() -> dict[str, object]:
-    return environ.Env.db_url_config(settings.DATABASE_URL)
+    return settings.DATABASE_APPLICATION
 
 
 def app_url() -> str:
@@ -39,7 +38,10 @@ def app_url() -> str:
 
 
 def as_app_role() -> psycopg.Connection:
-    return psycopg.connect(app_url(), autocommit=True)
+    app = psycopg.connect(app_url(), autocommit=True)
+    superuser = app.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    assert superuser == (False,), "DATABASE_URL must name the application role (make env db)"
+    return app
 
 
 def trail_rows() -> list[tuple[object, ...]]:
@@ -77,7 +79,7 @@ def test_the_application_role_is_neither_superuser_nor_owner_and_only_reads_and_
         )
         resident_privileges = [row[0] for row in cursor.fetchall()]
 
-    assert role != owner
+    assert role != owner, "DATABASE_URL and DATABASE_OWNER_URL must name two roles (make env db)"
     assert attributes == (False, False, False, False, False)
     assert owned == 0
     assert member_of_owner is False

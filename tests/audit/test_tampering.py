@@ -1,8 +1,9 @@
 """A database superuser rewriting the trail is caught: the hash is keyed, the head is anchored.
 
-The superuser (DATABASE_ADMIN_URL) can do anything to the table: switch the triggers off with
-`session_replication_role`, edit a row and re-chain every later one with the plain SHA-256, or
-delete the newest rows. Without the HMAC key and the anchor file, `verify_audit` still says so.
+The superuser (DATABASE_ADMIN_URL, default postgres) can do anything to the table: switch the
+triggers off with `session_replication_role`, edit a row and re-chain every later one with the
+plain SHA-256, or delete the newest rows. Without the HMAC key, and with the anchors kept out of
+its reach, `verify_audit` still says so.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import hashlib
 import importlib
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -28,9 +28,15 @@ keyed_chain = importlib.import_module("audit.migrations.0004_keyed_chain")
 
 
 def as_superuser() -> psycopg.Connection:
-    test_database = f"/{connection.settings_dict['NAME']}"
-    url = urlsplit(settings.DATABASE_ADMIN_URL)._replace(path=test_database).geturl()
-    return psycopg.connect(url, autocommit=True)
+    admin = settings.DATABASE_ADMIN
+    return psycopg.connect(
+        host=admin["HOST"] or "127.0.0.1",
+        port=admin["PORT"] or 5432,
+        user=admin["USER"],
+        password=admin["PASSWORD"] or None,
+        dbname=connection.settings_dict["NAME"],
+        autocommit=True,
+    )
 
 
 def plain_sha256(event: AuditEvent) -> str:
