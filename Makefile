@@ -106,7 +106,8 @@ bench: setup
 
 # Backups. `make backup` writes var/backups/gdi_ims-<UTC time>.dump (pg_dump, custom format);
 # `make restore FILE=var/backups/<file>.dump [DB=new_name]` restores it into a NEW database and
-# prints the DATABASE_URL to use. Both read DATABASE_URL from the environment or .env.
+# prints its address. backup reads DATABASE_URL, restore DATABASE_OWNER_URL (else DATABASE_URL),
+# from the environment or .env.
 backup:
 	@scripts/backup.sh
 
