@@ -107,11 +107,11 @@ def give_database(conn: psycopg.Connection[Any], database: str, role: str) -> No
 
 
 with psycopg.connect(admin_url, autocommit=True) as admin:
-    superuser = one(admin, "SELECT rolsuper FROM pg_roles WHERE rolname = %s", app["USER"])
-    if app["USER"] == owner["USER"] or superuser:
+    # One role for everything (DATABASE_OWNER_URL unset, or the superuser itself): as before.
+    if app["USER"] in (owner["USER"], one(admin, "SELECT current_user")):
         print(
-            f"warning: DATABASE_URL connects as {app['USER']}, a superuser or the owner: the audit "
-            "trail is not protected from the application (set DATABASE_OWNER_URL, see README)",
+            f"warning: DATABASE_URL connects as {app['USER']}, the owner or the superuser: the "
+            "audit trail is not protected from the application (see README, Audit trail)",
             file=sys.stderr,
         )
         if one(admin, "SELECT 1 FROM pg_database WHERE datname = %s", name) is None:
