@@ -50,11 +50,15 @@ def grant_application_role(*, using: str = DEFAULT_DB_ALIAS) -> str | None:
         for statement in (
             f"GRANT USAGE ON SCHEMA {schema} TO {app}",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {app}",
-            f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {app}",
+            # nextval() needs USAGE; setval() (UPDATE) is for migrations only.
+            f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {app}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {app}",
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema} "
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app}",
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema} "
-            f"GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {app}",
+            f"REVOKE ALL ON SEQUENCES FROM {app}",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema} "
+            f"GRANT USAGE, SELECT ON SEQUENCES TO {app}",
             # The trail: read and append, nothing else, for the application and for anyone.
             f"REVOKE ALL ON {AUDIT_TABLE} FROM {app}, PUBLIC",
             f"GRANT SELECT, INSERT ON {AUDIT_TABLE} TO {app}",

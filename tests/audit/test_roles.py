@@ -78,6 +78,12 @@ def test_the_application_role_is_neither_superuser_nor_owner_and_only_reads_and_
             [role],
         )
         resident_privileges = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT has_sequence_privilege(%s, 'audit_auditevent_id_seq', 'USAGE'), "
+            "has_sequence_privilege(%s, 'audit_auditevent_id_seq', 'UPDATE')",
+            [role, role],
+        )
+        sequence_privileges = cursor.fetchone()
 
     assert role != owner, "DATABASE_URL and DATABASE_OWNER_URL must name two roles (make env db)"
     assert attributes == (False, False, False, False, False)
@@ -85,6 +91,7 @@ def test_the_application_role_is_neither_superuser_nor_owner_and_only_reads_and_
     assert member_of_owner is False
     assert audit_privileges == ["INSERT", "SELECT"]
     assert resident_privileges == ["DELETE", "INSERT", "SELECT", "UPDATE"]
+    assert sequence_privileges == (True, False)
 
 
 @pytest.mark.parametrize(
