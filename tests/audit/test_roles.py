@@ -59,6 +59,12 @@ def test_the_application_role_is_neither_superuser_nor_owner_and_only_reads_and_
         )
         attributes = cursor.fetchone()
         cursor.execute(
+            "SELECT pg_get_userbyid(datdba), (SELECT rolsuper FROM pg_roles WHERE rolname = %s) "
+            "FROM pg_database WHERE datname = current_database()",
+            [owner],
+        )
+        database_owner, owner_is_superuser = cursor.fetchone()
+        cursor.execute(
             "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace "
             "AND pg_get_userbyid(relowner) = %s",
             [role],
@@ -87,6 +93,7 @@ def test_the_application_role_is_neither_superuser_nor_owner_and_only_reads_and_
 
     assert role != owner, "DATABASE_URL and DATABASE_OWNER_URL must name two roles (make env db)"
     assert attributes == (False, False, False, False, False)
+    assert (database_owner, owner_is_superuser) == (owner, False)  # the owner made this database
     assert owned == 0
     assert member_of_owner is False
     assert audit_privileges == ["INSERT", "SELECT"]
