@@ -40,6 +40,8 @@ def app_url() -> str:
 def as_app_role() -> psycopg.Connection:
     app = psycopg.connect(app_url(), autocommit=True)
     superuser = app.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    if superuser != (False,):
+        app.close()  # left open, it would keep the test database from being dropped
     assert superuser == (False,), "DATABASE_URL must name the application role (make env db)"
     return app
 
