@@ -25,8 +25,9 @@ RUN pip install --no-cache-dir --no-deps -e . \
     && python manage.py compilemessages --ignore=node_modules -v 0 \
     && DJANGO_SECRET_KEY=build-only FIELD_ENCRYPTION_KEYS=build:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA \
        BLIND_INDEX_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA \
+       AUDIT_HMAC_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA \
        python manage.py collectstatic --noinput -v 0 \
-    && mkdir -p /app/media /app/var && chown -R ims /app/media /app/var
+    && mkdir -p /app/media /app/var/anchors && chown -R ims /app/media /app/var
 USER ims
 EXPOSE 8000
 ENV GUNICORN_BIND=0.0.0.0:8000

@@ -57,7 +57,8 @@ env: .env
 .env: .env.example
 	@$(PY) scripts/make-env.py
 
-db: env services
+# The owner and application roles and the database (scripts/create-db.py); idempotent.
+db: install env services
 	@scripts/create-db.sh
 
 migrate: install db
@@ -71,7 +72,7 @@ seed: setup
 	$(MANAGE) seed_demo
 
 # --- Tests ---------------------------------------------------------------------------------
-test: system services install assets env messages lint migrations-check check-deploy pytest
+test: system services install assets env db messages lint migrations-check check-deploy pytest
 
 lint: install
 	.venv/bin/ruff check .
@@ -105,7 +106,8 @@ bench: setup
 
 # Backups. `make backup` writes var/backups/gdi_ims-<UTC time>.dump (pg_dump, custom format);
 # `make restore FILE=var/backups/<file>.dump [DB=new_name]` restores it into a NEW database and
-# prints the DATABASE_URL to use. Both read DATABASE_URL from the environment or .env.
+# prints its address. backup reads DATABASE_URL, restore DATABASE_OWNER_URL (else DATABASE_URL),
+# from the environment or .env.
 backup:
 	@scripts/backup.sh
 

@@ -1,20 +1,21 @@
 """The audit trail: one append-only, hash-chained table of security-relevant actions.
 
-Rows are never updated or deleted: a PostgreSQL trigger refuses UPDATE, DELETE and TRUNCATE
-(see migration 0002), and each row carries the SHA-256 of its predecessor, so `manage.py
-verify_audit` detects a row altered or removed by someone able to bypass the trigger.
+Rows are never updated or deleted: the application's database role holds only SELECT and INSERT
+on the table, a PostgreSQL trigger refuses UPDATE, DELETE and TRUNCATE to everyone else (see
+migration 0002), and each row carries a keyed hash (audit.chain) over its predecessor's, so
+`manage.py verify_audit` detects a row altered or removed by someone able to bypass both, even
+one who re-hashed what they changed, and the anchors outside the database show a removed tail.
 """
 
 from __future__ import annotations
-
-import hashlib
-import json
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-GENESIS_HASH = "0" * 64
+from audit.chain import GENESIS_HASH, chain_hash
+
+__all__ = ["GENESIS_HASH", "AuditEvent"]
 
 
 class AuditEvent(models.Model):
@@ -111,9 +112,9 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.username}"
 
-    def compute_hash(self) -> str:
-        """SHA-256 over the predecessor's hash and every recorded field, in a canonical form."""
-        payload = [
+    def chain_payload(self) -> list[object]:
+        """The predecessor's hash and every recorded field, in the order the hash covers them."""
+        return [
             self.prev_hash,
             self.at.isoformat(timespec="microseconds"),
             self.user_id,
@@ -127,5 +128,7 @@ class AuditEvent(models.Model):
             self.object_repr,
             self.detail,
         ]
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def compute_hash(self) -> str:
+        """The keyed hash (HMAC-SHA256 under AUDIT_HMAC_KEY) of `chain_payload`."""
+        return chain_hash(self.chain_payload())

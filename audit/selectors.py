@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
+from audit import chain
 from audit.models import GENESIS_HASH, AuditEvent
 
 AUDIT_READER_ROLES = frozenset({"admin", "director"})
@@ -54,7 +55,22 @@ def audit_event_list_for(
 
 
 def audit_chain_problems(*, batch_size: int = 2000) -> Iterator[str]:
-    """Yield one message per broken link of the hash chain, in id order."""
+    """Yield one message per broken link of the chain or broken anchor, in id order.
+
+    A row whose content does not match its keyed hash was altered (re-hashing it needs the key,
+    which the database does not hold); a row whose link to its predecessor is broken follows a
+    removed or altered row; an anchored row that is missing or carries another hash shows rows
+    removed at the end (which leaves a valid, shorter chain) or altered and re-linked.
+    """
+    anchored: dict[int, list[chain.Anchor]] = {}
+    for anchor in chain.read_anchors():
+        if not anchor.signed:
+            yield (
+                f"anchor line {anchor.line_number}: not signed with this IMS's key "
+                "(the anchor file was altered)"
+            )
+        elif anchor.head_id:
+            anchored.setdefault(anchor.head_id, []).append(anchor)
     expected_prev = GENESIS_HASH
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
         if event.prev_hash != expected_prev:
@@ -64,4 +80,21 @@ def audit_chain_problems(*, batch_size: int = 2000) -> Iterator[str]:
             )
         if event.compute_hash() != event.hash:
             yield f"row {event.pk}: content does not match its hash (the row was altered)"
+        for anchor in anchored.pop(event.pk, []):
+            if anchor.head_hash != event.hash:
+                yield (
+                    f"row {event.pk}: hash differs from the one anchored at {anchor.at} "
+                    "(the row was altered)"
+                )
         expected_prev = event.hash
+    for head_id, anchors in sorted(anchored.items()):
+        yield (
+            f"row {head_id}: anchored at {anchors[0].at} but missing "
+            "(rows were removed from the trail)"
+        )
+
+
+def audit_head() -> tuple[int, str]:
+    """The id and hash of the newest row (0 and the genesis hash for an empty trail)."""
+    head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+    return head or (0, GENESIS_HASH)

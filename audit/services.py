@@ -10,6 +10,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from audit import chain, selectors
 from audit.models import GENESIS_HASH, AuditEvent
 
 # Any constant: the key of the transaction-level advisory lock that serialises appends.
@@ -76,3 +77,27 @@ def audit_record(
         event.hash = event.compute_hash()
         event.save(force_insert=True)
     return event
+
+
+class AuditAnchorRefused(Exception):
+    """The trail no longer holds a row an earlier anchor pinned: anchoring now would hide it."""
+
+
+def audit_anchor_head() -> str:
+    """Append the trail's head, signed, to the anchor file; return the line written.
+
+    Refused when the newest earlier anchor's row is gone or carries another hash: the trail
+    was cut or altered, and a fresh anchor of the shorter chain must not paper over it (the
+    earlier anchors still fail `verify_audit`, and the refusal is logged for the operators).
+    """
+    head_id, head_hash = selectors.audit_head()
+    signed = [anchor for anchor in chain.read_anchors() if anchor.signed]
+    if signed:
+        latest = max(signed, key=lambda anchor: anchor.head_id)
+        if latest.head_id:
+            still = AuditEvent.objects.filter(pk=latest.head_id).values_list("hash", flat=True)
+            if list(still) != [latest.head_hash]:
+                raise AuditAnchorRefused(
+                    f"row {latest.head_id} anchored at {latest.at} is missing or altered"
+                )
+    return chain.write_anchor(head_id=head_id, head_hash=head_hash)

@@ -32,7 +32,9 @@ def setup_django_on(name: str) -> None:
     Benchmarks of one run share a process: when Django is already set up (on another benchmark's
     database), its connection is pointed at this one before anything is written.
     """
-    os.environ["DATABASE_URL"] = bench_database(name)
+    # One role creates, migrates and uses the benchmark's database (not .env's owner role, which
+    # does not own it).
+    os.environ["DATABASE_URL"] = os.environ["DATABASE_OWNER_URL"] = bench_database(name)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gdi_ims.settings.base")
     import django
 

@@ -152,6 +152,12 @@ def _media_root(tmp_path: Path, settings: object) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor_file(tmp_path: Path, settings: object) -> None:
+    """Each test anchors its own trail: an anchor left by another test names rows rolled back."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit-anchor.log"
+
+
 # --- A real Celery worker -------------------------------------------------------------------
 @dataclass
 class RealWorker:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 import fontpkg_noto_sans_khmer
@@ -105,9 +106,24 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/gdi_ims")
-}
+# Two roles (scripts/create-db.sh creates them): DATABASE_URL is the application's (web, worker,
+# beat), which owns nothing and may only read and append to the audit trail; DATABASE_OWNER_URL
+# is the owner's, which `manage.py migrate` switches to (audit/management/commands/migrate.py).
+# Keep the owner's URL out of the web and worker environment in production. Unset, the
+# application's role migrates too (a single-role set-up, which leaves the audit trail unguarded).
+# Kept parsed (their PASSWORD is then masked wherever Django shows settings).
+_database_url = env.str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/gdi_ims")
+DATABASE_APPLICATION = env.db_url_config(_database_url)
+DATABASE_OWNER = env.db_url_config(env_or("DATABASE_OWNER_URL", _database_url))
+# A superuser, used only by `make db` (which creates the roles and the database) and by the tests
+# that play a database administrator tampering with the trail; the IMS never connects with it.
+# Default: postgres on DATABASE_URL's server.
+_server = urlsplit(_database_url)
+_server_address = f"{_server.hostname or '127.0.0.1'}:{_server.port or 5432}"
+DATABASE_ADMIN = env.db_url_config(
+    env_or("DATABASE_ADMIN_URL", f"{_server.scheme}://postgres@{_server_address}/postgres")
+)
+DATABASES = {"default": env.db_url_config(_database_url)}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A bounded pool of connections per process (psycopg's pool, through Django): the web server's
 # threads share at most DATABASE_POOL_MAX_SIZE connections, so the whole stack stays within
@@ -332,6 +348,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provinces.tasks.take_daily_snapshot_task",
         "schedule": crontab(hour=23, minute=50),
     },
+    # The audit trail's head, signed, appended to AUDIT_ANCHOR_FILE and the log (audit/chain.py).
+    "anchor-audit-head": {
+        "task": "audit.tasks.anchor_audit_head_task",
+        "schedule": crontab(minute="*/10"),
+    },
     # Nightly: mark expiring and expired cards, notify the provinces (jobs/). Every N seconds
     # instead when JOBS_EXPIRY_EVERY_SECONDS is set (the beat test uses it).
     "flag-card-expiry": {
@@ -392,6 +413,14 @@ LOGGING = {
 # --- Personal data at rest (see gdi_ims/crypto.py) -------------------------------------------
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
+
+# --- Audit trail (see audit/chain.py) -------------------------------------------------------
+# URL-safe base64 of at least 32 random bytes: the key of the audit chain's HMAC and of its
+# anchors. Never stored in the database; changing it makes every existing row fail verification.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY")
+# The file the signed heads of the trail are appended to (keep it, or ship it, off the database
+# host: it is what shows rows removed from the end of the trail).
+AUDIT_ANCHOR_FILE = Path(env_or("AUDIT_ANCHOR_FILE", str(BASE_DIR / "var" / "audit-anchor.log")))
 
 # --- History (django-pghistory) ---
 # Event tables are written on every change and read by object (pgh_obj) and through the foreign

@@ -12,9 +12,10 @@ os.environ.setdefault(
     "t2:dGVzdC1rZXktdHdvLXRlc3Qta2V5LXR3by10ZXN0LWs,t1:dGVzdC1rZXktb25lLXRlc3Qta2V5LW9uZS10ZXN0LWs",
 )
 os.environ.setdefault("BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktdGVzdC1ibGluZC1pbmRleA")
+os.environ.setdefault("AUDIT_HMAC_KEY", "dGVzdC1hdWRpdC1obWFjLWtleS10ZXN0LWF1ZGl0LWhtYWMta2V5")
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env, env_or
+from .base import DATABASE_OWNER, DATABASES, REDIS_URL, env, env_or
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -44,3 +45,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(env_or("TEST_MEDIA_ROOT", str(BASE_DIR / "var" / "test-media")))  # noqa: F405
 AXES_ENABLED = True
+
+# The suite connects as the owner role: it creates and migrates the test database, which the
+# application's role cannot, and empties tables between transactional tests. Only the
+# credentials change: the database is the one DATABASE_URL names (a worker the tests start gets
+# the test database's URL). tests/audit/test_roles.py connects as the application's role.
+DATABASES["default"].update(
+    {key: DATABASE_OWNER[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+)
+# Each test gets its own anchor file (tests/conftest.py); this one is for processes tests start.
+AUDIT_ANCHOR_FILE = BASE_DIR / "var" / "test-audit-anchor.log"  # noqa: F405

@@ -100,7 +100,7 @@ def test_verify_audit_passes_on_an_intact_trail(db, capsys):
     assert "audit trail intact: 3 rows" in capsys.readouterr().out
 
 
-def test_verify_audit_names_the_row_a_superuser_altered_behind_the_trigger(db, capsys):
+def test_verify_audit_names_the_row_the_owner_altered_behind_the_trigger(db, capsys):
     events = [audit_record(actor=None, action=AuditEvent.Action.OTHER) for _ in range(3)]
     tampered = events[1]
     with connection.cursor() as cursor:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0003_alter_auditevent_action'),
+        ('audit', '0004_keyed_chain'),
     ]
 
     operations = [
