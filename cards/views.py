@@ -397,21 +397,51 @@ def _photo_data_uri(resident: Resident) -> str:
     return f"data:{kind};base64,{base64.b64encode(content).decode()}"
 
 
-def _validity_context(card: ResidenceCard, validity: str) -> dict[str, object]:
-    """Only what a checker may see: validity, name, photo, nationality, expiry, province."""
-    return {
+# What a check answers, in three words a checker acts on: valid, not yet handed over, not valid.
+_VALID = (ResidenceCard.Validity.VALID, ResidenceCard.Validity.EXPIRING)
+ANSWER_VALID, ANSWER_NOT_HANDED_OVER, ANSWER_NOT_VALID = "valid", "not_handed_over", "not_valid"
+
+
+def _validity_context(
+    card: ResidenceCard, validity: str, *, staff: bool = False
+) -> dict[str, object]:
+    """Only what a checker may see: validity, and for a valid card name, photo and expiry.
+
+    A card that is not valid (not yet handed over, expired, replaced, revoked) shows nothing
+    about its holder to the public: whoever holds it has no right to it, and the page must not
+    tell a stranger whose residence ended. Signed-in staff of the card's province also see the
+    precise status and the holder, as on the card's record.
+    """
+    is_valid = validity in _VALID
+    if is_valid:
+        answer, headline = ANSWER_VALID, ResidenceCard.Validity(validity).label
+    elif validity == ResidenceCard.Validity.NOT_HANDED_OVER:
+        answer, headline = ANSWER_NOT_HANDED_OVER, ResidenceCard.Validity(validity).label
+    else:
+        answer, headline = ANSWER_NOT_VALID, _("Not valid")
+    context: dict[str, object] = {
         "validity": validity,
-        "validity_label": ResidenceCard.Validity(validity).label,
-        "is_valid": validity in (ResidenceCard.Validity.VALID, ResidenceCard.Validity.EXPIRING),
-        "name": card.resident.full_name,
-        "name_km": card.resident.name_km,
-        "photo": _photo_data_uri(card.resident),
-        "nationality": card.resident.nationality.name,
-        "expiry_date": card.expiry_date,
-        "province": card.province.name,
-        "number": card.number,
+        "answer": answer,
+        "headline": headline,
+        "is_valid": is_valid,
+        "show_identity": is_valid or staff,
         "today": timezone.localdate(),
     }
+    if staff:
+        context["validity_label"] = ResidenceCard.Validity(validity).label
+    if is_valid or staff:
+        context.update(
+            {
+                "name": card.resident.full_name,
+                "name_km": card.resident.name_km,
+                "photo": _photo_data_uri(card.resident),
+                "nationality": card.resident.nationality.name,
+                "expiry_date": card.expiry_date,
+                "province": card.province.name,
+                "number": card.number,
+            }
+        )
+    return context
 
 
 @never_cache
@@ -446,7 +476,7 @@ def card_check(request: HttpRequest) -> HttpResponse:
         context["checked"] = True
         if card is not None:
             validity = services.card_record_check(card=card, actor=request.user, channel="number")
-            context.update(_validity_context(card, validity))
+            context.update(_validity_context(card, validity, staff=True))
             context["card_found"] = True
             context["detail_pk"] = card.pk
     return TemplateResponse(request, "cards/card_check.html", context)

@@ -15,7 +15,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from cards import pdf
-from cards.models import CardEvent
+from cards.models import CardEvent, ResidenceCard
 from tests.pdf_glyphs import broken_glyphs
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +132,7 @@ def test_a_path_escaping_a_project_folder_is_refused(settings):
 
 
 def test_the_qr_code_on_the_card_decodes_to_the_public_check_which_says_valid(issue, tmp_path):
-    card = issue()
+    card = issue(status=ResidenceCard.Status.ACTIVE)
     pdf_file = tmp_path / "card.pdf"
     pdf_file.write_bytes(pdf.render_card(card))
 

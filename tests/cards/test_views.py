@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from PIL import Image
 
 from cards.models import CardEvent, PrintRun, PrintRunCard, ResidenceCard
 from tests.cards.conftest import SIEM_REAP, acknowledged
@@ -382,6 +384,104 @@ def test_the_public_check_never_says_valid_for_a_revoked_replaced_or_expired_car
     assert response.context["is_valid"] is False
 
 
+def with_photo(card: ResidenceCard, media_root) -> ResidenceCard:
+    photo = Path(media_root) / "photos" / f"{card.pk}.png"
+    photo.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (60, 80), (200, 30, 30)).save(photo)
+    card.resident.photo = f"photos/{card.pk}.png"
+    card.resident.save(update_fields=["photo"])
+    return card
+
+
+def personal(card: ResidenceCard) -> list[str]:
+    """What the public page must not show of a card that is not valid."""
+    return [
+        card.resident.full_name,
+        card.resident.surname,
+        card.resident.name_km,
+        card.number,
+        card.expiry_date.strftime("%d-%m-%Y"),
+        "data:image/",
+        "China",
+        'data-testid="validity-name"',  # the identity block, in either language
+    ]
+
+
+def test_a_handed_over_card_is_valid_with_its_holders_name_and_photo(issue, settings):
+    card = with_photo(issue(status=Status.ACTIVE, name_km="វ៉ាង លី"), settings.MEDIA_ROOT)
+
+    html = Client().get(reverse("cards:verify", args=[card.token])).content.decode()
+
+    assert 'data-validity="valid">' in html
+    assert '>\n      <i class="bi bi-check-circle"></i> Valid\n' in html
+    assert card.resident.full_name in html and "វ៉ាង លី" in html
+    assert "data:image/png;base64," in html
+    assert card.number in html
+
+
+@pytest.mark.parametrize("status", [Status.ISSUED, Status.PRINTED])
+def test_a_card_not_yet_handed_over_says_so_and_shows_nothing_of_its_holder(
+    issue, settings, status
+):
+    card = with_photo(issue(status=status, name_km="វ៉ាង លី"), settings.MEDIA_ROOT)
+    url = reverse("cards:verify", args=[card.token])
+
+    response = Client().get(url)
+    khmer = Client(HTTP_ACCEPT_LANGUAGE="km").get(url).content.decode()
+
+    assert response.context["validity"] == "not_handed_over"
+    assert response.context["is_valid"] is False
+    html = response.content.decode()
+    assert 'data-validity="not_handed_over">' in html
+    assert "Not yet issued to its holder" in html
+    assert "has not yet handed this card over to its holder" in html
+    assert ">Valid<" not in html and "Valid until" not in html
+    assert [text for text in personal(card) if text in html] == []
+    assert "មិនទាន់បានប្រគល់ជូនម្ចាស់ប័ណ្ណនៅឡើយ" in khmer
+    assert [text for text in personal(card) if text in khmer] == []
+    results = [e.data["result"] for e in card.events.filter(kind=CardEvent.Kind.VERIFIED)]
+    assert results == ["not_handed_over", "not_handed_over"]  # both checks recorded
+
+
+@pytest.mark.parametrize("status", [Status.REVOKED, Status.REPLACED, Status.EXPIRED])
+def test_a_revoked_replaced_or_expired_card_is_not_valid_and_shows_nothing_of_its_holder(
+    issue, settings, status
+):
+    card = with_photo(issue(status=status, name_km="វ៉ាង លី"), settings.MEDIA_ROOT)
+    url = reverse("cards:verify", args=[card.token])
+
+    html = Client().get(url).content.decode()
+    khmer = Client(HTTP_ACCEPT_LANGUAGE="km").get(url).content.decode()
+
+    assert 'data-validity="not_valid">' in html
+    assert "Not valid" in html and "This card is not valid." in html
+    # The page does not say why (revoked, replaced or expired): that is the holder's business.
+    assert "Revoked" not in html and "Replaced" not in html and "Expired" not in html
+    assert [text for text in personal(card) if text in html] == []
+    assert "គ្មានសុពលភាព" in khmer and "ប័ណ្ណនេះគ្មានសុពលភាពទេ។" in khmer
+    assert [text for text in personal(card) if text in khmer] == []
+
+
+def test_a_card_past_its_dates_is_not_valid_even_before_the_nightly_job(issue):
+    card = issue(status=Status.ACTIVE, issue_date=dt.date(2024, 1, 10))  # last day 09-01-2026
+
+    html = Client().get(reverse("cards:verify", args=[card.token])).content.decode()
+
+    assert 'data-validity="not_valid">' in html
+    assert card.resident.full_name not in html
+
+
+def test_staff_checking_a_revoked_card_see_why_and_whose_it_is(officer_client, issue):
+    card = issue(status=Status.REVOKED)
+
+    response = officer_client.get("/cards/check/", {"number": card.number})
+
+    html = response.content.decode()
+    assert 'data-validity="not_valid">' in html
+    assert '<div data-testid="validity-status">Revoked</div>' in html
+    assert card.resident.full_name in html
+
+
 def test_an_unknown_token_is_not_found():
     assert Client().get("/cards/v/not-a-real-token-000000000000000/").status_code == 404
 
@@ -401,7 +501,7 @@ def test_the_public_check_is_rate_limited_per_client_address(issue, settings):
 
 
 def test_an_officer_checks_a_typed_number_and_the_check_is_recorded(officer, officer_client, issue):
-    card = issue()
+    card = issue(status=Status.ACTIVE)
     typed = card.number.replace("-", " ").lower()
 
     response = officer_client.get("/cards/check/", {"number": typed})
@@ -442,11 +542,12 @@ def test_the_officer_check_page_needs_sign_in():
 
 
 def test_the_public_check_speaks_khmer(issue):
-    card = issue()
+    card = issue(status=Status.ACTIVE)
     client = Client(HTTP_ACCEPT_LANGUAGE="km")
 
     html = client.get(reverse("cards:verify", args=[card.token])).content.decode()
 
     assert "ប័ណ្ណស្នាក់នៅអចិន្ត្រៃយ៍៖ ការពិនិត្យសុពលភាព" in html
+    assert 'data-validity="valid">' in html
     assert "មានសុពលភាព" in html
     assert "ចិន" in html  # the nationality, China, in Khmer
