@@ -105,7 +105,9 @@ def card_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and request.user.role in PRINTERS,
             "can_spoil": card.status == ResidenceCard.Status.PRINTED
             and request.user.role in PRINTERS,
-            "verify_url": pdf.verify_url(card),
+            "can_print": request.user.role in PRINTERS,
+            # The live address is the card's secret: shown to those who print cards only.
+            "verify_url": pdf.verify_url(card) if request.user.role in PRINTERS else "",
         },
     )
 
@@ -113,8 +115,9 @@ def card_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def card_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The card as it will look, marked SPECIMEN and without its live QR token."""
     card = selectors.card_get_for(user=request.user, pk=pk)
-    content = pdf.render_card(card)
+    content = pdf.render_specimen(card)
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.PDF_DOWNLOADED,
@@ -123,7 +126,26 @@ def card_preview(request: HttpRequest, pk: int) -> HttpResponse:
         detail={"preview": True},
     )
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{card.number}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{card.number}-specimen.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def card_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable card, with the QR code that opens its validity page: card clerks only."""
+    card = selectors.card_get_for(user=request.user, pk=pk)
+    _require(request.user, PRINTERS)
+    content = pdf.render_card(card)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.PDF_DOWNLOADED,
+        obj=card,
+        request=request,
+        detail={"printable": True},
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{card.number}.pdf"'
     return response
 
 
@@ -352,7 +374,7 @@ def print_run_create(request: HttpRequest) -> HttpResponse:
 def print_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request.user, PRINTERS | {Role.DIRECTOR, Role.ADMIN})
     run = selectors.print_run_get_for(user=request.user, pk=pk)
-    context = {"run": run}
+    context = {"run": run, "can_print": request.user.role in PRINTERS}
     if request.htmx:
         return TemplateResponse(request, "cards/_print_run_progress.html", context)
     context["cards"] = selectors.print_run_cards(run=run)
@@ -362,8 +384,9 @@ def print_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def print_run_pdf(request: HttpRequest, pk: int) -> FileResponse:
-    _require(request.user, PRINTERS | {Role.DIRECTOR, Role.ADMIN})
+    """The run's printable cards (live QR tokens): card clerks only, as for a single card."""
     run = selectors.print_run_get_for(user=request.user, pk=pk)
+    _require(request.user, PRINTERS)
     if run.status != PrintRun.Status.DONE or not run.pdf:
         raise Http404
     audit_record(

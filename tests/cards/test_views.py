@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
+from pypdf import PdfReader
 
+from audit.models import AuditEvent
+from cards import pdf
 from cards.models import CardEvent, PrintRun, PrintRunCard, ResidenceCard
 from tests.cards.conftest import SIEM_REAP, acknowledged
+from tests.cards.test_pdf import pdftotext, qr_codes_on_page
 from tests.conftest import client_for
 from tests.factories import TravelDocumentFactory
+from tests.pdf_glyphs import broken_glyphs
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +103,77 @@ def test_the_card_preview_is_a_pdf_of_the_card(officer_client, issue):
 
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    assert response["Content-Disposition"] == f'inline; filename="{card.number}.pdf"'
+    assert response["Content-Disposition"] == f'inline; filename="{card.number}-specimen.pdf"'
+
+
+def test_the_card_preview_is_marked_specimen_on_both_faces_and_its_qr_carries_no_token(
+    officer_client, issue, tmp_path
+):
+    card = issue(status=Status.ACTIVE, name_km="វ៉ាង លី", surname="WANG", given_names="LI")
+
+    response = officer_client.get(reverse("cards:card-preview", args=[card.pk]))
+
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+    assert [page.count("SPECIMEN") for page in pages] == [1, 1]
+    assert "Specimen: not a valid card" in pages[1]
+    assert "Scan to check" not in pages[1]
+    assert "WANG LI" in pages[0] and card.number in pages[0]  # still the card's own face
+    assert broken_glyphs(response.content) == []  # the Khmer mark draws whole, too
+    codes = qr_codes_on_page(response.content, 2, tmp_path)
+    assert codes == [pdf.SPECIMEN_QR_PAYLOAD]
+    assert card.token not in codes[0] and "/cards/v/" not in codes[0]
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PDF_DOWNLOADED)
+    assert (event.object_id, event.detail) == (str(card.pk), {"preview": True})
+
+
+def test_a_clerk_downloads_the_printable_card_with_its_live_qr(clerk_client, issue, tmp_path):
+    card = issue(status=Status.PRINTED)
+
+    response = clerk_client.get(reverse("cards:card-download", args=[card.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{card.number}.pdf"'
+    assert "SPECIMEN" not in pdftotext(response.content)
+    assert qr_codes_on_page(response.content, 2, tmp_path) == [pdf.verify_url(card)]
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PDF_DOWNLOADED)
+    assert (event.object_id, event.detail) == (str(card.pk), {"printable": True})
+
+
+@pytest.mark.parametrize("persona", ["officer", "verifier", "director", "administrator"])
+def test_only_card_clerks_download_the_printable_card(request, issue, persona):
+    card = issue(status=Status.PRINTED)
+    client = client_for(request.getfixturevalue(persona))
+
+    response = client.get(reverse("cards:card-download", args=[card.pk]))
+
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PDF_DOWNLOADED).exists()
+
+
+def test_the_printable_card_of_another_province_does_not_exist_for_its_users(
+    clerk_sr, other_officer_client, issue
+):
+    card = issue(status=Status.PRINTED)
+    url = reverse("cards:card-download", args=[card.pk])
+
+    assert client_for(clerk_sr).get(url).status_code == 404
+    assert other_officer_client.get(url).status_code == 404
+    assert login_redirect(Client().get(url), url)
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PDF_DOWNLOADED).exists()
+
+
+def test_the_card_page_shows_the_live_address_and_the_download_to_clerks_only(
+    clerk_client, officer_client, issue
+):
+    card = issue(status=Status.PRINTED)
+    url = reverse("cards:card-detail", args=[card.pk])
+
+    clerk_html = clerk_client.get(url).content.decode()
+    officer_html = officer_client.get(url).content.decode()
+
+    assert card.token in clerk_html and 'data-testid="card-download"' in clerk_html
+    assert card.token not in officer_html and 'data-testid="card-download"' not in officer_html
+    assert 'data-testid="verify-url"' not in officer_html
 
 
 # --- Card list -------------------------------------------------------------------------------
@@ -328,6 +404,25 @@ def test_a_mistyped_card_number_in_a_print_run_is_refused(clerk_client, issue):
 
     assert "Not valid card numbers: PR-12-0000001-0" in response.content.decode()
     assert PrintRun.objects.count() == 0
+
+
+def test_a_director_follows_a_print_run_but_only_clerks_download_its_printable_pdf(
+    clerk, director_client, issue
+):
+    card = issue()
+    run = PrintRun.objects.create(
+        created_by=clerk, selection="picked", total=1, status=PrintRun.Status.DONE, pdf="x.pdf"
+    )
+    PrintRunCard.objects.create(print_run=run, card=card, position=1)
+
+    detail = director_client.get(reverse("cards:print-run-detail", args=[run.pk]))
+    download = director_client.get(reverse("cards:print-run-pdf", args=[run.pk]))
+
+    assert detail.status_code == 200
+    assert 'data-testid="download-pdf"' not in detail.content.decode()
+    assert "The printable PDF is for card clerks only." in detail.content.decode()
+    assert download.status_code == 403
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PDF_DOWNLOADED).exists()
 
 
 def test_print_runs_of_another_province_do_not_exist_for_a_provincial_clerk(clerk, clerk_sr, issue):

@@ -89,6 +89,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "cards:card-list": ALL,
     "cards:card-detail": ALL,
     "cards:card-preview": ALL,
+    "cards:card-download": roles(CLERK),
     "cards:card-renew": roles(DIRECTOR, CLERK),
     "cards:card-replace": roles(DIRECTOR, CLERK),
     "cards:card-revoke": roles(DIRECTOR, CLERK),
@@ -100,7 +101,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "cards:print-run-list": roles(DIRECTOR, CLERK, ADMIN),
     "cards:print-run-create": roles(CLERK),
     "cards:print-run-detail": roles(DIRECTOR, CLERK, ADMIN),
-    "cards:print-run-pdf": roles(DIRECTOR, CLERK, ADMIN),
+    "cards:print-run-pdf": roles(CLERK),
     # Imports and exports (issue 4)
     "imports:batch-list": roles(OFFICER, DIRECTOR),
     "imports:template": roles(OFFICER, DIRECTOR),
