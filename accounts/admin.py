@@ -2,12 +2,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+# django-otp's own device admin shows each secret and its QR code: imported first so that it is
+# registered (once) before it is replaced below, whatever the order of INSTALLED_APPS.
+import django_otp.plugins.otp_totp.admin  # noqa: F401
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
+from django.contrib.auth.forms import (
+    AdminUserCreationForm,
+    UserChangeForm,
+)
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import services
 from accounts.models import User
 from gdi_ims.validators import reject_control_characters
 
@@ -38,17 +51,30 @@ class IMSUserCreationForm(_NoControlCharactersMixin, AdminUserCreationForm):
 class UserAdmin(BaseUserAdmin):
     form = IMSUserChangeForm
     add_form = IMSUserCreationForm
-    list_display = ("username", "get_full_name", "role", "province", "is_active", "last_login")
+    list_display = (
+        "username",
+        "get_full_name",
+        "role",
+        "province",
+        "is_active",
+        "has_second_factor",
+        "last_login",
+    )
     list_filter = ("role", "province", "is_active")
     list_select_related = ("province",)
+    actions = ["reset_second_factor"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Role and scope"), {"fields": ("role", "province")}),
+        (gettext_lazy("Role and scope"), {"fields": ("role", "province")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
-        (_("Role and scope"), {"fields": ("role", "province")}),
+        (gettext_lazy("Role and scope"), {"fields": ("role", "province")}),
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(_has_second_factor=Exists(confirmed))
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         # audit.receivers records the change with who made it and from where.
@@ -58,3 +84,72 @@ class UserAdmin(BaseUserAdmin):
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         obj._audit_actor, obj._audit_request = request.user, request
         super().delete_model(request, obj)
+
+    @admin.display(boolean=True, description=gettext_lazy("Two-factor sign-in"))
+    def has_second_factor(self, obj: User) -> bool:
+        return obj._has_second_factor
+
+    @admin.action(description=gettext_lazy("Reset two-factor sign-in of the selected users"))
+    def reset_second_factor(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> HttpResponse | None:
+        """A deliberate step: a confirmation page first, then the reset of each user."""
+        users = list(queryset.order_by("username"))
+        if request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Reset two-factor sign-in"),
+                "opts": self.model._meta,
+                "users": users,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/accounts/user/otp_reset_confirm.html", context)
+        done = 0
+        for user in users:
+            try:
+                services.otp_reset(actor=request.user, user=user)
+            except PermissionDenied:
+                messages.error(
+                    request,
+                    _("%(user)s: another administrator must reset your own two-factor sign-in.")
+                    % {"user": user.username},
+                )
+            else:
+                done += 1
+        if done:
+            messages.success(
+                request,
+                ngettext(
+                    "Two-factor sign-in reset for %(count)d user; they were signed out and told "
+                    "by e-mail.",
+                    "Two-factor sign-in reset for %(count)d users; they were signed out and told "
+                    "by e-mail.",
+                    done,
+                )
+                % {"count": done},
+            )
+        return None
+
+
+# The devices, read-only: never their secret or QR code. A device is removed only by resetting
+# the user's two-factor sign-in (above), which is audited and tells the user.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TwoFactorDeviceAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -92,12 +92,13 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 def otp_enrol(request: HttpRequest) -> HttpResponse:
     if otp.confirmed_device(request.user) is not None:
         return HttpResponseRedirect(_with_next(request, "accounts:otp-verify"))
-    device = otp.pending_device(request.user)
+    device = otp.enrolment_device(request.user, request.session)
     form = OTPCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            request.session.pop(otp.ENROLMENT_SESSION_KEY, None)
             _complete_second_factor(request, device)
             audit_record(actor=request.user, action=AuditEvent.Action.OTP_ENROLLED, request=request)
             messages.success(request, _("Two-factor sign-in is set up."))

@@ -186,6 +186,9 @@ SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 *
 # true here requires it of provincial staff as well.
 OTP_REQUIRED_FOR_ALL = env.bool("OTP_REQUIRED_FOR_ALL", default=False)
 OTP_TOTP_ISSUER = "GDI IMS"
+# Belt and braces: accounts.admin replaces django-otp's device admin with one that never shows a
+# secret; should that admin come back, it hides the secrets and QR codes too.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- HTTPS (production turns these on through the environment) -------------------------------
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
