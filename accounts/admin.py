@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
     AdminUserCreationForm,
     UserChangeForm,
 )
@@ -47,10 +48,34 @@ class IMSUserCreationForm(_NoControlCharactersMixin, AdminUserCreationForm):
     pass
 
 
+class IMSAdminPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "set password" form, saved through the accounts services (audited).
+
+    Another user's password set here must be changed by them at their next sign-in.
+    """
+
+    def save(self, commit: bool = True) -> User:
+        actor = getattr(self.user, "_audit_actor", None)
+        if actor is None:
+            raise PermissionDenied
+        usable = self.cleaned_data.get("set_usable_password", True)
+        raw_password = self.cleaned_data["password1"] if usable else None
+        if actor.pk == self.user.pk:
+            if raw_password is None:
+                raise PermissionDenied  # nobody signs themselves out of password sign-in
+            services.password_change_own(user=self.user, raw_password=raw_password)
+        else:
+            services.password_set_by_administrator(
+                actor=actor, user=self.user, raw_password=raw_password
+            )
+        return self.user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = IMSUserChangeForm
     add_form = IMSUserCreationForm
+    change_password_form = IMSAdminPasswordChangeForm
     list_display = (
         "username",
         "get_full_name",
@@ -62,15 +87,24 @@ class UserAdmin(BaseUserAdmin):
     )
     list_filter = ("role", "province", "is_active")
     list_select_related = ("province",)
+    readonly_fields = ("must_change_password",)
     actions = ["reset_second_factor"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (gettext_lazy("Role and scope"), {"fields": ("role", "province")}),
+        (gettext_lazy("Sign-in"), {"fields": ("must_change_password",)}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
         (gettext_lazy("Role and scope"), {"fields": ("role", "province")}),
     )
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        # Every page about one user (the password page included) knows who is acting on it.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._audit_actor, obj._audit_request = request.user, request
+        return obj
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
@@ -79,6 +113,9 @@ class UserAdmin(BaseUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         # audit.receivers records the change with who made it and from where.
         obj._audit_actor, obj._audit_request = request.user, request
+        if not change and obj.has_usable_password():
+            # The administrator chose the first password: the new user replaces it at sign-in.
+            obj.must_change_password = True
         super().save_model(request, obj, form, change)
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:

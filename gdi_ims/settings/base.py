@@ -76,9 +76,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # After sign-in: the 12-hour limit, then the second factor (see gdi_ims/middleware.py).
+    # After sign-in: the 12-hour limit, the second factor, then a password change an
+    # administrator forced (see gdi_ims/middleware.py).
     "gdi_ims.middleware.SessionLimitsMiddleware",
     "gdi_ims.middleware.SecondFactorMiddleware",
+    "gdi_ims.middleware.PasswordChangeRequiredMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "gdi_ims.middleware.MethodNotAllowedMiddleware",
     # Axes last: it turns a lockout raised by authenticate() into the lockout page.

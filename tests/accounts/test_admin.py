@@ -11,6 +11,7 @@ from accounts import otp
 from accounts.models import User
 from audit.models import AuditEvent
 from tests.conftest import client_for
+from tests.factories import PASSWORD
 
 ADD = "/admin/accounts/user/add/"
 
@@ -41,6 +42,7 @@ def test_a_superuser_creates_a_provincial_officer_in_the_admin(administrator):
     user = User.objects.get(username="officer_kt")
     assert (user.role, user.province_id) == ("officer", "07")
     assert user.check_password("Sv9-kampot-lantern-42")
+    assert user.must_change_password is True  # the administrator knows the first password
     event = AuditEvent.objects.get(action="user_created", object_id=str(user.pk))
     assert event.detail == {"role": "officer", "province": "07"}
 
@@ -138,6 +140,61 @@ def test_an_administrator_resets_a_directors_second_factor_from_the_user_list(
     event = AuditEvent.objects.get(action="otp_reset")
     assert (event.username, event.object_id) == ("admin", str(director.pk))
     assert [m.to for m in mail.outbox] == [["director@gdi.example"]]
+
+
+# --- Passwords set by an administrator -------------------------------------------------------
+NEW_PASSWORD = "Tonle-Sap-lantern-2026"
+
+
+def _set_password(client, user: User) -> object:
+    return client.post(
+        f"{USERS}{user.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
+
+
+def test_a_password_an_administrator_sets_is_audited_with_who_and_forces_a_change(
+    administrator, director
+):
+    mark = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+
+    response = _set_password(client_for(administrator), director)
+
+    assert response.status_code == 302
+    director = User.objects.get(pk=director.pk)
+    assert director.check_password(NEW_PASSWORD)
+    assert director.must_change_password is True
+    (event,) = AuditEvent.objects.filter(id__gt=mark, action="user_changed")
+    assert (event.username, event.object_id) == ("admin", str(director.pk))
+    assert event.detail["set_by_administrator"] is True
+    assert NEW_PASSWORD not in str(event.detail)
+
+
+def test_an_administrator_setting_their_own_password_is_not_forced_to_change_it(administrator):
+    admin = client_for(administrator)
+
+    response = _set_password(admin, administrator)
+
+    assert response.status_code == 302
+    administrator = User.objects.get(pk=administrator.pk)
+    assert administrator.check_password(NEW_PASSWORD)
+    assert administrator.must_change_password is False
+    assert admin.get("/").status_code == 200  # still signed in
+
+
+def test_a_password_that_fails_the_rules_is_refused_and_nothing_changes(administrator, director):
+    mark = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+
+    response = client_for(administrator).post(
+        f"{USERS}{director.pk}/password/",
+        {"password1": "12345678", "password2": "12345678", "usable_password": "true"},
+    )
+
+    assert response.status_code == 200
+    director = User.objects.get(pk=director.pk)
+    assert director.check_password(PASSWORD)
+    assert director.must_change_password is False
+    assert not AuditEvent.objects.filter(id__gt=mark, action="user_changed").exists()
 
 
 def test_the_user_list_says_who_has_two_factor_sign_in_without_a_query_per_user(

@@ -1,4 +1,4 @@
-"""Account services: resetting a second factor."""
+"""Account services: resetting a second factor, passwords set by an administrator or changed."""
 
 from __future__ import annotations
 
@@ -8,12 +8,23 @@ from django.core.exceptions import PermissionDenied
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import otp, services
+from accounts.models import User
 from audit.models import AuditEvent
 from tests.conftest import client_for
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 Action = AuditEvent.Action
+
+
+def last_event_id() -> int:
+    """Where the trail stands: creating the personas already wrote to it."""
+    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def events_since(mark: int, action: str) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(id__gt=mark, action=action).order_by("id"))
 
 
 def test_resetting_a_second_factor_removes_the_devices_ends_the_sessions_audits_and_tells(
@@ -91,3 +102,69 @@ def test_a_user_without_an_e_mail_address_is_reset_without_a_message(
 
     assert not TOTPDevice.objects.filter(user=clerk).exists()
     assert mail.outbox == []
+
+
+def test_a_password_set_by_an_administrator_is_audited_and_must_be_changed(administrator, clerk):
+    mark = last_event_id()
+
+    services.password_set_by_administrator(
+        actor=administrator, user=clerk, raw_password="Kampot-lantern-2026"
+    )
+
+    clerk = User.objects.get(pk=clerk.pk)
+    assert clerk.check_password("Kampot-lantern-2026")
+    assert clerk.must_change_password is True
+    (event,) = events_since(mark, Action.USER_CHANGED)
+    assert (event.username, event.object_id) == ("admin", str(clerk.pk))
+    assert event.detail == {
+        "fields": ["password"],
+        "set_by_administrator": True,
+        "usable": True,
+        "must_change_password": True,
+    }
+    assert "Kampot-lantern-2026" not in str(event.detail)
+
+
+def test_disabling_a_password_is_audited_and_forces_no_change(administrator, clerk):
+    mark = last_event_id()
+
+    services.password_set_by_administrator(actor=administrator, user=clerk, raw_password=None)
+
+    clerk = User.objects.get(pk=clerk.pk)
+    assert clerk.has_usable_password() is False
+    assert clerk.must_change_password is False
+    (event,) = events_since(mark, Action.USER_CHANGED)
+    assert event.detail["usable"] is False
+
+
+@pytest.mark.parametrize("persona", ["director", "clerk"])
+def test_only_an_administrator_sets_another_users_password(request, officer, persona):
+    actor = request.getfixturevalue(persona)
+    mark = last_event_id()
+
+    with pytest.raises(PermissionDenied):
+        services.password_set_by_administrator(
+            actor=actor, user=officer, raw_password="Kampot-lantern-2026"
+        )
+
+    officer = User.objects.get(pk=officer.pk)
+    assert officer.check_password(PASSWORD)
+    assert officer.must_change_password is False
+    assert events_since(mark, Action.USER_CHANGED) == []
+
+
+def test_changing_ones_own_password_lifts_a_forced_change_and_is_audited(clerk):
+    User.objects.filter(pk=clerk.pk).update(must_change_password=True)
+    clerk.refresh_from_db()
+    mark = last_event_id()
+
+    services.password_change_own(user=clerk, raw_password="Mekong-river-lantern-7")
+
+    clerk = User.objects.get(pk=clerk.pk)
+    assert clerk.check_password("Mekong-river-lantern-7")
+    assert clerk.must_change_password is False
+    (event,) = events_since(mark, Action.USER_CHANGED)
+    assert (event.username, event.detail) == (
+        "clerk",
+        {"fields": ["password"], "own": True, "was_forced": True},
+    )

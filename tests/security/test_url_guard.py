@@ -47,6 +47,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "home": ALL,
     "accounts:otp-verify": ALL,
     "accounts:otp-enrol": ALL,
+    "accounts:password-change": ALL,
     # Audit
     "audit:event-list": roles(ADMIN, DIRECTOR),
     # Provinces (issue 7). "17" is not the provincial personas' province: refused to them.
