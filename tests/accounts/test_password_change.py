@@ -37,6 +37,7 @@ def test_a_user_who_must_change_their_password_is_sent_to_the_page_from_everywhe
     assert fragment["HX-Redirect"] == PAGE
     assert page.status_code == 200
     assert 'data-testid="password-change-forced"' in page.content.decode()
+    assert 'data-testid="nav"' not in page.content.decode()  # no menu leading nowhere
     assert client.post("/accounts/logout/").status_code == 302  # signing out still works
 
 
