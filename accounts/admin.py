@@ -157,10 +157,10 @@ class UserAdmin(BaseUserAdmin):
             messages.success(
                 request,
                 ngettext(
-                    "Two-factor sign-in reset for %(count)d user; they were signed out and told "
-                    "by e-mail.",
-                    "Two-factor sign-in reset for %(count)d users; they were signed out and told "
-                    "by e-mail.",
+                    "Two-factor sign-in reset for %(count)d user: signed out, and told by e-mail "
+                    "where an address is on file.",
+                    "Two-factor sign-in reset for %(count)d users: signed out, and told by e-mail "
+                    "where an address is on file.",
                     done,
                 )
                 % {"count": done},
