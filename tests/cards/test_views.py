@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
@@ -512,6 +513,17 @@ def test_a_handed_over_card_is_valid_with_its_holders_name_and_photo(issue, sett
     assert card.resident.full_name in html and "វ៉ាង លី" in html
     assert "data:image/png;base64," in html
     assert card.number in html
+
+
+def test_a_handed_over_card_in_its_last_90_days_is_valid_expiring_soon_with_its_holder(issue):
+    issued = timezone.localdate() - dt.timedelta(days=700)  # about 30 days left
+    card = issue(status=Status.EXPIRING, issue_date=issued)
+
+    html = Client().get(reverse("cards:verify", args=[card.token])).content.decode()
+
+    assert 'data-validity="valid">' in html
+    assert "Valid, expiring soon" in html
+    assert card.resident.full_name in html and card.number in html
 
 
 @pytest.mark.parametrize("status", [Status.ISSUED, Status.PRINTED])
