@@ -5,7 +5,7 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,3 +46,13 @@ class OTPCodeForm(forms.Form):
         if not code.isdigit():
             raise forms.ValidationError(_("The code has six digits."))
         return code
+
+
+class OwnPasswordChangeForm(PasswordChangeForm):
+    """The signed-in user's own password change: the old one, then the new one twice."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the template's form carries `next`
+        self.helper.add_input(Submit("submit", _("Change password"), css_class="w-100"))

@@ -30,6 +30,10 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
     )
+    # Set when an administrator sets the password: they know it, so the user must replace it.
+    must_change_password = models.BooleanField(
+        _("must change password at next sign-in"), default=False
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -7,14 +7,18 @@ have set it up, or everyone when OTP_REQUIRED_FOR_ALL is on.
 from __future__ import annotations
 
 import base64
+import hashlib
 from typing import Any
 
 import segno
 from django.conf import settings
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 ROLES_REQUIRING_OTP = frozenset({"director", "clerk", "admin"})
 DEVICE_NAME = "authenticator"
+# A digest of the pending secret this session was shown (accounts.views.otp_enrol); never the
+# secret itself, as sessions are stored.
+ENROLMENT_SESSION_KEY = "ims_otp_enrolment_secret"
 
 
 def requires_second_factor(user: Any) -> bool:
@@ -37,11 +41,31 @@ def confirmed_device(user: Any) -> TOTPDevice | None:
 
 
 def pending_device(user: Any) -> TOTPDevice:
-    """The user's unconfirmed device, created on first use: its secret is shown once, as a QR."""
+    """The user's unconfirmed device, created on first use."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
     return device
+
+
+def enrolment_device(user: Any, session: Any) -> TOTPDevice:
+    """The pending device of this enrolment, with a secret no other session was ever shown.
+
+    The secret is shown only while the user sets up their app, in the session doing it: another
+    session (another sign-in, another browser) opening the set-up gets a fresh secret, which
+    voids the one shown before, so a secret glimpsed earlier or elsewhere never becomes a
+    working second factor. Once the device is confirmed its secret is never shown again.
+    """
+    device = pending_device(user)
+    if session.get(ENROLMENT_SESSION_KEY) != _digest(device):
+        device.key = default_key()
+        device.save(update_fields=["key"])
+        session[ENROLMENT_SESSION_KEY] = _digest(device)
+    return device
+
+
+def _digest(device: TOTPDevice) -> str:
+    return hashlib.sha256(f"{device.pk}:{device.key}".encode()).hexdigest()
 
 
 def qr_data_uri(device: TOTPDevice) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_otp
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,8 +19,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp.models import Device
 
-from accounts import otp
-from accounts.forms import OTPCodeForm, SignInForm
+from accounts import otp, services
+from accounts.forms import OTPCodeForm, OwnPasswordChangeForm, SignInForm
 from audit.models import AuditEvent
 from audit.services import audit_record
 
@@ -32,6 +33,27 @@ class SignInView(auth_views.LoginView):
 
 class SignOutView(auth_views.LogoutView):
     pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The user's own password change; the page a forced change sends them to."""
+
+    form_class = OwnPasswordChangeForm
+    template_name = "accounts/password_change.html"
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        context = super().get_context_data(**kwargs)
+        context["next"] = _next_url(self.request)
+        context["forced"] = self.request.user.must_change_password
+        return context
+
+    def form_valid(self, form: OwnPasswordChangeForm) -> HttpResponse:
+        user = self.request.user
+        services.password_change_own(user=user, raw_password=form.cleaned_data["new_password1"])
+        # This session goes on with the new password; the user's other sessions end.
+        update_session_auth_hash(self.request, user)
+        messages.success(self.request, _("Your password is changed."))
+        return HttpResponseRedirect(_next_url(self.request))
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -92,12 +114,13 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 def otp_enrol(request: HttpRequest) -> HttpResponse:
     if otp.confirmed_device(request.user) is not None:
         return HttpResponseRedirect(_with_next(request, "accounts:otp-verify"))
-    device = otp.pending_device(request.user)
+    device = otp.enrolment_device(request.user, request.session)
     form = OTPCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            request.session.pop(otp.ENROLMENT_SESSION_KEY, None)
             _complete_second_factor(request, device)
             audit_record(actor=request.user, action=AuditEvent.Action.OTP_ENROLLED, request=request)
             messages.success(request, _("Two-factor sign-in is set up."))

@@ -111,7 +111,7 @@ def main() -> None:
         before = _samples(trivial_pdf, repeat=20, cpu=baseline_cpu)
         preview_times = []
         for _ in range(10):
-            preview_times += _samples(lambda: pdf.render_card(cards[0]), repeat=1)
+            preview_times += _samples(lambda: pdf.render_specimen(cards[0]), repeat=1)
             before += _samples(trivial_pdf, repeat=1, cpu=baseline_cpu)
         preview = statistics.median(preview_times)
 

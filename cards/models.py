@@ -84,6 +84,8 @@ class ResidenceCard(models.Model):
 
         VALID = "valid", _("Valid")
         EXPIRING = "expiring", _("Valid, expiring soon")
+        # Issued or printed but still with GDI: whoever shows it did not receive it from GDI.
+        NOT_HANDED_OVER = "not_handed_over", _("Not yet issued to its holder")
         EXPIRED = "expired", _("Expired")
         REPLACED = "replaced", _("Replaced")
         REVOKED = "revoked", _("Revoked")
@@ -202,10 +204,11 @@ class ResidenceCard(models.Model):
         return self.status in self.CURRENT_STATUSES
 
     def validity_on(self, day: dt.date) -> str:
-        """Answer of a validity check on `day`; a replaced or revoked card is never valid.
+        """Answer of a validity check on `day`: only a card handed over to its holder is valid.
 
-        Computed from the dates, so a card is shown expired on the day after its expiry date even
-        if the nightly job has not run yet.
+        A replaced or revoked card is never valid; nor is one still on the print floor (issued or
+        printed), which nobody should be holding yet. Computed from the dates, so a card is shown
+        expired on the day after its expiry date even if the nightly job has not run yet.
         """
         if self.status == self.Status.REVOKED:
             return self.Validity.REVOKED
@@ -213,6 +216,8 @@ class ResidenceCard(models.Model):
             return self.Validity.REPLACED
         if self.status == self.Status.EXPIRED or day > self.expiry_date:
             return self.Validity.EXPIRED
+        if self.status in (self.Status.ISSUED, self.Status.PRINTED):
+            return self.Validity.NOT_HANDED_OVER
         if self.expiry_date <= day + dt.timedelta(days=EXPIRING_WINDOW_DAYS):
             return self.Validity.EXPIRING
         return self.Validity.VALID

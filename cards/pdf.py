@@ -35,6 +35,10 @@ from weasyprint.urls import URLFetcher
 
 from cards.models import ResidenceCard
 
+# What the QR code of a specimen carries instead of the card's validity address: a preview is
+# looked at on screen and may be printed anywhere, so it never carries the live token.
+SPECIMEN_QR_PAYLOAD = "SPECIMEN - NOT A VALID CARD"
+
 # Cards rendered per WeasyPrint document in a print run: the run's progress moves per chunk, the
 # memory held is one chunk's layout, and the chunks' PDFs are joined into the run's one PDF.
 CHUNK_SIZE = 25
@@ -158,6 +162,8 @@ def card_labels() -> dict[str, tuple[str, str]]:
         "province": _both(gettext_noop("Issuing province")),
         "scan": _both(gettext_noop("Scan to check that this card is valid today")),
         "no_photo": _both(gettext_noop("No photo")),
+        "specimen": _both(gettext_noop("SPECIMEN")),
+        "specimen_note": _both(gettext_noop("Specimen: not a valid card")),
     }
 
 
@@ -176,9 +182,10 @@ class CardFace:
     province: tuple[str, str]
     photo: str
     qr: str
+    specimen: bool = False
 
 
-def card_face(card: ResidenceCard) -> CardFace:
+def card_face(card: ResidenceCard, *, specimen: bool = False) -> CardFace:
     resident = card.resident
     with translation.override("km"):
         nationality_km, sex_km = str(resident.nationality.name), str(resident.get_sex_display())
@@ -195,7 +202,8 @@ def card_face(card: ResidenceCard) -> CardFace:
         expiry_date=card.expiry_date.strftime("%d-%m-%Y"),
         province=(card.province.name_km, card.province.name_en),
         photo=_photo_uri(card),
-        qr=qr_data_uri(verify_url(card)),
+        qr=qr_data_uri(SPECIMEN_QR_PAYLOAD if specimen else verify_url(card)),
+        specimen=specimen,
     )
 
 
@@ -228,10 +236,20 @@ def _renderer() -> tuple[FontConfiguration, URLFetcher, CSS]:
     return cached[1], cached[2], cached[3]
 
 
-def _html(cards: Sequence[ResidenceCard], labels: dict[str, tuple[str, str]], title: str) -> str:
+def _html(
+    cards: Sequence[ResidenceCard],
+    labels: dict[str, tuple[str, str]],
+    title: str,
+    *,
+    specimen: bool = False,
+) -> str:
     return render_to_string(
         "pdf/cards.html",
-        {"faces": [card_face(c) for c in cards], "labels": labels, "title": title},
+        {
+            "faces": [card_face(c, specimen=specimen) for c in cards],
+            "labels": labels,
+            "title": title,
+        },
     )
 
 
@@ -296,5 +314,16 @@ def render_cards(
 
 
 def render_card(card: ResidenceCard) -> bytes:
-    """The single-card preview: front and back of one card."""
+    """The printable card: front and back of one card, its QR code carrying the live token."""
     return _document_pdf(_html([card], card_labels(), card.number))
+
+
+def render_specimen(card: ResidenceCard) -> bytes:
+    """The on-screen preview: the card marked SPECIMEN on both faces, its QR code no token.
+
+    Anyone who may read the card may preview it; a preview printed on a desk printer must not
+    pass for the card, nor open the card's validity page.
+    """
+    with translation.override("en"):
+        title = f"{_('SPECIMEN')} {card.number}"
+    return _document_pdf(_html([card], card_labels(), title, specimen=True))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.card_list, name="card-list"),
     path("<int:pk>/", views.card_detail, name="card-detail"),
     path("<int:pk>/preview.pdf", views.card_preview, name="card-preview"),
+    path("<int:pk>/card.pdf", views.card_download, name="card-download"),
     path("<int:pk>/renew/", views.card_renew, name="card-renew"),
     path("<int:pk>/replace/", views.card_replace, name="card-replace"),
     path("<int:pk>/revoke/", views.card_revoke, name="card-revoke"),

@@ -105,7 +105,9 @@ def card_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and request.user.role in PRINTERS,
             "can_spoil": card.status == ResidenceCard.Status.PRINTED
             and request.user.role in PRINTERS,
-            "verify_url": pdf.verify_url(card),
+            "can_print": request.user.role in PRINTERS,
+            # The live address is the card's secret: shown to those who print cards only.
+            "verify_url": pdf.verify_url(card) if request.user.role in PRINTERS else "",
         },
     )
 
@@ -113,8 +115,9 @@ def card_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def card_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The card as it will look, marked SPECIMEN and without its live QR token."""
     card = selectors.card_get_for(user=request.user, pk=pk)
-    content = pdf.render_card(card)
+    content = pdf.render_specimen(card)
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.PDF_DOWNLOADED,
@@ -123,7 +126,26 @@ def card_preview(request: HttpRequest, pk: int) -> HttpResponse:
         detail={"preview": True},
     )
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{card.number}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{card.number}-specimen.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def card_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable card, with the QR code that opens its validity page: card clerks only."""
+    card = selectors.card_get_for(user=request.user, pk=pk)
+    _require(request.user, PRINTERS)
+    content = pdf.render_card(card)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.PDF_DOWNLOADED,
+        obj=card,
+        request=request,
+        detail={"printable": True},
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{card.number}.pdf"'
     return response
 
 
@@ -352,7 +374,7 @@ def print_run_create(request: HttpRequest) -> HttpResponse:
 def print_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request.user, PRINTERS | {Role.DIRECTOR, Role.ADMIN})
     run = selectors.print_run_get_for(user=request.user, pk=pk)
-    context = {"run": run}
+    context = {"run": run, "can_print": request.user.role in PRINTERS}
     if request.htmx:
         return TemplateResponse(request, "cards/_print_run_progress.html", context)
     context["cards"] = selectors.print_run_cards(run=run)
@@ -378,8 +400,9 @@ def print_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def print_run_pdf(request: HttpRequest, pk: int) -> FileResponse:
-    _require(request.user, PRINTERS | {Role.DIRECTOR, Role.ADMIN})
+    """The run's printable cards (live QR tokens): card clerks only, as for a single card."""
     run = selectors.print_run_get_for(user=request.user, pk=pk)
+    _require(request.user, PRINTERS)
     if run.status != PrintRun.Status.DONE or not run.pdf:
         raise Http404
     audit_record(
@@ -413,21 +436,51 @@ def _photo_data_uri(resident: Resident) -> str:
     return f"data:{kind};base64,{base64.b64encode(content).decode()}"
 
 
-def _validity_context(card: ResidenceCard, validity: str) -> dict[str, object]:
-    """Only what a checker may see: validity, name, photo, nationality, expiry, province."""
-    return {
+# What a check answers, in three words a checker acts on: valid, not yet handed over, not valid.
+_VALID = (ResidenceCard.Validity.VALID, ResidenceCard.Validity.EXPIRING)
+ANSWER_VALID, ANSWER_NOT_HANDED_OVER, ANSWER_NOT_VALID = "valid", "not_handed_over", "not_valid"
+
+
+def _validity_context(
+    card: ResidenceCard, validity: str, *, staff: bool = False
+) -> dict[str, object]:
+    """Only what a checker may see: validity, and for a valid card name, photo and expiry.
+
+    A card that is not valid (not yet handed over, expired, replaced, revoked) shows nothing
+    about its holder to the public: whoever holds it has no right to it, and the page must not
+    tell a stranger whose residence ended. Signed-in staff of the card's province also see the
+    precise status and the holder, as on the card's record.
+    """
+    is_valid = validity in _VALID
+    if is_valid:
+        answer, headline = ANSWER_VALID, ResidenceCard.Validity(validity).label
+    elif validity == ResidenceCard.Validity.NOT_HANDED_OVER:
+        answer, headline = ANSWER_NOT_HANDED_OVER, ResidenceCard.Validity(validity).label
+    else:
+        answer, headline = ANSWER_NOT_VALID, _("Not valid")
+    context: dict[str, object] = {
         "validity": validity,
-        "validity_label": ResidenceCard.Validity(validity).label,
-        "is_valid": validity in (ResidenceCard.Validity.VALID, ResidenceCard.Validity.EXPIRING),
-        "name": card.resident.full_name,
-        "name_km": card.resident.name_km,
-        "photo": _photo_data_uri(card.resident),
-        "nationality": card.resident.nationality.name,
-        "expiry_date": card.expiry_date,
-        "province": card.province.name,
-        "number": card.number,
+        "answer": answer,
+        "headline": headline,
+        "is_valid": is_valid,
+        "show_identity": is_valid or staff,
         "today": timezone.localdate(),
     }
+    if staff:
+        context["validity_label"] = ResidenceCard.Validity(validity).label
+    if is_valid or staff:
+        context.update(
+            {
+                "name": card.resident.full_name,
+                "name_km": card.resident.name_km,
+                "photo": _photo_data_uri(card.resident),
+                "nationality": card.resident.nationality.name,
+                "expiry_date": card.expiry_date,
+                "province": card.province.name,
+                "number": card.number,
+            }
+        )
+    return context
 
 
 @never_cache
@@ -473,7 +526,7 @@ def card_check(request: HttpRequest) -> HttpResponse:
         )
         context["checked"] = True
         if card is not None:
-            context.update(_validity_context(card, validity))
+            context.update(_validity_context(card, validity, staff=True))
             context["card_found"] = True
             context["detail_pk"] = card.pk
     return TemplateResponse(request, "cards/card_check.html", context)

@@ -145,6 +145,44 @@ class SecondFactorMiddleware:
         return self.get_response(request)
 
 
+# Pages a user who must change their password may reach (after the second factor).
+PASSWORD_CHANGE_EXEMPT = frozenset(
+    {"accounts:password-change", "accounts:logout", "set_language", "healthz"}
+)
+
+
+class PasswordChangeRequiredMiddleware:
+    """Send a user whose password an administrator set to the change-password page first."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.contrib.auth.views import redirect_to_login
+        from django.urls import Resolver404, resolve, reverse
+        from django_htmx.http import HttpResponseClientRedirect
+
+        from accounts import otp
+
+        user = request.user
+        # The second factor first (its pages are not exempt here): then the password.
+        if (
+            user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not otp.owes_second_factor(user)
+        ):
+            try:
+                view_name = resolve(request.path_info).view_name
+            except Resolver404:
+                view_name = ""
+            if view_name not in PASSWORD_CHANGE_EXEMPT:
+                page = reverse("accounts:password-change")
+                if getattr(request, "htmx", False):
+                    return HttpResponseClientRedirect(page)
+                return redirect_to_login(request.get_full_path(), page)
+        return self.get_response(request)
+
+
 class NoStoreMiddleware:
     """`Cache-Control: no-store` on every dynamic response: pages carry personal data.
 

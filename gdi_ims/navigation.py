@@ -122,7 +122,8 @@ def _forget_menus(*, setting: str, **kwargs: Any) -> None:
 def navigation(request: HttpRequest) -> dict[str, object]:
     from accounts.otp import owes_second_factor
 
-    # Until the second factor is in, every entry would only lead back to the code page.
-    if owes_second_factor(request.user):
+    # Until the second factor is in (or a password an administrator set is changed), every
+    # entry would only lead back to the code page (or the change-password page).
+    if owes_second_factor(request.user) or getattr(request.user, "must_change_password", False):
         return {"nav_items": []}
     return {"nav_items": nav_items_for(request.user)}

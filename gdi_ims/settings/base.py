@@ -77,9 +77,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # After sign-in: the 12-hour limit, then the second factor (see gdi_ims/middleware.py).
+    # After sign-in: the 12-hour limit, the second factor, then a password change an
+    # administrator forced (see gdi_ims/middleware.py).
     "gdi_ims.middleware.SessionLimitsMiddleware",
     "gdi_ims.middleware.SecondFactorMiddleware",
+    "gdi_ims.middleware.PasswordChangeRequiredMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "gdi_ims.middleware.MethodNotAllowedMiddleware",
     # Axes last: it turns a lockout raised by authenticate() into the lockout page.
@@ -216,6 +218,9 @@ SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 *
 # true here requires it of provincial staff as well.
 OTP_REQUIRED_FOR_ALL = env.bool("OTP_REQUIRED_FOR_ALL", default=False)
 OTP_TOTP_ISSUER = "GDI IMS"
+# Belt and braces: accounts.admin replaces django-otp's device admin with one that never shows a
+# secret; should that admin come back, it hides the secrets and QR codes too.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- HTTPS (production turns these on through the environment) -------------------------------
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)

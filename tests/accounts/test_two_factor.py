@@ -204,3 +204,52 @@ def test_the_menu_stays_empty_until_the_code_is_entered(director):
     page = client.get(ENROL).content.decode()
 
     assert 'href="/audit/"' not in page
+
+
+# --- The secret: shown to the user alone, while they set up, never again --------------------
+def test_a_secret_shown_in_another_session_is_voided_and_never_confirms_a_device(director):
+    first = signed_in_with_password("director")
+    first.get(ENROL)
+    shown_first = TOTPDevice.objects.get(user=director)
+    second = signed_in_with_password("director")
+
+    page = second.get(ENROL).content.decode()
+    shown_second = TOTPDevice.objects.get(user=director)
+    refused = first.post(ENROL, {"code": code_for(shown_first), "next": "/"})
+
+    assert shown_second.pk == shown_first.pk and shown_second.key != shown_first.key
+    assert otp.secret_base32(shown_second) in page
+    assert otp.secret_base32(shown_first) not in page
+    assert refused.status_code == 200
+    assert "This code is wrong" in refused.content.decode()
+    assert TOTPDevice.objects.get(user=director).confirmed is False
+    assert not AuditEvent.objects.filter(action="otp_enrolled").exists()
+
+
+def test_reloading_the_set_up_page_in_the_same_session_keeps_the_secret(director):
+    client = signed_in_with_password("director")
+    client.get(ENROL)
+    key = TOTPDevice.objects.get(user=director).key
+
+    client.get(ENROL)
+    response = client.post(ENROL, {"code": code_for(TOTPDevice.objects.get(user=director))})
+
+    assert TOTPDevice.objects.get(user=director).key == key
+    assert response.status_code == 302
+    assert TOTPDevice.objects.get(user=director).confirmed is True
+
+
+def test_once_set_up_the_secret_is_never_shown_again(director):
+    client = signed_in_with_password("director")
+    client.get(ENROL)
+    device = TOTPDevice.objects.get(user=director)
+    client.post(ENROL, {"code": code_for(device), "next": "/"})
+
+    pages = [client.get(ENROL), client.get(ENROL, follow=True), client.get(VERIFY)]
+
+    assert pages[0]["Location"].startswith(VERIFY)
+    device.refresh_from_db()
+    for page in pages:
+        body = page.content.decode()
+        assert otp.secret_base32(device) not in body and device.key not in body
+        assert "otpauth://" not in body and "data:image/svg+xml" not in body

@@ -33,7 +33,7 @@ def test_a_card_is_valid_through_the_day_before_its_second_anniversary(issued, l
 
 
 def test_a_card_issued_on_29_february_is_valid_on_its_last_day_and_expired_on_1_march(issue):
-    card = issue(issue_date=dt.date(2028, 2, 29))
+    card = issue(status=Status.ACTIVE, issue_date=dt.date(2028, 2, 29))
 
     assert card.expiry_date == dt.date(2030, 2, 28)
     assert card.validity_on(dt.date(2030, 2, 28)) == Validity.EXPIRING
@@ -44,7 +44,7 @@ def test_a_card_issued_on_29_february_is_valid_on_its_last_day_and_expired_on_1_
 
 # --- Validity on a given day ------------------------------------------------------------------
 def test_validity_is_valid_then_expiring_in_the_last_90_days_then_expired(issue):
-    card = issue(issue_date=dt.date(2026, 1, 10))  # last valid day 09-01-2028
+    card = issue(status=Status.ACTIVE, issue_date=dt.date(2026, 1, 10))  # last valid day 09-01-2028
 
     assert card.validity_on(dt.date(2026, 1, 10)) == Validity.VALID
     assert card.validity_on(dt.date(2027, 10, 10)) == Validity.VALID  # 91 days before
@@ -61,6 +61,16 @@ def test_a_revoked_or_replaced_card_is_never_valid_even_within_its_dates(issue, 
 
     assert card.validity_on(dt.date(2026, 11, 2)) == answer
     assert card.is_valid_on(dt.date(2026, 11, 2)) is False
+
+
+@pytest.mark.parametrize("status", [Status.ISSUED, Status.PRINTED])
+def test_a_card_not_yet_handed_over_is_not_valid_within_its_dates(issue, status):
+    card = issue(status=status, issue_date=dt.date(2026, 11, 1))
+
+    assert card.validity_on(dt.date(2026, 11, 2)) == Validity.NOT_HANDED_OVER
+    assert card.validity_on(dt.date(2028, 10, 1)) == Validity.NOT_HANDED_OVER  # last 90 days
+    assert card.is_valid_on(dt.date(2026, 11, 2)) is False
+    assert card.validity_on(dt.date(2028, 11, 1)) == Validity.EXPIRED  # past its dates
 
 
 def test_a_card_marked_expired_is_expired_whatever_its_dates(issue):

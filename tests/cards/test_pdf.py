@@ -15,7 +15,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from cards import pdf
-from cards.models import CardEvent
+from cards.models import CardEvent, ResidenceCard
 from tests.pdf_glyphs import broken_glyphs
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,20 @@ def pdftotext(content: bytes) -> str:
     return subprocess.run(
         ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
     ).stdout.decode()
+
+
+def qr_codes_on_page(content: bytes, page: int, folder: Path) -> list[str]:
+    """The texts of the QR codes drawn on one page (1-based), read from a 300 dpi rendering."""
+    pdf_file = folder / "decode.pdf"
+    pdf_file.write_bytes(content)
+    prefix = folder / f"decode-{page}"
+    subprocess.run(
+        ["pdftoppm", "-r", "300", "-f", str(page), "-l", str(page), "-png", str(pdf_file),
+         str(prefix)],
+        check=True,
+    )  # fmt: skip
+    (image,) = folder.glob(f"{prefix.name}*.png")
+    return [code.text for code in zxingcpp.read_barcodes(Image.open(image))]
 
 
 def embedded_fonts(reader: PdfReader) -> set[str]:
@@ -132,7 +146,7 @@ def test_a_path_escaping_a_project_folder_is_refused(settings):
 
 
 def test_the_qr_code_on_the_card_decodes_to_the_public_check_which_says_valid(issue, tmp_path):
-    card = issue()
+    card = issue(status=ResidenceCard.Status.ACTIVE)
     pdf_file = tmp_path / "card.pdf"
     pdf_file.write_bytes(pdf.render_card(card))
 
@@ -199,9 +213,36 @@ def test_a_print_run_leaves_the_garbage_collector_as_it_found_it_even_when_it_fa
     assert gc.get_freeze_count() == frozen
 
 
-def test_a_card_draws_no_broken_khmer_cluster_and_no_missing_glyph(issue):
+@pytest.mark.parametrize("render", [pdf.render_card, pdf.render_specimen])
+def test_a_card_draws_no_broken_khmer_cluster_and_no_missing_glyph(issue, render):
     card = issue(name_km="វ៉ាង លី", surname="WANG", given_names="LI")
+
+    content = render(card)
+
+    assert broken_glyphs(content) == []
+
+
+def test_a_specimen_is_the_card_marked_in_both_languages_with_a_qr_that_opens_nothing(
+    issue, tmp_path
+):
+    card = issue(status=ResidenceCard.Status.ACTIVE)
+
+    content = pdf.render_specimen(card)
+
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) == 2
+    compact = [page.extract_text().replace(" ", "") for page in reader.pages]
+    assert all("SPECIMEN" in text and "គំរូ" in text for text in compact)
+    # The Khmer note extracts lossily (see above): the English half, and the drawn glyphs.
+    assert "Specimen:notavalidcard" in compact[1]
+    assert card.number in compact[0] and card.number in compact[1]
+    assert reader.metadata.title == f"SPECIMEN {card.number}"
+    assert qr_codes_on_page(content, 2, tmp_path) == [pdf.SPECIMEN_QR_PAYLOAD]
+
+
+def test_a_printable_card_carries_no_specimen_mark(issue):
+    card = issue(status=ResidenceCard.Status.ACTIVE)
 
     content = pdf.render_card(card)
 
-    assert broken_glyphs(content) == []
+    assert "SPECIMEN" not in pdftotext(content) and "Specimen" not in pdftotext(content)

@@ -312,7 +312,7 @@ def test_only_a_card_clerk_records_the_print_floor_and_a_director_changes_nothin
 
 # --- Checks ----------------------------------------------------------------------------------
 def test_every_validity_check_is_recorded_with_its_answer(issue, officer):
-    card = issue(issue_date=dt.date(2026, 11, 1))
+    card = issue(status=ResidenceCard.Status.ACTIVE, issue_date=dt.date(2026, 11, 1))
 
     answer = services.card_record_check(
         card=card, actor=officer, channel="number", today=dt.date(2026, 11, 2)

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+from pypdf import PdfReader
 
 from audit.models import AuditEvent
+from cards import pdf
 from cards.models import CardEvent, PrintRun, PrintRunCard, ResidenceCard
 from tests.cards.conftest import SIEM_REAP, acknowledged
+from tests.cards.test_pdf import pdftotext, qr_codes_on_page
 from tests.conftest import client_for
 from tests.factories import TravelDocumentFactory
+from tests.pdf_glyphs import broken_glyphs
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +104,77 @@ def test_the_card_preview_is_a_pdf_of_the_card(officer_client, issue):
 
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    assert response["Content-Disposition"] == f'inline; filename="{card.number}.pdf"'
+    assert response["Content-Disposition"] == f'inline; filename="{card.number}-specimen.pdf"'
+
+
+def test_the_card_preview_is_marked_specimen_on_both_faces_and_its_qr_carries_no_token(
+    officer_client, issue, tmp_path
+):
+    card = issue(status=Status.ACTIVE, name_km="វ៉ាង លី", surname="WANG", given_names="LI")
+
+    response = officer_client.get(reverse("cards:card-preview", args=[card.pk]))
+
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+    assert [page.count("SPECIMEN") for page in pages] == [1, 1]
+    assert "Specimen: not a valid card" in pages[1]
+    assert "Scan to check" not in pages[1]
+    assert "WANG LI" in pages[0] and card.number in pages[0]  # still the card's own face
+    assert broken_glyphs(response.content) == []  # the Khmer mark draws whole, too
+    codes = qr_codes_on_page(response.content, 2, tmp_path)
+    assert codes == [pdf.SPECIMEN_QR_PAYLOAD]
+    assert card.token not in codes[0] and "/cards/v/" not in codes[0]
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PDF_DOWNLOADED)
+    assert (event.object_id, event.detail) == (str(card.pk), {"preview": True})
+
+
+def test_a_clerk_downloads_the_printable_card_with_its_live_qr(clerk_client, issue, tmp_path):
+    card = issue(status=Status.PRINTED)
+
+    response = clerk_client.get(reverse("cards:card-download", args=[card.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{card.number}.pdf"'
+    assert "SPECIMEN" not in pdftotext(response.content)
+    assert qr_codes_on_page(response.content, 2, tmp_path) == [pdf.verify_url(card)]
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PDF_DOWNLOADED)
+    assert (event.object_id, event.detail) == (str(card.pk), {"printable": True})
+
+
+@pytest.mark.parametrize("persona", ["officer", "verifier", "director", "administrator"])
+def test_only_card_clerks_download_the_printable_card(request, issue, persona):
+    card = issue(status=Status.PRINTED)
+    client = client_for(request.getfixturevalue(persona))
+
+    response = client.get(reverse("cards:card-download", args=[card.pk]))
+
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PDF_DOWNLOADED).exists()
+
+
+def test_the_printable_card_of_another_province_does_not_exist_for_its_users(
+    clerk_sr, other_officer_client, issue
+):
+    card = issue(status=Status.PRINTED)
+    url = reverse("cards:card-download", args=[card.pk])
+
+    assert client_for(clerk_sr).get(url).status_code == 404
+    assert other_officer_client.get(url).status_code == 404
+    assert login_redirect(Client().get(url), url)
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PDF_DOWNLOADED).exists()
+
+
+def test_the_card_page_shows_the_live_address_and_the_download_to_clerks_only(
+    clerk_client, officer_client, issue
+):
+    card = issue(status=Status.PRINTED)
+    url = reverse("cards:card-detail", args=[card.pk])
+
+    clerk_html = clerk_client.get(url).content.decode()
+    officer_html = officer_client.get(url).content.decode()
+
+    assert card.token in clerk_html and 'data-testid="card-download"' in clerk_html
+    assert card.token not in officer_html and 'data-testid="card-download"' not in officer_html
+    assert 'data-testid="verify-url"' not in officer_html
 
 
 # --- Card list -------------------------------------------------------------------------------
@@ -329,6 +407,25 @@ def test_a_mistyped_card_number_in_a_print_run_is_refused(clerk_client, issue):
     assert PrintRun.objects.count() == 0
 
 
+def test_a_director_follows_a_print_run_but_only_clerks_download_its_printable_pdf(
+    clerk, director_client, issue
+):
+    card = issue()
+    run = PrintRun.objects.create(
+        created_by=clerk, selection="picked", total=1, status=PrintRun.Status.DONE, pdf="x.pdf"
+    )
+    PrintRunCard.objects.create(print_run=run, card=card, position=1)
+
+    detail = director_client.get(reverse("cards:print-run-detail", args=[run.pk]))
+    download = director_client.get(reverse("cards:print-run-pdf", args=[run.pk]))
+
+    assert detail.status_code == 200
+    assert 'data-testid="download-pdf"' not in detail.content.decode()
+    assert "The printable PDF is for card clerks only." in detail.content.decode()
+    assert download.status_code == 403
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PDF_DOWNLOADED).exists()
+
+
 def test_print_runs_of_another_province_do_not_exist_for_a_provincial_clerk(clerk, clerk_sr, issue):
     run = PrintRun.objects.create(created_by=clerk, selection="province", province_id="12", total=0)
     other = client_for(clerk_sr)
@@ -383,6 +480,115 @@ def test_the_public_check_never_says_valid_for_a_revoked_replaced_or_expired_car
     assert response.context["is_valid"] is False
 
 
+def with_photo(card: ResidenceCard, media_root) -> ResidenceCard:
+    photo = Path(media_root) / "photos" / f"{card.pk}.png"
+    photo.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (60, 80), (200, 30, 30)).save(photo)
+    card.resident.photo = f"photos/{card.pk}.png"
+    card.resident.save(update_fields=["photo"])
+    return card
+
+
+def personal(card: ResidenceCard) -> list[str]:
+    """What the public page must not show of a card that is not valid."""
+    return [
+        card.resident.full_name,
+        card.resident.surname,
+        card.resident.name_km,
+        card.number,
+        card.expiry_date.strftime("%d-%m-%Y"),
+        "data:image/",
+        "China",
+        'data-testid="validity-name"',  # the identity block, in either language
+    ]
+
+
+def test_a_handed_over_card_is_valid_with_its_holders_name_and_photo(issue, settings):
+    card = with_photo(issue(status=Status.ACTIVE, name_km="វ៉ាង លី"), settings.MEDIA_ROOT)
+
+    html = Client().get(reverse("cards:verify", args=[card.token])).content.decode()
+
+    assert 'data-validity="valid">' in html
+    assert '>\n      <i class="bi bi-check-circle"></i> Valid\n' in html
+    assert card.resident.full_name in html and "វ៉ាង លី" in html
+    assert "data:image/png;base64," in html
+    assert card.number in html
+
+
+def test_a_handed_over_card_in_its_last_90_days_is_valid_expiring_soon_with_its_holder(issue):
+    issued = timezone.localdate() - dt.timedelta(days=700)  # about 30 days left
+    card = issue(status=Status.EXPIRING, issue_date=issued)
+
+    html = Client().get(reverse("cards:verify", args=[card.token])).content.decode()
+
+    assert 'data-validity="valid">' in html
+    assert "Valid, expiring soon" in html
+    assert card.resident.full_name in html and card.number in html
+
+
+@pytest.mark.parametrize("status", [Status.ISSUED, Status.PRINTED])
+def test_a_card_not_yet_handed_over_says_so_and_shows_nothing_of_its_holder(
+    issue, settings, status
+):
+    card = with_photo(issue(status=status, name_km="វ៉ាង លី"), settings.MEDIA_ROOT)
+    url = reverse("cards:verify", args=[card.token])
+
+    response = Client().get(url)
+    khmer = Client(HTTP_ACCEPT_LANGUAGE="km").get(url).content.decode()
+
+    assert response.context["validity"] == "not_handed_over"
+    assert response.context["is_valid"] is False
+    html = response.content.decode()
+    assert 'data-validity="not_handed_over">' in html
+    assert "Not yet issued to its holder" in html
+    assert "has not yet handed this card over to its holder" in html
+    assert ">Valid<" not in html and "Valid until" not in html
+    assert [text for text in personal(card) if text in html] == []
+    assert "មិនទាន់បានប្រគល់ជូនម្ចាស់ប័ណ្ណនៅឡើយ" in khmer
+    assert [text for text in personal(card) if text in khmer] == []
+    results = [e.data["result"] for e in card.events.filter(kind=CardEvent.Kind.VERIFIED)]
+    assert results == ["not_handed_over", "not_handed_over"]  # both checks recorded
+
+
+@pytest.mark.parametrize("status", [Status.REVOKED, Status.REPLACED, Status.EXPIRED])
+def test_a_revoked_replaced_or_expired_card_is_not_valid_and_shows_nothing_of_its_holder(
+    issue, settings, status
+):
+    card = with_photo(issue(status=status, name_km="វ៉ាង លី"), settings.MEDIA_ROOT)
+    url = reverse("cards:verify", args=[card.token])
+
+    html = Client().get(url).content.decode()
+    khmer = Client(HTTP_ACCEPT_LANGUAGE="km").get(url).content.decode()
+
+    assert 'data-validity="not_valid">' in html
+    assert "Not valid" in html and "This card is not valid." in html
+    # The page does not say why (revoked, replaced or expired): that is the holder's business.
+    assert "Revoked" not in html and "Replaced" not in html and "Expired" not in html
+    assert [text for text in personal(card) if text in html] == []
+    assert "គ្មានសុពលភាព" in khmer and "ប័ណ្ណនេះគ្មានសុពលភាពទេ។" in khmer
+    assert [text for text in personal(card) if text in khmer] == []
+
+
+def test_a_card_past_its_dates_is_not_valid_even_before_the_nightly_job(issue):
+    card = issue(status=Status.ACTIVE, issue_date=dt.date(2024, 1, 10))  # last day 09-01-2026
+
+    html = Client().get(reverse("cards:verify", args=[card.token])).content.decode()
+
+    assert 'data-validity="not_valid">' in html
+    assert card.resident.full_name not in html
+
+
+def test_staff_checking_a_revoked_card_see_why_and_whose_it_is(officer_client, issue):
+    card = issue(status=Status.REVOKED)
+
+    response = officer_client.get("/cards/check/", {"number": card.number})
+
+    html = response.content.decode()
+    assert 'data-validity="not_valid">' in html
+    assert '<div data-testid="validity-status">Revoked</div>' in html
+    assert card.resident.full_name in html
+
+
 def test_an_unknown_token_is_not_found():
     assert Client().get("/cards/v/not-a-real-token-000000000000000/").status_code == 404
 
@@ -402,7 +608,7 @@ def test_the_public_check_is_rate_limited_per_client_address(issue, settings):
 
 
 def test_an_officer_checks_a_typed_number_and_the_check_is_recorded(officer, officer_client, issue):
-    card = issue()
+    card = issue(status=Status.ACTIVE)
     typed = card.number.replace("-", " ").lower()
 
     response = officer_client.get("/cards/check/", {"number": typed})
@@ -475,11 +681,12 @@ def test_the_officer_check_page_needs_sign_in():
 
 
 def test_the_public_check_speaks_khmer(issue):
-    card = issue()
+    card = issue(status=Status.ACTIVE)
     client = Client(HTTP_ACCEPT_LANGUAGE="km")
 
     html = client.get(reverse("cards:verify", args=[card.token])).content.decode()
 
     assert "ប័ណ្ណស្នាក់នៅអចិន្ត្រៃយ៍៖ ការពិនិត្យសុពលភាព" in html
+    assert 'data-validity="valid">' in html
     assert "មានសុពលភាព" in html
     assert "ចិន" in html  # the nationality, China, in Khmer

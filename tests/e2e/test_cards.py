@@ -18,7 +18,7 @@ from tests.factories import PASSWORD, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_clerk_prints_a_run_and_a_visitor_scans_a_card_and_sees_it_is_valid(
+def test_a_clerk_prints_a_run_and_a_scanned_card_is_valid_once_handed_over(
     geo, page, browser, live_server, screenshot, settings, tmp_path
 ):
     settings.CARDS_PUBLIC_BASE_URL = live_server.url
@@ -62,6 +62,22 @@ def test_a_clerk_prints_a_run_and_a_visitor_scans_a_card_and_sees_it_is_valid(
     visitor = browser.new_context(locale="en-GB")
     try:
         scan = visitor.new_page()
+        # Printed but still with GDI: not valid, and nothing about its holder.
+        scan.goto(code.text)
+        expect(scan.get_by_test_id("validity-result")).to_have_text("Not yet issued to its holder")
+        expect(scan.get_by_test_id("validity-result")).to_have_attribute(
+            "data-validity", "not_handed_over"
+        )
+        expect(scan.get_by_test_id("validity-name")).to_have_count(0)
+
+        # The clerk hands the card over; the same QR code now says it is valid.
+        card = ResidenceCard.objects.get(token=code.text.rstrip("/").rsplit("/", 1)[-1])
+        page.goto(f"{live_server.url}/cards/{card.pk}/")
+        page.get_by_role("link", name="Record hand-over").click()
+        page.get_by_label("Handed over to").fill(card.resident.full_name)
+        page.get_by_role("button", name="Record hand-over").click()
+        expect(page.get_by_text(f"Hand-over of card {card.number} recorded.")).to_be_visible()
+
         scan.goto(code.text)
         expect(scan.get_by_test_id("validity-result")).to_have_text("Valid")
         expect(scan.get_by_test_id("validity-result")).to_have_attribute("data-validity", "valid")

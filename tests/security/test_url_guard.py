@@ -47,6 +47,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "home": ALL,
     "accounts:otp-verify": ALL,
     "accounts:otp-enrol": ALL,
+    "accounts:password-change": ALL,
     # Audit
     "audit:event-list": roles(ADMIN, DIRECTOR),
     # Provinces (issue 7). "17" is not the provincial personas' province: refused to them.
@@ -89,6 +90,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "cards:card-list": ALL,
     "cards:card-detail": ALL,
     "cards:card-preview": ALL,
+    "cards:card-download": roles(CLERK),
     "cards:card-renew": roles(DIRECTOR, CLERK),
     "cards:card-replace": roles(DIRECTOR, CLERK),
     "cards:card-revoke": roles(DIRECTOR, CLERK),
@@ -100,7 +102,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "cards:print-run-list": roles(DIRECTOR, CLERK, ADMIN),
     "cards:print-run-create": roles(CLERK),
     "cards:print-run-detail": roles(DIRECTOR, CLERK, ADMIN),
-    "cards:print-run-pdf": roles(DIRECTOR, CLERK, ADMIN),
+    "cards:print-run-pdf": roles(CLERK),
     "cards:print-run-retry": roles(CLERK),
     # Imports and exports (issue 4)
     "imports:batch-list": roles(OFFICER, DIRECTOR),
