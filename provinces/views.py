@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import access
+from accounts.access import Capability
 from audit.models import AuditEvent
 from audit.services import audit_record
 from provinces import reports, selectors, services
@@ -61,8 +63,9 @@ def my_province(request: HttpRequest) -> HttpResponse:
     """A provincial user's own province page; HQ goes to the dashboard."""
     if selectors.is_hq(request.user):
         return redirect("provinces:dashboard")
-    if request.user.role not in selectors.PROVINCIAL_ROLES or not request.user.province_id:
+    if not request.user.province_id:
         raise PermissionDenied
+    access.require(request.user, Capability.PROVINCE_READ)
     return redirect("provinces:detail", code=request.user.province_id)
 
 
