@@ -128,6 +128,7 @@ def province_review(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def province_sign_off(request: HttpRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
+    access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
     form = SignOffForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The override reason is too long."))
@@ -146,6 +147,7 @@ def province_sign_off(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def province_return(request: HttpRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
+    access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
     form = ReturnForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("reason", []):
@@ -165,6 +167,7 @@ def province_return(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def province_estimate(request: HttpRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
+    access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
     form = EstimateForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("estimated_residents", []):

@@ -10,40 +10,28 @@ is added to OBJECT_URLS (or, for the few that are not about a province's record,
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.apps import apps
-from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
-from PIL import Image
 
 from accounts.models import User
-from cards import services as card_services
-from cards.models import PrintRun, PrintRunCard
-from imports.models import ImportBatch
-from jobs.models import JobRun, Notification
-from residents.models import Declaration, DeclarationDocument, LikelyDuplicate
 from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.residents.conftest import make_resident
+from tests.security.conftest import build_world
 
 pytestmark = pytest.mark.django_db
 
-SIEM_REAP = "17"
-
 # url name -> the path arguments that name the Siem Reap record of `world`.
 OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "provinces:detail": lambda w: {"code": SIEM_REAP},
-    "provinces:estimate": lambda w: {"code": SIEM_REAP},
-    "provinces:submit": lambda w: {"code": SIEM_REAP},
-    "provinces:review": lambda w: {"code": SIEM_REAP},
-    "provinces:sign-off": lambda w: {"code": SIEM_REAP},
-    "provinces:return": lambda w: {"code": SIEM_REAP},
+    "provinces:detail": lambda w: {"code": w["code"]},
+    "provinces:estimate": lambda w: {"code": w["code"]},
+    "provinces:submit": lambda w: {"code": w["code"]},
+    "provinces:review": lambda w: {"code": w["code"]},
+    "provinces:sign-off": lambda w: {"code": w["code"]},
+    "provinces:return": lambda w: {"code": w["code"]},
     "residents:detail": lambda w: {"pk": w["resident"].pk},
     "residents:edit": lambda w: {"pk": w["resident"].pk},
     "residents:photo": lambda w: {"pk": w["resident"].pk},
@@ -54,7 +42,7 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "residents:review": lambda w: {"pk": w["declaration"].pk},
     "residents:duplicate-decide": lambda w: {"pk": w["duplicate"].pk},
     "residents:declaration-acknowledge": lambda w: {"pk": w["verified"].pk},
-    "residents:province-acknowledge": lambda w: {"code": SIEM_REAP},
+    "residents:province-acknowledge": lambda w: {"code": w["code"]},
     "cards:card-detail": lambda w: {"pk": w["card"].pk},
     "cards:card-preview": lambda w: {"pk": w["card"].pk},
     "cards:card-download": lambda w: {"pk": w["card"].pk},
@@ -101,64 +89,10 @@ WATCHED = [
 ]
 
 
-def _png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (60, 80), "white").save(out, "PNG")
-    return out.getvalue()
-
-
 @pytest.fixture
-def world(other_officer: User, other_verifier: User, clerk: User, director: User) -> dict:
+def world(other_officer: User, other_verifier: User, clerk: User) -> dict:
     """One record of every kind, all in Siem Reap."""
-    resident = make_resident(maker=other_officer, surname="SOK")
-    resident.photo.save("sr.png", ContentFile(_png()), save=True)
-    declaration = resident.declarations.get()
-    document = DeclarationDocument.objects.create(
-        declaration=declaration,
-        file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="sr.pdf"),
-        original_name="sr.pdf",
-        content_type="application/pdf",
-        size=15,
-        uploaded_by=other_officer,
-    )
-    twin = make_resident(maker=other_officer, surname="SOKH")
-    duplicate = LikelyDuplicate.objects.create(resident=resident, other=twin, similarity=0.9)
-    verified = make_resident(maker=other_officer, status=Declaration.Status.VERIFIED)
-    acknowledged = make_resident(maker=other_officer, status=Declaration.Status.ACKNOWLEDGED)
-    carded = make_resident(maker=other_officer, status=Declaration.Status.ACKNOWLEDGED)
-    card = card_services.card_issue(declaration=carded.declarations.get(), actor=clerk)
-    print_run = PrintRun.objects.create(
-        created_by=clerk,
-        selection=PrintRun.Selection.PICKED,
-        total=1,
-        province_id=SIEM_REAP,
-        status=PrintRun.Status.FAILED,
-        queued_at=timezone.now() - dt.timedelta(hours=1),
-    )
-    PrintRunCard.objects.create(print_run=print_run, card=card, position=1, open=False)
-    batch = ImportBatch.objects.create(
-        province_id=SIEM_REAP,
-        created_by=other_officer,
-        file_name="sr.csv",
-        file_sha256="1" * 64,
-        status=ImportBatch.Status.VALIDATED,
-    )
-    run = JobRun.objects.create(job=JobRun.Job.FLAG_CARD_EXPIRY, status=JobRun.Status.SUCCEEDED)
-    notification = Notification.objects.create(
-        recipient=other_verifier, province_id=SIEM_REAP, threshold=30, count=1, run=run
-    )
-    return {
-        "resident": resident,
-        "declaration": declaration,
-        "document": document,
-        "duplicate": duplicate,
-        "verified": verified.declarations.get(),
-        "acknowledged": acknowledged.declarations.get(),
-        "card": card,
-        "print_run": print_run,
-        "batch": batch,
-        "notification": notification,
-    }
+    return build_world(officer=other_officer, verifier=other_verifier, clerk=clerk)
 
 
 def _object_url_names() -> set[str]:
