@@ -21,7 +21,13 @@ from gdi_ims import crypto
 from imports import columns, conf, values
 from imports.reader import FileRefused, Sheet
 from provinces.models import Province
-from residents.models import ResidenceBasis, TravelDocument, search_name_of
+from residents.models import (
+    SEARCH_NAME_MAX,
+    ResidenceBasis,
+    TravelDocument,
+    overlong_name_field,
+    search_name_of,
+)
 
 OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
 DATE_COLUMNS = {
@@ -255,6 +261,9 @@ class Checker:
             row.refuse("passport_expiry_date", expires, "expiry_before_issue")
         if not data.get("passport_country"):
             data["passport_country"] = data.get("nationality")
+        if overlong := overlong_name_field(data):
+            name, length = overlong
+            row.refuse(name, data[name], "names_too_long", length=length, limit=SEARCH_NAME_MAX)
 
     # --- Duplicates: one query per kind per chunk ------------------------------------------------
     def find_duplicates(self, chunk: list[Row]) -> None:

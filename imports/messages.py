@@ -54,6 +54,10 @@ REASONS = {
     "bad_commune": _("Unknown commune in %(district)s."),
     "bad_basis": _("Unknown basis of residence; use one of: %(choices)s."),
     "expiry_before_issue": _("The passport expires before it was issued."),
+    "names_too_long": _(
+        "The names together are %(length)s characters long; the register holds at most "
+        "%(limit)s. Shorten this name."
+    ),
     # Duplicates
     "dup_passport": _("This passport is already registered (resident #%(resident)s)."),
     "dup_person": _(
