@@ -194,7 +194,12 @@ class Checker:
             if len(cleaned) > column.max_length:
                 row.refuse(column.key, cleaned, "too_long", limit=column.max_length)
                 continue
-            data[column.key] = self._value(row, column.key, cleaned)
+            value = self._value(row, column.key, cleaned)
+            if isinstance(value, str) and len(value) > column.max_length:
+                # Capitals can be longer than the name typed ("ß" is "SS").
+                row.refuse(column.key, cleaned, "too_long_in_capitals", limit=column.max_length)
+                continue
+            data[column.key] = value
         self._cross_checks(row)
         if row.issues:
             row.kind = ERROR

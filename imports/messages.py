@@ -40,6 +40,7 @@ REASONS = {
     "cells_too_few": _("This row has %(found)s cells; the header has %(expected)s."),
     "required": _("This value is required."),
     "too_long": _("Longer than %(limit)s characters."),
+    "too_long_in_capitals": _("Longer than %(limit)s characters once written in capitals."),
     "bad_date": _("Not a date: write DD/MM/YYYY, DD-MM-YYYY or YYYY-MM-DD."),
     "future_date": _("This date is in the future."),
     "too_old": _("This date is before 1900."),

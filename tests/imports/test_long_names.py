@@ -56,3 +56,24 @@ def test_names_of_an_import_row_too_long_together_are_a_row_error_and_the_batch_
 
     assert (batch.status, batch.accepted_rows, batch.rejected_rows) == ("committed", 1, 1)
     assert list(Resident.objects.values_list("surname", flat=True)) == ["WANG1"]
+
+
+@pytest.mark.parametrize(
+    ("header", "column", "limit"),
+    [("Surname", "surname", 100), ("Given names", "given_names", 150)],
+)
+def test_a_name_that_grows_in_capitals_beyond_its_column_is_a_row_error(
+    officer, phnom_penh, header, column, limit
+):
+    # "ß" is one letter, "SS" in capitals: the name fits as typed and not once capitalised.
+    rows = [person(1), person(2, **{header: "ß" * limit})]
+
+    batch = services.import_batch_create(
+        actor=officer, province=phnom_penh, upload=upload(csv_bytes(rows))
+    )
+
+    assert (batch.status, batch.ok_rows, batch.error_rows) == (ImportBatch.Status.VALIDATED, 1, 1)
+    issue = batch.issues.get()
+    assert (issue.row_number, issue.column, issue.code) == (3, column, "too_long_in_capitals")
+    assert issue.reason == f"Longer than {limit} characters once written in capitals."
+    assert StagedRow.objects.filter(batch=batch).count() == 1
