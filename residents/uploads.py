@@ -176,10 +176,73 @@ def _pdf_refusal(data: bytes) -> str | None:
     return None
 
 
+# --- Image documents: metadata dropped without re-encoding (a scan keeps every pixel) ---------
+# PNG chunks that say how to draw the pixels; text, EXIF, ICC profiles, times and private
+# chunks are dropped, and so is anything after IEND.
+_PNG_KEEP = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT",
+             b"pHYs", b"bKGD"}  # fmt: skip
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _strip_png(data: bytes) -> bytes:
+    out, position = [_PNG_SIGNATURE], len(_PNG_SIGNATURE)
+    while position + 12 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        end = position + 12 + length
+        if kind in _PNG_KEEP:
+            out.append(data[position:end])
+        if kind == b"IEND":
+            return b"".join(out)
+        position = end
+    raise ValueError("PNG without IEND")
+
+
+def _strip_jpeg(data: bytes) -> bytes:
+    """The JPEG without its APPn (EXIF, XMP, JFIF, ICC) and COM segments, nor bytes after EOI.
+
+    Only Adobe's 12-byte APP14, which says how to read the colours, is kept.
+    """
+    out, position = bytearray(data[:2]), 2
+    while position + 2 <= len(data):
+        if data[position] != 0xFF:
+            raise ValueError("JPEG marker expected")
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xD9:
+            return bytes(out + b"\xff\xd9")
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            out += data[position : position + 2]
+            position += 2
+            continue
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        segment = data[position : position + 2 + length]
+        metadata = 0xE0 <= marker <= 0xEF or marker == 0xFE
+        adobe = marker == 0xEE and length == 14 and segment[4:9] == b"Adobe"
+        if not metadata or adobe:
+            out += segment
+        position += 2 + length
+        if marker == 0xDA:  # the scan's coded data runs to the next marker that is not RSTn
+            end = position
+            while True:
+                end = data.index(b"\xff", end)
+                following = data[end + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7:
+                    end += 2
+                    continue
+                break
+            out += data[position:end]
+            position = end
+    raise ValueError("JPEG without EOI")
+
+
 def sniff_document(upload: UploadedFile) -> tuple[ContentFile, str]:
     """Accept a PDF, JPEG or PNG by its content; return it under a random name with its type.
 
-    A PDF must parse and may run nothing; an image must decode within the pixel limit.
+    A PDF must parse and may run nothing; an image must decode within the pixel limit, and is
+    stored without its metadata segments.
     """
     data = _read(upload, DOCUMENT_MAX_BYTES)
     invalid = ValidationError(
@@ -194,5 +257,10 @@ def sniff_document(upload: UploadedFile) -> tuple[ContentFile, str]:
     else:
         too_many = _("The image has too many pixels (at most %(mp)s megapixels).")
         _open_image(data, invalid, too_many)
+        try:
+            data = _strip_png(data) if content_type == "image/png" else _strip_jpeg(data)
+        except (ValueError, IndexError) as error:
+            raise invalid from error
+        _open_image(data, invalid, too_many)  # what is stored still decodes
     name = f"{timezone.now():%Y%m}-{uuid.uuid4().hex}.{EXTENSIONS[content_type]}"
     return ContentFile(data, name=name), content_type

@@ -276,3 +276,37 @@ def _markers(jpeg: bytes) -> list[int]:
         (length,) = struct.unpack(">H", jpeg[position + 2 : position + 4])
         position += 2 + length
     return found
+
+
+def _progressive_jpeg_with_metadata() -> bytes:
+    out = io.BytesIO()
+    picture = Image.effect_noise((64, 48), 40).convert("RGB")
+    picture.save(out, format="JPEG", progressive=True, comment=PAYLOAD.encode(),
+                 exif=Image.Exif().tobytes())  # fmt: skip
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (_jpeg_with_metadata, "scan.jpg"),
+        (_progressive_jpeg_with_metadata, "scan.jpg"),
+        (_png_with_text_chunks, "scan.png"),
+        (lambda: _png_with_text_chunks() + f"<html>{PAYLOAD}</html>".encode(), "scan.png"),
+    ],
+    ids=["jpeg", "progressive-jpeg", "png", "png-with-html-after-iend"],
+)
+def test_an_image_document_is_stored_without_metadata_and_with_every_pixel(
+    officer_client, declaration, make, name
+):
+    data = make()
+    assert PAYLOAD.encode() in data
+
+    _post_document(officer_client, declaration, data, name=name)
+
+    stored = declaration.documents.get().file.read()
+    assert b"alert" not in stored
+    original, kept = Image.open(io.BytesIO(data)), Image.open(io.BytesIO(stored))
+    assert (kept.format, kept.size) == (original.format, original.size)
+    assert kept.tobytes() == original.tobytes()
+    assert "comment" not in kept.info and "exif" not in kept.info and "xmp" not in kept.info
