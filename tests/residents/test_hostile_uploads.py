@@ -45,7 +45,7 @@ def _js_action() -> DictionaryObject:
     )
 
 
-def _open_action_js(writer, page):
+def open_action_javascript(writer, page):
     writer.root_object[NameObject("/OpenAction")] = _js_action()
 
 
@@ -109,7 +109,7 @@ def _password_protected() -> bytes:
 JAVASCRIPT = "This PDF contains JavaScript, which is not accepted."
 NOT_A_PDF = "This file starts like a PDF but is not a readable PDF document."
 HOSTILE_PDFS = [
-    ("open-action-javascript", lambda: pdf_bytes(_open_action_js), JAVASCRIPT),
+    ("open-action-javascript", lambda: pdf_bytes(open_action_javascript), JAVASCRIPT),
     ("document-javascript", lambda: pdf_bytes(_document_javascript), JAVASCRIPT),
     ("link-javascript", lambda: pdf_bytes(_link_running_js), JAVASCRIPT),
     ("escaped-names", _escaped_names, JAVASCRIPT),
@@ -151,7 +151,7 @@ def test_a_pdf_that_could_run_anything_or_does_not_parse_is_refused_and_not_stor
 def test_the_pdf_refusal_reads_in_khmer(officer_client, declaration):
     officer_client.post("/i18n/setlang/", {"language": "km", "next": "/"})
 
-    response = _post_document(officer_client, declaration, pdf_bytes(_open_action_js))
+    response = _post_document(officer_client, declaration, pdf_bytes(open_action_javascript))
 
     assert "ឯកសារ PDF នេះមាន JavaScript ដែលមិនត្រូវបានទទួលយកទេ។" in response.content.decode()
     assert DeclarationDocument.objects.count() == 0
