@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, PngImagePlugin
+from pypdf.annotations import Link
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
@@ -157,16 +158,25 @@ def test_the_pdf_refusal_reads_in_khmer(officer_client, declaration):
     assert DeclarationDocument.objects.count() == 0
 
 
-def test_a_plain_pdf_and_one_with_only_an_owner_password_are_stored(officer_client, declaration):
+def test_plain_pdfs_an_owner_password_a_web_link_or_opening_at_a_page_are_stored(
+    officer_client, declaration
+):
     plain = pdf_bytes()
 
     def owner_only(writer, page):
         writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
 
+    def link_and_open_at_page(writer, page):
+        writer.add_annotation(0, Link(rect=(10, 10, 90, 30), url="https://www.example.org/"))
+        writer.root_object[NameObject("/OpenAction")] = ArrayObject(
+            [page.indirect_reference, NameObject("/Fit")]
+        )
+
     _post_document(officer_client, declaration, plain)
     _post_document(officer_client, declaration, pdf_bytes(owner_only))
+    _post_document(officer_client, declaration, pdf_bytes(link_and_open_at_page))
 
-    assert declaration.documents.count() == 2
+    assert declaration.documents.count() == 3
     first = declaration.documents.order_by("id").first()
     assert first.file.read() == plain
 
