@@ -35,6 +35,10 @@ REASONS = {
     "repeated_column": _("The column “%(column)s” appears more than once."),
     "no_rows": _("The file has a header but no rows."),
     "province_not_allowed": _("You cannot import for this province."),
+    "check_failed": _(
+        "The file could not be checked (it is no longer in storage, or a value in it could not be "
+        "stored). Nothing was imported: upload the file again."
+    ),
     # One row
     "cells_too_many": _("This row has %(found)s cells; the header has %(expected)s."),
     "cells_too_few": _("This row has %(found)s cells; the header has %(expected)s."),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from typing import Any
 
 import pghistory
@@ -19,7 +20,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -32,6 +33,7 @@ from provinces.models import Province
 from residents import services as residents_services
 from residents.history import bulk_history
 
+logger = logging.getLogger(__name__)
 IMPORT_ROLES = (User.Role.OFFICER, User.Role.DIRECTOR)
 # Commits take this transaction-level lock: two imports never race for the same passport.
 COMMIT_LOCK = 4_052_026
@@ -178,6 +180,10 @@ def import_validate(*, batch_id: int) -> None:
             batch.save()
     except FileRefused as refused:
         _refuse(batch, refused)
+    except (OSError, DatabaseError):
+        # Whatever went wrong, the batch ends refused with a reason, never left "validating".
+        logger.exception("import batch %s could not be checked", batch.pk)
+        _refuse(batch, FileRefused("check_failed"))
 
 
 def import_commit_request(*, batch: ImportBatch, actor: User) -> ImportBatch:

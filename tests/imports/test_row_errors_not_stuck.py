@@ -1,4 +1,4 @@
-"""An import row whose names are too long together: a row error, and the batch goes on."""
+"""Rows the register cannot hold, and files gone from storage: a clear error, no stuck batch."""
 
 from __future__ import annotations
 
@@ -77,3 +77,23 @@ def test_a_name_that_grows_in_capitals_beyond_its_column_is_a_row_error(
     assert (issue.row_number, issue.column, issue.code) == (3, column, "too_long_in_capitals")
     assert issue.reason == f"Longer than {limit} characters once written in capitals."
     assert StagedRow.objects.filter(batch=batch).count() == 1
+
+
+def test_a_file_gone_from_storage_ends_the_check_refused_with_a_reason_not_stuck(
+    officer, phnom_penh, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORTS_INLINE_MAX_BYTES = 100  # checked by the worker, after the upload
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        batch = services.import_batch_create(
+            actor=officer, province=phnom_penh, upload=upload(csv_bytes([person(1), person(2)]))
+        )
+    assert (len(queued), batch.status) == (1, ImportBatch.Status.VALIDATING)
+    batch.file.storage.delete(batch.file.name)
+
+    queued[0]()
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.failure_code) == (ImportBatch.Status.FAILED, "check_failed")
+    assert batch.issues.count() == 0
+    assert StagedRow.objects.filter(batch=batch).count() == 0
+    assert Resident.objects.count() == 0
