@@ -21,7 +21,13 @@ from gdi_ims import crypto
 from imports import columns, conf, values
 from imports.reader import FileRefused, Sheet
 from provinces.models import Province
-from residents.models import ResidenceBasis, TravelDocument, search_name_of
+from residents.models import (
+    SEARCH_NAME_MAX,
+    ResidenceBasis,
+    TravelDocument,
+    overlong_name_field,
+    search_name_of,
+)
 
 OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
 DATE_COLUMNS = {
@@ -188,7 +194,12 @@ class Checker:
             if len(cleaned) > column.max_length:
                 row.refuse(column.key, cleaned, "too_long", limit=column.max_length)
                 continue
-            data[column.key] = self._value(row, column.key, cleaned)
+            value = self._value(row, column.key, cleaned)
+            if isinstance(value, str) and len(value) > column.max_length:
+                # Capitals can be longer than the name typed ("ß" is "SS").
+                row.refuse(column.key, cleaned, "too_long_in_capitals", limit=column.max_length)
+                continue
+            data[column.key] = value
         self._cross_checks(row)
         if row.issues:
             row.kind = ERROR
@@ -255,6 +266,9 @@ class Checker:
             row.refuse("passport_expiry_date", expires, "expiry_before_issue")
         if not data.get("passport_country"):
             data["passport_country"] = data.get("nationality")
+        if overlong := overlong_name_field(data):
+            name, length = overlong
+            row.refuse(name, data[name], "names_too_long", length=length, limit=SEARCH_NAME_MAX)
 
     # --- Duplicates: one query per kind per chunk ------------------------------------------------
     def find_duplicates(self, chunk: list[Row]) -> None:

@@ -39,11 +39,16 @@ REASONS = {
     "repeated_column": _("The column “%(column)s” appears more than once."),
     "no_rows": _("The file has a header but no rows."),
     "province_not_allowed": _("You cannot import for this province."),
+    "check_failed": _(
+        "The file could not be checked (it is no longer in storage, or a value in it could not be "
+        "stored). Nothing was imported: upload the file again."
+    ),
     # One row
     "cells_too_many": _("This row has %(found)s cells; the header has %(expected)s."),
     "cells_too_few": _("This row has %(found)s cells; the header has %(expected)s."),
     "required": _("This value is required."),
     "too_long": _("Longer than %(limit)s characters."),
+    "too_long_in_capitals": _("Longer than %(limit)s characters once written in capitals."),
     "bad_date": _("Not a date: write DD/MM/YYYY, DD-MM-YYYY or YYYY-MM-DD."),
     "future_date": _("This date is in the future."),
     "too_old": _("This date is before 1900."),
@@ -58,6 +63,10 @@ REASONS = {
     "bad_commune": _("Unknown commune in %(district)s."),
     "bad_basis": _("Unknown basis of residence; use one of: %(choices)s."),
     "expiry_before_issue": _("The passport expires before it was issued."),
+    "names_too_long": _(
+        "The names together are %(length)s characters long; the register holds at most "
+        "%(limit)s. Shorten this name."
+    ),
     # Duplicates
     "dup_passport": _("This passport is already registered (resident #%(resident)s)."),
     "dup_person": _(

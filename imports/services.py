@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from contextlib import suppress
 from typing import Any
 
@@ -19,7 +20,7 @@ import pghistory
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
@@ -38,6 +39,7 @@ from residents import services as residents_services
 from residents.history import bulk_history
 from residents.models import mask_number
 
+logger = logging.getLogger(__name__)
 # Commits take this transaction-level lock: two imports never race for the same passport.
 COMMIT_LOCK = 4_052_026
 
@@ -227,6 +229,10 @@ def import_validate(*, batch_id: int) -> None:
             batch.save()
     except FileRefused as refused:
         _refuse(batch, refused)
+    except (OSError, DatabaseError):
+        # Whatever went wrong, the batch ends refused with a reason, never left "validating".
+        logger.exception("import batch %s could not be checked", batch.pk)
+        _refuse(batch, FileRefused("check_failed"))
 
 
 def import_commit_request(*, batch: ImportBatch, actor: User) -> ImportBatch:
