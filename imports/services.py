@@ -287,6 +287,10 @@ def import_commit(*, batch_id: int) -> None:
                 # Cannot happen for a file the dry run accepted, unless it changed on disk.
                 refused = exc
                 transaction.set_rollback(True)
+            except OSError:
+                logger.exception("import batch %s could not be checked again", batch.pk)
+                refused = FileRefused("check_failed")
+                transaction.set_rollback(True)
             else:
                 refused = None
                 batch.issues.all().delete()

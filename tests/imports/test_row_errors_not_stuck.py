@@ -97,3 +97,22 @@ def test_a_file_gone_from_storage_ends_the_check_refused_with_a_reason_not_stuck
     assert batch.issues.count() == 0
     assert StagedRow.objects.filter(batch=batch).count() == 0
     assert Resident.objects.count() == 0
+
+
+def test_a_commit_that_must_check_a_file_gone_from_storage_ends_refused_and_writes_nothing(
+    officer, phnom_penh
+):
+    from imports import staging
+
+    batch = services.import_batch_create(
+        actor=officer, province=phnom_penh, upload=upload(csv_bytes([person(1), person(2)]))
+    )
+    assert batch.status == ImportBatch.Status.VALIDATED
+    staging.discard([batch.pk])  # as after a database crash: the commit checks the file again
+    batch.file.storage.delete(batch.file.name)
+
+    batch = services.import_commit_request(batch=batch, actor=officer)
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.failure_code) == (ImportBatch.Status.FAILED, "check_failed")
+    assert Resident.objects.count() == 0
