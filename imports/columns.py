@@ -69,6 +69,8 @@ COLUMNS: tuple[Column, ...] = (
 )  # fmt: skip
 
 BY_KEY = {c.key: c for c in COLUMNS}
+# The column the file of rejected rows adds after the template's: known, and ignored on upload.
+PROBLEMS_HEADER = "Problems / បញ្ហា"
 REQUIRED = tuple(c.key for c in COLUMNS if c.required)
 
 

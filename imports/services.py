@@ -165,7 +165,9 @@ def _issue_rows(batch: ImportBatch, rows: list[engine.Row]) -> list[ImportIssue]
     ]
 
 
-def _check_and_stage(batch: ImportBatch) -> tuple[dict[str, int], list[ImportIssue], list[str]]:
+def _check_and_stage(
+    batch: ImportBatch,
+) -> tuple[dict[str, int], list[ImportIssue], engine.Checker]:
     """Check every row of the batch's file and stage the valid ones; return counts and issues.
 
     Runs inside the caller's transaction: a file refused half-way stages nothing.
@@ -185,7 +187,7 @@ def _check_and_stage(batch: ImportBatch) -> tuple[dict[str, int], list[ImportIss
             _set_progress(batch, sum(counts.values()), sheet.estimated_rows)
     finally:
         sheet.close()
-    return counts, issues, checker.unknown_columns
+    return counts, issues, checker
 
 
 def _discard_stale_staging() -> None:
@@ -215,11 +217,13 @@ def import_validate(*, batch_id: int) -> None:
             )
             if not list(mine):
                 return
-            counts, issues, unknown_columns = _check_and_stage(batch)
+            counts, issues, checker = _check_and_stage(batch)
             batch.issues.all().delete()
             ImportIssue.objects.bulk_create(issues, batch_size=conf.get("CHUNK_ROWS"))
             batch.status = ImportBatch.Status.VALIDATED
-            batch.unknown_columns = unknown_columns
+            batch.unknown_columns = checker.unknown_columns
+            batch.header_row = checker.header_row
+            batch.skipped_lines = [[number, text] for number, text in checker.skipped]
             batch.total_rows = sum(counts.values())
             batch.ok_rows = counts[engine.OK]
             batch.error_rows = counts[engine.ERROR]
@@ -277,7 +281,7 @@ def import_commit(*, batch_id: int) -> None:
             return
         if staging.staged_count(batch.pk) != batch.ok_rows:
             try:
-                counts, issues, _unknown = _check_and_stage(batch)
+                counts, issues, _checker = _check_and_stage(batch)
             except FileRefused as exc:
                 # Cannot happen for a file the dry run accepted, unless it changed on disk.
                 refused = exc

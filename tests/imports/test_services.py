@@ -24,7 +24,9 @@ def _import(user, province, data, name="list.csv"):
 
 def registered(number: str, country: str = "CN") -> TravelDocument:
     """A resident already in the register with this passport."""
-    document = TravelDocument(resident=ResidentFactory(), issuing_country=country)
+    # A surname no built row has: the factory's WANG<n> may meet a row's name and birth date.
+    holder = ResidentFactory(surname=f"HOLDER{number}")
+    document = TravelDocument(resident=holder, issuing_country=country)
     document.set_number(number)
     document.save()
     return document

@@ -112,6 +112,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "imports:batch-commit": roles(OFFICER, DIRECTOR),
     "imports:batch-retry": roles(OFFICER, DIRECTOR),
     "imports:batch-report": roles(OFFICER, DIRECTOR),
+    "imports:batch-rejected": roles(OFFICER, DIRECTOR),
     "imports:batch-residents": roles(OFFICER, DIRECTOR),
     "imports:export": roles(OFFICER, VERIFIER, DIRECTOR),
     "imports:export-download": roles(OFFICER, VERIFIER, DIRECTOR),
