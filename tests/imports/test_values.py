@@ -128,7 +128,7 @@ def test_a_district_of_another_province_is_unknown_in_this_one():
 
     assert (refused.value.code, refused.value.params) == (
         "bad_district",
-        {"province": "Phnom Penh"},
+        {"province": "Phnom Penh", "suggestions": "Dangkao (1205)"},
     )
 
 
