@@ -305,6 +305,13 @@ def import_commit(*, batch_id: int) -> None:
         )
 
 
+def commit_range_size(rows: int) -> int:
+    """Rows written per statement: at most COMMIT_CHUNK_ROWS, and small enough that the
+    progress bar moves in about COMMIT_PROGRESS_STEPS steps (never under COMMIT_MIN_ROWS)."""
+    steps = -(-rows // conf.get("COMMIT_PROGRESS_STEPS"))
+    return min(conf.get("COMMIT_CHUNK_ROWS"), max(steps, conf.get("COMMIT_MIN_ROWS")))
+
+
 def _write_staged(batch: ImportBatch) -> None:
     """The commit's writes, inside its transaction: re-check, write by ranges, count, record."""
     actor = batch.committed_by
@@ -357,7 +364,8 @@ def _write_staged(batch: ImportBatch) -> None:
         # Row-level history triggers cost more than the inserts themselves: the statement
         # writes the 'insert' events set-based instead.
         with bulk_history():
-            for rows in staging.row_ranges(batch.pk, conf.get("COMMIT_CHUNK_ROWS")):
+            _set_progress(batch, done + len(skip), batch.total_rows)
+            for rows in staging.row_ranges(batch.pk, commit_range_size(batch.ok_rows)):
                 resident_ids = staging.write_range(
                     batch_id=batch.pk,
                     rows=rows,
