@@ -140,7 +140,11 @@ class Checker:
         self.width = len(header)
         for position, cell in enumerate(header):
             title = values.text(cell)
-            if not title or title == columns.PROBLEMS_HEADER:
+            if (
+                not title
+                or title == columns.PROBLEMS_HEADER
+                or columns.normalise_header(title) in columns.SERIAL_HEADERS
+            ):
                 continue
             key = columns.column_for(title)
             if key is None:
