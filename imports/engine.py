@@ -132,6 +132,7 @@ class Checker:
         self.positions: dict[str, int] = {}
         self.width = 0
         self.header_row = 1
+        self._required_positions: list[int] = []
         # Lines under the list that are not data (footers): (row number, their text).
         self.skipped: list[tuple[int, str]] = []
 
@@ -156,6 +157,7 @@ class Checker:
         missing = [columns.BY_KEY[k].header for k in columns.REQUIRED if k not in self.positions]
         if missing:
             raise FileRefused("missing_columns", columns=", ".join(missing))
+        self._required_positions = [self.positions[key] for key in columns.REQUIRED]
 
     # --- Rows -----------------------------------------------------------------------------------
     def chunks(self, sheet: Sheet) -> Iterator[list[Row]]:
@@ -194,8 +196,10 @@ class Checker:
         footer line is seen, the sparse lines after it are part of it. A row with its required
         values filled is always data, wherever it stands.
         """
-        required = [self.positions[key] for key in columns.REQUIRED]
-        filled = sum(1 for p in required if p < len(cells) and values.text(cells[p]))
+        required = self._required_positions
+        width = len(cells)
+        # Cheap first: a data row (the common case) has its required cells non-empty.
+        filled = sum(1 for p in required if p < width and cells[p] is not None and cells[p] != "")
         if filled * 2 > len(required):
             return False
         if after_footer:

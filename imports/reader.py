@@ -212,24 +212,39 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
-def _vertical_merges(archive: zipfile.ZipFile, path: str) -> list[tuple[int, int, int]]:
-    """(column index, first row, last row) of each merge spanning rows of the sheet at `path`.
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
 
-    Read-only openpyxl does not read merges: they are found in the sheet's XML (already bounded
-    by the zip checks), where they follow the rows.
+
+def _scan_sheet(archive: zipfile.ZipFile, path: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """The sheet's last row number (0 when its rows are not numbered), and (column index, first
+    row, last row) of each of its merges that spans rows.
+
+    Read-only openpyxl reads neither cheaply: asked to iterate without a last row, it parses the
+    whole sheet once more looking for a dimension that files written by other programs than Excel
+    often lack, and it never reads merges. One pass over the sheet's XML (already bounded by the
+    zip checks), a megabyte at a time, finds both.
     """
+    last = 0
+    found: set[tuple[bytes, ...]] = set()
+    carry = b""
     try:
-        xml = archive.read(path.lstrip("/"))
+        member = archive.open(path.lstrip("/"))
     except KeyError:
-        return []
-    start = max(xml.rfind(b"sheetData>"), 0)
-    if xml.find(b"mergeCell", start) < 0:
-        return []
-    merges = []
-    for first_col, first_row, _last_col, last_row in _MERGE.findall(xml, start):
-        if int(last_row) > int(first_row):
-            merges.append((_column_index(first_col), int(first_row), int(last_row)))
-    return merges
+        return 0, []
+    with member:
+        while chunk := member.read(1 << 20):
+            block = carry + chunk
+            for match in _ROW_NUMBER.finditer(block):
+                last = max(last, int(match.group(1)))
+            if b"mergeCell" in block:
+                found.update(_MERGE.findall(block))  # a set: the overlap is not counted twice
+            carry = block[-200:]
+    merges = [
+        (_column_index(first_col), int(first_row), int(last_row))
+        for first_col, first_row, _last_col, last_row in found
+        if int(last_row) > int(first_row)
+    ]
+    return last, merges
 
 
 def _fill_merges(
@@ -262,8 +277,8 @@ def _open_xlsx(data: bytes) -> Sheet:
             io.BytesIO(data), read_only=True, data_only=False, keep_links=False
         )
         sheet = workbook.worksheets[0]
-        merges = _vertical_merges(archive, sheet._worksheet_path)
-        rows_iter = sheet.iter_rows(values_only=True)
+        last_row, merges = _scan_sheet(archive, sheet._worksheet_path)
+        rows_iter = sheet.iter_rows(values_only=True, max_row=last_row or None)
 
         def numbered() -> Iterator[tuple[int, list[Any]]]:
             try:
@@ -280,5 +295,5 @@ def _open_xlsx(data: bytes) -> Sheet:
     while header and header[-1] is None:
         header.pop()
     rows = _fill_merges(rest, merges, header_row)
-    estimated = max((sheet.max_row or 2) - header_row, 1)
+    estimated = max((last_row or sheet.max_row or 2) - header_row, 1)
     return Sheet("xlsx", header, rows, estimated, workbook.close, header_row=header_row)

@@ -218,3 +218,24 @@ def test_a_place_of_another_province_is_rejected_naming_it_and_nothing_is_writte
 
     assert _issues(batch) == [(2, "error", "province", "Kampong Som", "other_province")]
     assert Resident.objects.count() == 0
+
+
+def test_a_workbook_without_dimension_or_shared_strings_is_read_to_its_last_row(
+    officer, phnom_penh
+):
+    workbook = openpyxl.Workbook(write_only=True)  # as other programs than Excel write them
+    sheet = workbook.create_sheet("List")
+    sheet.append(["Residents of Phnom Penh"])
+    sheet.append([])
+    sheet.append(HEADER)
+    for n in range(1, 6):
+        sheet.append(_line(person(n)))
+    sheet.append([])
+    sheet.append(_line(person(6, Sex="?")))
+    out = io.BytesIO()
+    workbook.save(out)
+
+    batch = _import(officer, phnom_penh, out.getvalue(), "list.xlsx")
+
+    assert (batch.header_row, batch.total_rows, batch.ok_rows, batch.error_rows) == (3, 6, 5, 1)
+    assert _issues(batch) == [(10, "error", "sex", "?", "bad_sex")]
