@@ -239,3 +239,18 @@ def test_a_workbook_without_dimension_or_shared_strings_is_read_to_its_last_row(
 
     assert (batch.header_row, batch.total_rows, batch.ok_rows, batch.error_rows) == (3, 6, 5, 1)
     assert _issues(batch) == [(10, "error", "sex", "?", "bad_sex")]
+
+
+def test_a_passport_merged_over_two_rows_is_written_once(officer, phnom_penh):
+    rows = [person(1), person(2, **{"Passport number": None})]
+    lines = [HEADER, *(_line(r) for r in rows)]
+
+    batch = _import(officer, phnom_penh, _workbook(lines, ("F2:F3",)), "list.xlsx")
+    services.import_commit_request(batch=batch, actor=officer)
+
+    batch.refresh_from_db()
+    assert (batch.accepted_rows, batch.rejected_rows, batch.duplicate_rows) == (1, 0, 1)
+    assert _issues(batch) == [
+        (3, "duplicate", "passport_number", "••••••001", "dup_passport_in_file")
+    ]
+    assert Resident.objects.count() == 1
