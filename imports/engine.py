@@ -175,6 +175,7 @@ class Checker:
                 text = " ".join(t for t in (values.text(c) for c in cells) if t)
                 self.skipped.append((number, text[:200]))
                 continue
+            in_footer = False  # a subtotal between two parts of a list ends with the next row
             count += 1
             if count > limit:
                 raise FileRefused("too_many_rows", limit=limit)
@@ -193,8 +194,8 @@ class Checker:
         """A line with most required values empty that says it is a footer, or follows one.
 
         A signature block runs over several lines (the title, the name, the date): once a
-        footer line is seen, the sparse lines after it are part of it. A row with its required
-        values filled is always data, wherever it stands.
+        footer line is seen, the sparse lines right after it are part of it. A row with most of
+        its required values filled is always data, wherever it stands.
         """
         required = self._required_positions
         width = len(cells)

@@ -254,3 +254,24 @@ def test_a_passport_merged_over_two_rows_is_written_once(officer, phnom_penh):
         (3, "duplicate", "passport_number", "••••••001", "dup_passport_in_file")
     ]
     assert Resident.objects.count() == 1
+
+
+def test_after_a_subtotal_the_next_part_of_the_list_is_read_and_a_sparse_row_is_an_error(
+    officer, phnom_penh
+):
+    lines = [
+        HEADER,
+        _line(person(1)),
+        ["Sub-total: 1"],
+        _line(person(2)),
+        ["WANG3", None, None, None, None, "E00000003"],  # most required values missing
+    ]
+
+    batch = _import(officer, phnom_penh, _workbook(lines), "list.xlsx")
+
+    assert (batch.total_rows, batch.ok_rows, batch.error_rows) == (3, 2, 1)
+    assert batch.skipped_lines == [[3, "Sub-total: 1"]]
+    assert [(n, column, code) for n, _kind, column, _value, code in _issues(batch)] == [
+        (5, "sex", "required"), (5, "date_of_birth", "required"), (5, "nationality", "required"),
+        (5, "district", "required"), (5, "commune", "required"), (5, "basis", "required"),
+    ]  # fmt: skip
