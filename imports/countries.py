@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 from babel import Locale
@@ -162,11 +162,15 @@ def code_of(value: str) -> str | None:
     return table().get(key(value))
 
 
-def closest(value: str, limit: int = 3) -> list[str]:
-    """The alpha-2 codes of the countries whose names are nearest to `value`, nearest first."""
+@lru_cache(maxsize=4096)
+def closest(value: str, limit: int = 3) -> tuple[str, ...]:
+    """The alpha-2 codes of the countries whose names are nearest to `value`, nearest first.
+
+    Kept per value: a file repeats its unknown values on many rows, and each search reads every
+    name."""
     wanted = key(value)
     if not wanted:
-        return []
+        return ()
     khmer = _is_khmer(wanted)
     names = [k for k in table() if _is_khmer(k) == khmer and len(k) > 3]
     found: list[str] = []
@@ -174,10 +178,10 @@ def closest(value: str, limit: int = 3) -> list[str]:
         code = table()[match]
         if code not in found:
             found.append(code)
-    return found[:limit]
+    return tuple(found[:limit])
 
 
-def describe(codes: list[str]) -> str:
+def describe(codes: tuple[str, ...]) -> str:
     """'China (CN), Chile (CL)': the English names files are written with, and their codes."""
     with translation.override("en"):
         return ", ".join(f"{countries.name(code)} ({code})" for code in codes)

