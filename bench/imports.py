@@ -232,13 +232,14 @@ def main() -> None:
         workbook.save(out)
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE imports_stagedrow")
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         xlsx_batch = services.import_batch_create(
             actor=officer,
             province=province,
             upload=SimpleUploadedFile("bench.xlsx", out.getvalue()),
         )
         xlsx_seconds = time.perf_counter() - started
+        xlsx_cpu = time.process_time() - cpu_started
         assert (xlsx_batch.status, xlsx_batch.ok_rows) == ("validated", xlsx_count), (
             xlsx_batch.status,
             xlsx_batch.failure_code,
@@ -247,5 +248,5 @@ def main() -> None:
         )
         print(
             f"dry run of a {xlsx_count:,}-row XLSX, {label} ({len(out.getvalue()) / 2**20:.1f} MB):"
-            f" {xlsx_seconds:6.2f} s (goal <= 5)"
+            f" {xlsx_seconds:6.2f} s (goal <= 5; CPU of this process {xlsx_cpu:.2f} s)"
         )
