@@ -219,10 +219,10 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str) -> tuple[int, list[tuple[in
     """The sheet's last row number (0 when its rows are not numbered), and (column index, first
     row, last row) of each of its merges that spans rows.
 
-    Read-only openpyxl reads neither cheaply: asked to iterate without a last row, it parses the
-    whole sheet once more looking for a dimension that files written by other programs than Excel
-    often lack, and it never reads merges. One pass over the sheet's XML (already bounded by the
-    zip checks), a megabyte at a time, finds both.
+    Read-only openpyxl never reads merges, and for a file without a dimension (as programs other
+    than Excel often write them) it knows no last row, so the progress bar would have no total.
+    One pass over the sheet's XML (already bounded by the zip checks), a megabyte at a time, finds
+    both. (openpyxl still parses such a sheet once when it opens it, looking for the dimension.)
     """
     last = 0
     found: set[tuple[bytes, ...]] = set()
