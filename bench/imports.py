@@ -10,8 +10,7 @@ none pays for flushing what an earlier one wrote). The import is timed in its tw
   writes residents, passports, submitted declarations, the batch's row links and an 'insert'
   history event for each resident, passport and declaration (naming the importer and the batch),
   in about ten statements (10,000 rows each here), each range's near-identical names flagged; the
-  foreign keys are checked
-  when it commits, and that is timed too.
+  foreign keys are checked when it commits, and that is timed too.
 Goals: the commit at most 3 times the raw COPY, dry run + commit at most 5 times.
 Also timed: the dry run of a 20,000-row XLSX workbook (goal: at most 5 s), as offices send it
 (BENCH_IMPORTS_XLSX_ROWS).
