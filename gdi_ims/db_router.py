@@ -18,12 +18,14 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 REPLICA = "replica"
 
 # Nothing waits to be replayed: the standby is as fresh as the primary however long ago its last
-# transaction came in (an idle primary). Otherwise: seconds since the last replayed commit.
+# transaction came in (an idle primary). Otherwise: seconds since the last replayed commit, and
+# infinitely behind when it has replayed none since it started or is not yet receiving.
 LAG_QUERY = """
     SELECT pg_is_in_recovery(),
            CASE WHEN NOT pg_is_in_recovery()
                   OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-                ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)
+                ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8,
+                              'infinity'::float8)
            END
 """
 
@@ -59,7 +61,7 @@ def replica_lag(alias: str = REPLICA) -> float | None:
 
 def database_for_reports() -> str:
     """The alias a report reads from: the standby when configured, answering and fresh enough."""
-    if REPLICA not in settings.DATABASES:
+    if not settings.DATABASE_REPLICA_URL:
         return DEFAULT_DB_ALIAS
     lag = replica_lag(REPLICA)
     if lag is None or lag > settings.DATABASE_REPLICA_MAX_LAG_SECONDS:

@@ -18,6 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.utils import load_backend
+
 from tests.conftest import ROOT
 from tests.gdi_ims.servers import free_port
 
@@ -135,3 +138,28 @@ def drill_primary() -> Iterator[Drill]:
                 capture_output=True, timeout=90, check=False,
             )  # fmt: skip
         shutil.rmtree(base, ignore_errors=True)
+
+
+@contextmanager
+def django_alias(alias: str, port: int) -> Iterator[None]:
+    """A Django connection `alias` to 127.0.0.1:port (database postgres) until the block ends.
+
+    Made as Django makes one from settings, but kept out of settings.DATABASES: Django's test
+    cases refuse connections to configured aliases a test did not declare, and would open a
+    transaction on each declared one (a standby that is down could not take one).
+    """
+    config = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "postgres",
+        "USER": "postgres",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "OPTIONS": {"connect_timeout": 2},
+    }
+    config = connections.configure_settings({DEFAULT_DB_ALIAS: {}, alias: config})[alias]
+    connections[alias] = load_backend(config["ENGINE"]).DatabaseWrapper(config, alias)
+    try:
+        yield
+    finally:
+        connections[alias].close()
+        del connections[alias]

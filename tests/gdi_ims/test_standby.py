@@ -6,18 +6,20 @@ development server is never touched) and stops both when it ends, failed or not.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from gdi_ims import db_router
-from tests.gdi_ims.pg_drill import Drill, Server, drill_primary
+from provinces import selectors
+from tests.gdi_ims.pg_drill import BINDIR, Drill, django_alias, drill_primary
 
 REPLAY_BEHIND = "SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()"
 
@@ -34,27 +36,6 @@ def unblocked(django_db_blocker: Any) -> Iterator[None]:
     """Django connections to the drill's servers (these tests use no test database)."""
     with django_db_blocker.unblock():
         yield
-
-
-@contextmanager
-def django_alias(alias: str, server: Server) -> Iterator[None]:
-    """A Django database alias on the server until the block ends, as settings would give it."""
-    config = {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": "postgres",
-        "USER": "postgres",
-        "HOST": "127.0.0.1",
-        "PORT": str(server.port),
-        "OPTIONS": {"connect_timeout": 2},
-    }
-    configured = connections.configure_settings({DEFAULT_DB_ALIAS: {}, alias: config})
-    connections.settings[alias] = configured[alias]
-    try:
-        yield
-    finally:
-        connections[alias].close()
-        del connections[alias]
-        del connections.settings[alias]
 
 
 def rows_via(alias: str) -> list[tuple[int, str]]:
@@ -86,12 +67,13 @@ def test_starting_the_standby_again_when_it_runs_changes_nothing(drill: Drill) -
 def test_reports_read_the_standby_while_it_keeps_up_and_the_primary_when_it_is_behind_or_down(
     drill: Drill, unblocked: None, settings: Any
 ) -> None:
+    settings.DATABASE_REPLICA_URL = "postgres://postgres@127.0.0.1/postgres"  # the alias below
     settings.DATABASE_REPLICA_MAX_LAG_SECONDS = 1.0
     standby = drill.start_standby()
     drill.primary.sql("INSERT INTO entry VALUES (1, 'before')")
     standby.wait_for("SELECT count(*) FROM entry", "1")
 
-    with django_alias(db_router.REPLICA, standby):
+    with django_alias(db_router.REPLICA, standby.port):
         # Caught up: reports read the standby, and find the primary's row there.
         assert db_router.database_for_reports() == db_router.REPLICA
         assert rows_via(db_router.REPLICA) == [(1, "before")]
@@ -123,11 +105,14 @@ def test_reports_read_the_standby_while_it_keeps_up_and_the_primary_when_it_is_b
         assert db_router.database_for_reports() == db_router.REPLICA
 
 
-def test_a_promoted_standby_is_no_longer_used_for_reports(drill: Drill, unblocked: None) -> None:
+def test_a_promoted_standby_is_no_longer_used_for_reports(
+    drill: Drill, unblocked: None, settings: Any
+) -> None:
+    settings.DATABASE_REPLICA_URL = "postgres://postgres@127.0.0.1/postgres"  # the alias below
     standby = drill.start_standby()
     drill.run("standby.sh", "promote", **drill.standby_env(standby))
 
-    with django_alias(db_router.REPLICA, standby):
+    with django_alias(db_router.REPLICA, standby.port):
         assert db_router.replica_lag() is None
         assert db_router.database_for_reports() == DEFAULT_DB_ALIAS
 
@@ -161,9 +146,54 @@ def test_failover_drill_promotes_the_standby_and_points_the_app_at_it_which_keep
         f"DATABASE_REPLICA_URL=\n"
     )
     assert not (drill.primary.data / "postmaster.pid").exists()  # the old primary is gone
-    with django_alias("promoted", standby):
+    with django_alias("promoted", standby.port):
         with connections["promoted"].cursor() as cursor:
             cursor.execute("INSERT INTO entry VALUES (2, 'after the failover')")
         assert rows_via("promoted") == [(1, "before the failover"), (2, "after the failover")]
     with capsys.disabled():
         print(f"\nfailover drill: {output.split(';')[0]}")
+
+
+def copy_of_the_test_database(drill: Drill) -> None:
+    """The IMS's tables and provinces on the drill's primary, from the suite's test database."""
+    source = connection.settings_dict
+    dump = subprocess.run(
+        [str(BINDIR / "pg_dump"), "--no-owner", "--no-privileges", "-h", source["HOST"],
+         "-p", str(source["PORT"]), "-U", source["USER"], "-d", source["NAME"],
+         "--schema-only", "--no-publications", "--no-subscriptions"],
+        capture_output=True, timeout=60, check=True,
+        env={**os.environ, "PGPASSWORD": source["PASSWORD"] or ""},
+    ).stdout  # fmt: skip
+    subprocess.run(
+        [str(BINDIR / "psql"), "-X", "-q", f"{drill.primary.conninfo} dbname=postgres"],
+        input=dump, capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    drill.primary.sql(
+        "INSERT INTO provinces_province (code, name_en, name_km) "
+        "VALUES ('12', 'Phnom Penh, as the standby has it', 'ភ្នំពេញ')"
+    )
+
+
+@pytest.mark.django_db
+def test_the_hq_dashboard_reads_the_standby_while_it_keeps_up_and_the_primary_once_behind(
+    drill: Drill, director: Any, settings: Any
+) -> None:
+    settings.DATABASE_REPLICA_URL = "postgres://postgres@127.0.0.1/postgres"  # the alias below
+    settings.DATABASE_REPLICA_MAX_LAG_SECONDS = 1.0
+    copy_of_the_test_database(drill)
+    standby = drill.start_standby()
+    standby.wait_for("SELECT count(*) FROM provinces_province", "1")
+
+    with django_alias(db_router.REPLICA, standby.port):
+        board = selectors.dashboard_for(user=director)
+        names = [row.province.name_en for row in board.rows]
+        assert (board.using, names) == (db_router.REPLICA, ["Phnom Penh, as the standby has it"])
+
+        standby.sql("SELECT pg_wal_replay_pause()")
+        drill.primary.sql("UPDATE provinces_province SET name_km = name_km")
+        standby.wait_for(REPLAY_BEHIND, "t")
+        time.sleep(1.2)
+        board = selectors.dashboard_for(user=director)
+
+        assert board.using == DEFAULT_DB_ALIAS
+        assert len(board.rows) == 25  # the suite's own database, every province
