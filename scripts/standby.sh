@@ -6,9 +6,14 @@
 #   scripts/standby.sh status    recovery state and replay lag (seconds) of the standby
 #   scripts/standby.sh promote   make the standby a primary (failover); prints the time it took
 #   scripts/standby.sh stop      stop the standby (fast shutdown)
+#   scripts/standby.sh remove    stop it, drop its replication slot on the primary, delete its copy
 #
 # STANDBY_PORT: the standby's port (default: DATABASE_REPLICA_URL's port, else 5433).
 # STANDBY_DIR: its data directory (default: var/standby, git-ignored).
+# STANDBY_SLOT: the physical replication slot on the primary that keeps the WAL the standby has
+# not received yet (default: ims_standby): without it a busy primary recycles WAL the standby still
+# needs and the standby stops. A slot of a standby that stays down keeps WAL without limit: set
+# max_slot_wal_keep_size on the primary, or `remove` a standby that is not coming back.
 # STANDBY_PRIMARY: libpq connection string of the primary for replication (default: user postgres
 # on DATABASE_URL's host and port). The primary must accept a replication connection from it: for
 # a primary on this machine whose pg_hba.conf has no replication line, `start` run as root adds
@@ -33,6 +38,7 @@ port="${STANDBY_PORT:-${replica_port:-5433}}"
 dir="${STANDBY_DIR:-var/standby}"
 [[ "$dir" = /* ]] || dir="$PWD/$dir"
 primary="${STANDBY_PRIMARY:-host=${primary_host:-127.0.0.1} port=${primary_port:-5432} user=postgres}"
+slot="${STANDBY_SLOT:-ims_standby}"
 bindir="$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
 
 # PostgreSQL refuses to run as root: as root, run its programs as the postgres user.
@@ -40,7 +46,10 @@ as_postgres() {
   if [[ "$(id -u)" = 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 answers() { "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port"; }
-psql_standby() { "$bindir/psql" -X -q -At -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "$1"; }
+# Through the standby's own socket, as postgres (its pg_hba.conf may want a password on TCP).
+psql_standby() { as_postgres "$bindir/psql" -X -q -At -h "$dir" -p "$port" -U postgres -d postgres -c "$1"; }
+
+on_primary() { "$bindir/psql" -X -q -At "$primary dbname=postgres" -v ON_ERROR_STOP=1 -c "$1"; }
 
 allow_replication() {
   # Only for a primary whose configuration is on this machine and that lacks a replication line.
@@ -64,7 +73,9 @@ start() {
     mkdir -p "$dir"
     [[ "$(id -u)" = 0 ]] && chown postgres: "$dir"
     chmod 700 "$dir"
-    as_postgres "$bindir/pg_basebackup" -d "$primary" -D "$dir" -R -X stream -c fast
+    on_primary "SELECT pg_drop_replication_slot('$slot') FROM pg_replication_slots
+      WHERE slot_name = '$slot' AND NOT active" >/dev/null
+    as_postgres "$bindir/pg_basebackup" -d "$primary" -D "$dir" -R -X stream -c fast -C -S "$slot"
     # The primary's own settings may live outside its data directory (Debian's /etc/postgresql):
     # the standby gets what it needs here; postgresql.auto.conf is read last and wins.
     [[ -f "$dir/postgresql.conf" ]] || as_postgres touch "$dir/postgresql.conf"
@@ -108,10 +119,18 @@ stop() {
   fi
 }
 
+remove() {
+  stop
+  on_primary "SELECT pg_drop_replication_slot('$slot') FROM pg_replication_slots
+    WHERE slot_name = '$slot' AND NOT active" >/dev/null
+  rm -rf "$dir"
+}
+
 case "${1:-}" in
   start) start ;;
   status) status ;;
   promote) promote ;;
   stop) stop ;;
-  *) echo "usage: scripts/standby.sh start|status|promote|stop" >&2; exit 2 ;;
+  remove) remove ;;
+  *) echo "usage: scripts/standby.sh start|status|promote|stop|remove" >&2; exit 2 ;;
 esac

@@ -64,6 +64,17 @@ def test_starting_the_standby_again_when_it_runs_changes_nothing(drill: Drill) -
     assert standby.sql("SELECT pg_is_in_recovery()") == "t"
 
 
+def test_the_standby_holds_a_slot_on_the_primary_until_it_is_removed(drill: Drill) -> None:
+    standby = drill.start_standby()
+    slots = "SELECT string_agg(slot_name || ':' || active, ',') FROM pg_replication_slots"
+    assert drill.primary.sql(slots) == "ims_standby:true"
+
+    drill.run("standby.sh", "remove", **drill.standby_env(standby))
+
+    assert drill.primary.sql(slots) == ""
+    assert not standby.data.exists()
+
+
 def test_reports_read_the_standby_while_it_keeps_up_and_the_primary_when_it_is_behind_or_down(
     drill: Drill, unblocked: None, settings: Any
 ) -> None:
