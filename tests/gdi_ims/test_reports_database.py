@@ -6,6 +6,10 @@ tests/gdi_ims/test_standby.py; these show the pages keep answering from the prim
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +22,7 @@ from accounts.models import User
 from gdi_ims import db_router
 from provinces import selectors
 from residents.models import Resident
+from tests.conftest import ROOT
 from tests.factories import ResidentFactory
 from tests.gdi_ims.pg_drill import django_alias
 from tests.gdi_ims.servers import free_port
@@ -70,3 +75,54 @@ def test_every_write_goes_to_the_primary_and_migrations_run_only_there() -> None
     assert router.db_for_write(Resident, instance=read_from_standby) == DEFAULT_DB_ALIAS
     assert router.allow_migrate(DEFAULT_DB_ALIAS, "residents") is True
     assert router.allow_migrate(db_router.REPLICA, "residents") is False
+
+
+SHOW_DATABASES = """
+import json, django
+django.setup()
+from django.conf import settings as s
+replica = s.DATABASES.get("replica")
+print(json.dumps({"replica": replica and {k: replica[k] for k in ("HOST", "PORT", "NAME",
+    "CONN_MAX_AGE", "OPTIONS")}, "routers": s.DATABASE_ROUTERS,
+    "max_lag": s.DATABASE_REPLICA_MAX_LAG_SECONDS}))
+"""
+
+
+def settings_with(module: str, **env: str) -> dict[str, Any]:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": module, "DATABASE_POOL": "true", **env}
+    out = subprocess.run(
+        [sys.executable, "-c", SHOW_DATABASES], cwd=ROOT, env=environment, capture_output=True,
+        text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_standby_url_gives_a_replica_alias_without_a_pool_and_with_a_connect_timeout() -> None:
+    shown = settings_with(
+        "gdi_ims.settings.base",
+        DATABASE_REPLICA_URL="postgres://ims_app:secret@127.0.0.1:5433/gdi_ims",
+        DATABASE_REPLICA_MAX_LAG_SECONDS="12.5",
+        DATABASE_REPLICA_CONNECT_TIMEOUT="3",
+        DATABASE_CONN_MAX_AGE="60",
+    )
+
+    assert shown == {
+        "replica": {
+            "HOST": "127.0.0.1",
+            "PORT": 5433,
+            "NAME": "gdi_ims",
+            "CONN_MAX_AGE": 60,
+            "OPTIONS": {"connect_timeout": 3},
+        },
+        "routers": ["gdi_ims.db_router.PrimaryReplicaRouter"],
+        "max_lag": 12.5,
+    }
+
+
+def test_the_test_suite_never_reads_a_configured_standby() -> None:
+    shown = settings_with(
+        "gdi_ims.settings.test",
+        DATABASE_REPLICA_URL="postgres://ims_app:secret@127.0.0.1:5433/gdi_ims",
+    )
+
+    assert shown["replica"] is None
