@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import environ
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
@@ -157,7 +158,8 @@ def test_failover_drill_promotes_the_standby_and_points_the_app_at_it_which_keep
         f"DATABASE_REPLICA_URL=\n"
     )
     assert not (drill.primary.data / "postmaster.pid").exists()  # the old primary is gone
-    with django_alias("promoted", standby.port):
+    app_database = environ.Env.db_url_config(env_file.read_text().splitlines()[1].split("=", 1)[1])
+    with django_alias("promoted", int(app_database["PORT"])):
         with connections["promoted"].cursor() as cursor:
             cursor.execute("INSERT INTO entry VALUES (2, 'after the failover')")
         assert rows_via("promoted") == [(1, "before the failover"), (2, "after the failover")]
