@@ -10,6 +10,7 @@ the primary, slower for it but never wrong by more than the limit.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
@@ -46,8 +47,23 @@ class PrimaryReplicaRouter:
         return db == DEFAULT_DB_ALIAS
 
 
+# Per process: until when a standby that did not answer is left alone, so that a standby whose
+# machine is unreachable costs one connect timeout per DATABASE_REPLICA_RETRY_SECONDS, not one per
+# report.
+_down_until = 0.0
+
+
+def retry_replica_now() -> None:
+    """Forget that the standby did not answer (a new connection to it, in tests)."""
+    global _down_until
+    _down_until = 0.0
+
+
 def replica_lag(alias: str = REPLICA) -> float | None:
     """Seconds the standby's replay is behind; None when it does not answer or is no standby."""
+    global _down_until
+    if time.monotonic() < _down_until:
+        return None
     connection = connections[alias]
     try:
         with connection.cursor() as cursor:
@@ -55,6 +71,7 @@ def replica_lag(alias: str = REPLICA) -> float | None:
             in_recovery, lag = cursor.fetchone()
     except DatabaseError:
         connection.close()  # a new connection next time: the standby may be back
+        _down_until = time.monotonic() + settings.DATABASE_REPLICA_RETRY_SECONDS
         return None
     return float(lag) if in_recovery else None
 

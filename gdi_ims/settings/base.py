@@ -148,6 +148,7 @@ else:
 # wait for a pooled one; DATABASE_REPLICA_CONNECT_TIMEOUT bounds a standby that does not answer.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
+DATABASE_REPLICA_RETRY_SECONDS = env.float("DATABASE_REPLICA_RETRY_SECONDS", default=10.0)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
     DATABASES["replica"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)

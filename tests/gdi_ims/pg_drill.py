@@ -21,6 +21,7 @@ from pathlib import Path
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.utils import load_backend
 
+from gdi_ims import db_router
 from tests.conftest import ROOT
 from tests.gdi_ims.servers import free_port
 
@@ -158,8 +159,10 @@ def django_alias(alias: str, port: int) -> Iterator[None]:
     }
     config = connections.configure_settings({DEFAULT_DB_ALIAS: {}, alias: config})[alias]
     connections[alias] = load_backend(config["ENGINE"]).DatabaseWrapper(config, alias)
+    db_router.retry_replica_now()
     try:
         yield
     finally:
         connections[alias].close()
         del connections[alias]
+        db_router.retry_replica_now()

@@ -81,6 +81,7 @@ def test_reports_read_the_standby_while_it_keeps_up_and_the_primary_when_it_is_b
 ) -> None:
     settings.DATABASE_REPLICA_URL = "postgres://postgres@127.0.0.1/postgres"  # the alias below
     settings.DATABASE_REPLICA_MAX_LAG_SECONDS = 1.0
+    settings.DATABASE_REPLICA_RETRY_SECONDS = 2.0
     standby = drill.start_standby()
     drill.primary.sql("INSERT INTO entry VALUES (1, 'before')")
     standby.wait_for("SELECT count(*) FROM entry", "1")
@@ -106,11 +107,15 @@ def test_reports_read_the_standby_while_it_keeps_up_and_the_primary_when_it_is_b
         standby.wait_for("SELECT count(*) FROM entry", "2")
         assert db_router.database_for_reports() == db_router.REPLICA
 
-        # Standby down: the primary, at once; the standby again once it is back and streaming.
+        # Standby down: the primary, at once; left alone for the retry time even once it is
+        # back; then the standby again once it is streaming.
         drill.run("standby.sh", "stop", **drill.standby_env(standby))
         assert db_router.replica_lag() is None
         assert db_router.database_for_reports() == DEFAULT_DB_ALIAS
         drill.run("standby.sh", "start", **drill.standby_env(standby))
+        standby.wait_for("SELECT pg_is_in_recovery()", "t")
+        assert db_router.database_for_reports() == DEFAULT_DB_ALIAS  # within the retry time
+        time.sleep(settings.DATABASE_REPLICA_RETRY_SECONDS)
         drill.primary.sql("INSERT INTO entry VALUES (3, 'after the restart')")
         standby.wait_for("SELECT count(*) FROM entry", "3")
         standby.wait_for(REPLAY_BEHIND, "f")
