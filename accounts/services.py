@@ -1,16 +1,262 @@
-"""State changes of accounts that matter: resetting a second factor, passwords set or changed."""
+"""State changes of accounts that matter: users created, changed, deactivated and invited;
+second factors reset; passwords set or changed."""
 
 from __future__ import annotations
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import access, invitations
+from accounts.access import Capability
 from accounts.models import User
 from accounts.sessions import end_sessions_of
 from audit.models import AuditEvent
 from audit.services import audit_record
+from provinces.models import Province
+
+Action = AuditEvent.Action
+# Fields an administrator edits on the users page; role and province are the user's scope.
+DETAIL_FIELDS = ("first_name", "last_name", "email", "phone", "language")
+SCOPE_FIELDS = ("role", "province_id")
+
+
+class AccountsError(Exception):
+    """A refused action; `message` is meant for the person who tried it."""
+
+    def __init__(self, message: str | Promise) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def _require_user_manager(actor: User) -> None:
+    if not access.can(actor, Capability.USER_MANAGE):
+        raise PermissionDenied(Capability.USER_MANAGE.value)
+
+
+def _lock_administrators() -> list[int]:
+    """Lock every active administrator (in primary-key order) and return their ids.
+
+    Two administrators demoting each other at once would otherwise both see "another is left".
+    """
+    return list(
+        User.objects.select_for_update()
+        .filter(role=User.Role.ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _refuse_losing_last_administrator(user: User) -> None:
+    if user.role == User.Role.ADMIN and user.is_active and _lock_administrators() == [user.pk]:
+        raise AccountsError(_("This is the last active administrator: appoint another one first."))
+
+
+def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
+    if not email:
+        return False
+    return User.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists()
+
+
+def _queue_invitation(user: User) -> bool:
+    """Queue the invitation e-mail after commit; False when the administrator must pass the
+    link on (no address, or no mail server)."""
+    if not user.email or not invitations.mail_is_delivered():
+        return False
+    from accounts.tasks import send_invitation_task
+
+    transaction.on_commit(lambda: send_invitation_task.delay(user.pk))
+    return True
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str = "",
+    role: str,
+    province: Province | None,
+    language: str = "",
+) -> tuple[User, bool]:
+    """Create a user without a password and invite them to set one and their second factor.
+
+    Returns the user and whether the invitation went by e-mail (if not, the administrator is
+    shown the link once). The user never has a password an administrator knew.
+    """
+    _require_user_manager(actor)
+    if User.objects.filter(username__iexact=username).exists():
+        raise AccountsError(_("A user with this user name already exists."))
+    if _email_taken(email):
+        raise AccountsError(_("Another user already has this e-mail address."))
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+        role=role,
+        province=province,
+        language=language,
+        invited_at=timezone.now(),
+    )
+    user.set_unusable_password()
+    user.clean()  # the role-province rule, with a message on the province
+    # bulk_create: no post_save receiver, this service records the event itself.
+    (user,) = User.objects.bulk_create([user])
+    emailed = _queue_invitation(user)
+    audit_record(
+        actor=actor,
+        action=Action.USER_CREATED,
+        obj=user,
+        detail={"role": role, "province": user.province_id, "invitation_emailed": emailed},
+    )
+    return user, emailed
+
+
+@transaction.atomic
+def user_invite(*, actor: User, user: User) -> bool:
+    """Send a new invitation; the links sent before it stop working.
+
+    Only for a user who has not set a password yet (the others use "forgotten password").
+    Returns whether it went by e-mail.
+    """
+    _require_user_manager(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise AccountsError(_("This account is deactivated: reactivate it first."))
+    if user.has_usable_password():
+        raise AccountsError(
+            _("This user has already set a password; they can use “Forgotten password”.")
+        )
+    user.invited_at = timezone.now()
+    User.objects.filter(pk=user.pk).update(invited_at=user.invited_at)
+    emailed = _queue_invitation(user)
+    audit_record(actor=actor, action=Action.USER_INVITED, obj=user, detail={"emailed": emailed})
+    return emailed
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, raw_password: str) -> User:
+    """Set the invited user's first password, which uses up the invitation; returns the user
+    as stored now (to sign them in with)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active or user.has_usable_password():
+        raise AccountsError(_("This invitation was already used."))
+    user.set_password(raw_password)
+    User.objects.filter(pk=user.pk).update(password=user.password, must_change_password=False)
+    audit_record(
+        actor=user,
+        action=Action.USER_CHANGED,
+        obj=user,
+        detail={"fields": ["password"], "own": True, "invitation": True},
+    )
+    password_validation.password_changed(raw_password, user)
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    language: str,
+    role: str,
+    province: Province | None,
+) -> list[str]:
+    """Change a user's details and scope; a new role or province ends their sessions.
+
+    A session carries what its user may see; ending it makes the new scope apply at once.
+    Returns the names of the fields changed.
+    """
+    _require_user_manager(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    new = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+        "phone": phone,
+        "language": language,
+        "role": role,
+        "province_id": province.pk if province else None,
+    }
+    changed = [name for name, value in new.items() if getattr(user, name) != value]
+    scope_changed = [name for name in SCOPE_FIELDS if name in changed]
+    if "email" in changed and _email_taken(email, exclude_pk=user.pk):
+        raise AccountsError(_("Another user already has this e-mail address."))
+    if scope_changed:
+        if user.pk == actor.pk:
+            raise AccountsError(
+                _("You cannot change your own role or province: ask another administrator.")
+            )
+        if role != User.Role.ADMIN:
+            _refuse_losing_last_administrator(user)
+    before = {name: getattr(user, name) for name in changed}
+    for name, value in new.items():
+        setattr(user, name, value)
+    user.clean()
+    if not changed:
+        return []
+    User.objects.filter(pk=user.pk).update(**{name: new[name] for name in changed})
+    if scope_changed:
+        ended = end_sessions_of(user)
+        audit_record(
+            actor=actor,
+            action=Action.ROLE_CHANGED,
+            obj=user,
+            detail={
+                **{name.removesuffix("_id"): [before[name], new[name]] for name in scope_changed},
+                "sessions_ended": ended,
+            },
+        )
+    details = [name for name in changed if name not in SCOPE_FIELDS]
+    if details:
+        audit_record(actor=actor, action=Action.USER_CHANGED, obj=user, detail={"fields": details})
+    return changed
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User) -> int:
+    """Deactivate a user and end their sessions; returns how many sessions were ended."""
+    _require_user_manager(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.pk == actor.pk:
+        raise AccountsError(_("You cannot deactivate your own account."))
+    if not user.is_active:
+        raise AccountsError(_("This account is already deactivated."))
+    _refuse_losing_last_administrator(user)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    ended = end_sessions_of(user)
+    audit_record(
+        actor=actor, action=Action.USER_DEACTIVATED, obj=user, detail={"sessions_ended": ended}
+    )
+    return ended
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User) -> None:
+    """Let a deactivated user sign in again (with the password and second factor they had)."""
+    _require_user_manager(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        raise AccountsError(_("This account is already active."))
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    # Sessions ended at deactivation; any left from before it must not come back to life.
+    ended = end_sessions_of(user)
+    audit_record(
+        actor=actor, action=Action.USER_REACTIVATED, obj=user, detail={"sessions_ended": ended}
+    )
 
 
 def _require_administrator(actor: User, user: User) -> None:

@@ -9,4 +9,13 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("two-factor/", views.otp_verify, name="otp-verify"),
     path("two-factor/set-up/", views.otp_enrol, name="otp-enrol"),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation"),
+    path("users/", views.user_list, name="user-list"),
+    path("users/export.csv", views.user_export, name="user-export"),
+    path("users/new/", views.user_create, name="user-create"),
+    path("users/<int:pk>/", views.user_detail, name="user-detail"),
+    path("users/<int:pk>/deactivate/", views.user_deactivate, name="user-deactivate"),
+    path("users/<int:pk>/reactivate/", views.user_reactivate, name="user-reactivate"),
+    path("users/<int:pk>/invite/", views.user_invite, name="user-invite"),
+    path("users/<int:pk>/two-factor-reset/", views.user_otp_reset, name="user-otp-reset"),
 ]

@@ -1,26 +1,41 @@
-"""Sign-in (password, then a one-time code), set-up of the authenticator app, sign-out."""
+"""Sign-in (password, then a one-time code), set-up of the authenticator app, sign-out; the
+users pages of administrators and the invitation a new user follows."""
 
 from __future__ import annotations
+
+import csv
+from collections.abc import Callable
 
 import django_otp
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import resolve_url
+from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.models import Device
 
-from accounts import otp, services
-from accounts.forms import OTPCodeForm, OwnPasswordChangeForm, SignInForm
+from accounts import access, invitations, otp, selectors, services
+from accounts.access import Capability
+from accounts.forms import (
+    InvitationPasswordForm,
+    OTPCodeForm,
+    OwnPasswordChangeForm,
+    SignInForm,
+    UserCreateForm,
+    UserEditForm,
+    UserSearchForm,
+)
+from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
 
@@ -137,3 +152,197 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
         "required": otp.requires_second_factor(request.user),
     }
     return TemplateResponse(request, "accounts/otp_enrol.html", context)
+
+
+# --- Users: administrators create and manage accounts ------------------------------------------
+USERS_PAGE_SIZE = 50
+EXPORT_HEADER = ["username", "first_name", "last_name", "email", "phone", "role", "province",
+                 "active", "second_factor", "last_login", "date_joined"]  # fmt: skip
+
+
+@login_required
+@require_GET
+def user_list(request: HttpRequest) -> HttpResponse:
+    form = UserSearchForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else {}
+    users = selectors.user_list_for(user=request.user, **filters)
+    page = Paginator(users, USERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "accounts/user_list.html", {"form": form, "page": page})
+
+
+def _csv_cell(value: object) -> str:
+    # A spreadsheet would run a cell starting like a formula: make it text.
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+@require_GET
+def user_export(request: HttpRequest) -> HttpResponse:
+    form = UserSearchForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else {}
+    users = selectors.user_list_for(user=request.user, **filters)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="users.csv"'
+    response.write("\ufeff")  # spreadsheets read the file as UTF-8 (Khmer names)
+    writer = csv.writer(response)
+    writer.writerow(EXPORT_HEADER)
+    rows = 0
+    for user in users.iterator(chunk_size=500):
+        writer.writerow(
+            [_csv_cell(value) for value in (
+                user.username, user.first_name, user.last_name, user.email, user.phone,
+                user.role, user.province_id or "", "yes" if user.is_active else "no",
+                "yes" if user.has_second_factor else "no",
+                user.last_login.isoformat() if user.last_login else "",
+                user.date_joined.isoformat(),
+            )]
+        )  # fmt: skip
+        rows += 1
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORTED,
+        request=request,
+        detail={"what": "users", "rows": rows, **{k: str(v) for k, v in filters.items()}},
+    )
+    return response
+
+
+def _invited_page(request: HttpRequest, user: User, *, emailed: bool) -> HttpResponse:
+    """After an invitation: the e-mail went, or the link is shown once (never stored)."""
+    if emailed:
+        messages.success(
+            request, _("The invitation was e-mailed to %(email)s.") % {"email": user.email}
+        )
+        return redirect("accounts:user-detail", pk=user.pk)
+    link = request.build_absolute_uri(invitations.invitation_path(user))
+    context = {"invited": user, "link": link, "hours": invitations.MAX_AGE_SECONDS // 3600}
+    return TemplateResponse(request, "accounts/user_invited.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_create(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.USER_MANAGE)
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, emailed = services.user_create(actor=request.user, **form.cleaned_data)
+        except services.AccountsError as error:
+            form.add_error(None, error.message)
+        else:
+            return _invited_page(request, user, emailed=emailed)
+    return TemplateResponse(request, "accounts/user_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = selectors.user_get_for(user=request.user, pk=pk)
+    form = UserEditForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        # The form worked on `user`: start again from the stored row.
+        stored = selectors.user_get_for(user=request.user, pk=pk)
+        try:
+            changed = services.user_update(actor=request.user, user=stored, **data)
+        except services.AccountsError as error:
+            form.add_error(None, error.message)
+        else:
+            if {"role", "province_id"} & set(changed):
+                messages.success(request, _("Changes saved. The user was signed out everywhere."))
+            else:
+                messages.success(request, _("Changes saved."))
+            return redirect("accounts:user-detail", pk=pk)
+    context = {
+        "managed": selectors.user_get_for(user=request.user, pk=pk) if form.errors else user,
+        "form": form,
+        "is_self": user.pk == request.user.pk,
+    }
+    return TemplateResponse(request, "accounts/user_detail.html", context)
+
+
+def _user_action(request: HttpRequest, pk: int, act: Callable[[User], str]) -> HttpResponse:
+    user = selectors.user_get_for(user=request.user, pk=pk)
+    try:
+        message = act(user)
+    except services.AccountsError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, message)
+    return redirect("accounts:user-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(user: User) -> str:
+        services.user_deactivate(actor=request.user, user=user)
+        return _("The account is deactivated and its sessions are ended.")
+
+    return _user_action(request, pk, act)
+
+
+@login_required
+@require_POST
+def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(user: User) -> str:
+        services.user_reactivate(actor=request.user, user=user)
+        return _("The account is active again.")
+
+    return _user_action(request, pk, act)
+
+
+@login_required
+@require_POST
+def user_otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(user: User) -> str:
+        if user.pk == request.user.pk:
+            raise services.AccountsError(
+                _("Another administrator must reset your own two-factor sign-in.")
+            )
+        services.otp_reset(actor=request.user, user=user)
+        return _("Two-factor sign-in is reset: the user was signed out and sets it up again.")
+
+    return _user_action(request, pk, act)
+
+
+@login_required
+@require_POST
+def user_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    user = selectors.user_get_for(user=request.user, pk=pk)
+    try:
+        emailed = services.user_invite(actor=request.user, user=user)
+    except services.AccountsError as error:
+        messages.error(request, str(error.message))
+        return redirect("accounts:user-detail", pk=pk)
+    user.refresh_from_db()
+    return _invited_page(request, user, emailed=emailed)
+
+
+# --- The invited user sets their password -------------------------------------------------------
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user = invitations.user_for_token(token)
+    except invitations.InvalidInvitation as error:
+        return TemplateResponse(
+            request, "accounts/invitation_accept.html", {"error": error.message}, status=400
+        )
+    form = InvitationPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                user=user, raw_password=form.cleaned_data["new_password1"]
+            )
+        except services.AccountsError as error:
+            return TemplateResponse(
+                request, "accounts/invitation_accept.html", {"error": error.message}, status=400
+            )
+        login(request, user, backend="accounts.backends.UserBackend")
+        messages.success(request, _("Your password is set. Now set up two-factor sign-in."))
+        return HttpResponseRedirect(f"{reverse('accounts:otp-enrol')}?next=/")
+    context = {"form": form, "invited": user}
+    return TemplateResponse(request, "accounts/invitation_accept.html", context)

@@ -48,6 +48,17 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "accounts:otp-verify": ALL,
     "accounts:otp-enrol": ALL,
     "accounts:password-change": ALL,
+    # The invitation link: public, its signed token is the key (a dummy one is refused).
+    "accounts:invitation": PUBLIC,
+    # Users (administrators only)
+    "accounts:user-list": roles(ADMIN),
+    "accounts:user-export": roles(ADMIN),
+    "accounts:user-create": roles(ADMIN),
+    "accounts:user-detail": roles(ADMIN),
+    "accounts:user-deactivate": roles(ADMIN),
+    "accounts:user-reactivate": roles(ADMIN),
+    "accounts:user-invite": roles(ADMIN),
+    "accounts:user-otp-reset": roles(ADMIN),
     # Audit
     "audit:event-list": roles(ADMIN, DIRECTOR),
     # Provinces (issue 7). "17" is not the provincial personas' province: refused to them.
