@@ -6,7 +6,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -182,3 +187,22 @@ class InvitationPasswordForm(SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Set my password"), css_class="w-100"))
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """The address to send a new-password link to."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Your e-mail address")
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Send me a link"), css_class="w-100"))
+
+
+class PasswordResetSetForm(SetPasswordForm):
+    """The new password of a user who followed a reset link."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Set my new password"), css_class="w-100"))

@@ -337,3 +337,45 @@ def password_change_own(*, user: User, raw_password: str) -> None:
         detail={"fields": ["password"], "own": True, "was_forced": forced},
     )
     password_validation.password_changed(raw_password, user)
+
+
+@transaction.atomic
+def password_reset_request(*, email: str, ip: str | None, throttled: bool) -> int:
+    """E-mail a reset link to the active user(s) of `email` who have a password.
+
+    The caller answers the same whatever this finds: whether an address is on file is not
+    told. Invited users (no password yet) are not sent a link: their invitation is the way in.
+    Returns how many e-mails were queued.
+    """
+    users = [] if throttled else [
+        user
+        for user in User.objects.filter(email__iexact=email, is_active=True).exclude(email="")
+        if user.has_usable_password()
+    ]  # fmt: skip
+    from accounts.tasks import send_password_reset_task
+
+    for user in users:
+        transaction.on_commit(lambda pk=user.pk: send_password_reset_task.delay(pk))
+    audit_record(
+        actor=None,
+        action=Action.PASSWORD_RESET_REQUESTED,
+        obj=users[0] if len(users) == 1 else None,
+        detail={"matched": len(users), "throttled": throttled, "ip": ip or ""},
+    )
+    return len(users)
+
+
+@transaction.atomic
+def password_reset_complete(*, user: User, raw_password: str) -> None:
+    """Set the password of a user who followed a reset link, which uses up the link."""
+    if not user.is_active:
+        raise PermissionDenied
+    user.set_password(raw_password)
+    User.objects.filter(pk=user.pk).update(password=user.password, must_change_password=False)
+    audit_record(
+        actor=user,
+        action=Action.USER_CHANGED,
+        obj=user,
+        detail={"fields": ["password"], "own": True, "reset_by_email": True},
+    )
+    password_validation.password_changed(raw_password, user)

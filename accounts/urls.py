@@ -7,6 +7,22 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("password/forgotten/", views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password/forgotten/sent/",
+        views.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password/reset/done/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
     path("two-factor/", views.otp_verify, name="otp-verify"),
     path("two-factor/set-up/", views.otp_enrol, name="otp-enrol"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation"),

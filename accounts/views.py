@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -24,12 +24,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.models import Device
 
-from accounts import access, invitations, otp, selectors, services
+from accounts import access, invitations, otp, selectors, services, throttle
 from accounts.access import Capability
 from accounts.forms import (
     InvitationPasswordForm,
     OTPCodeForm,
     OwnPasswordChangeForm,
+    PasswordResetRequestForm,
+    PasswordResetSetForm,
     SignInForm,
     UserCreateForm,
     UserEditForm,
@@ -38,6 +40,7 @@ from accounts.forms import (
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from audit.services import client_ip as audit_client_ip
 
 
 class SignInView(auth_views.LoginView):
@@ -346,3 +349,46 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponseRedirect(f"{reverse('accounts:otp-enrol')}?next=/")
     context = {"form": form, "invited": user}
     return TemplateResponse(request, "accounts/invitation_accept.html", context)
+
+
+# --- Forgotten password --------------------------------------------------------------------------
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a link by e-mail: the same answer whether or not the address is on file."""
+
+    form_class = PasswordResetRequestForm
+    template_name = "accounts/password_reset_form.html"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form: PasswordResetRequestForm) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        ip = audit_client_ip(self.request)
+        within = throttle.allow(
+            scope="reset-ip", who=ip or "unknown", limit=settings.PASSWORD_RESET_RATE_PER_IP,
+            window=3600,
+        ) & throttle.allow(
+            scope="reset-email", who=email, limit=settings.PASSWORD_RESET_RATE_PER_EMAIL,
+            window=3600,
+        )  # fmt: skip
+        services.password_reset_request(email=email, ip=ip, throttled=not within)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = PasswordResetSetForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def form_valid(self, form: PasswordResetSetForm) -> HttpResponse:
+        services.password_reset_complete(
+            user=form.user, raw_password=form.cleaned_data["new_password1"]
+        )
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

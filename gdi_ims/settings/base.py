@@ -182,7 +182,14 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # zxcvbn's estimate (0-4): 3 is "safely unguessable" against an online attack.
+    {"NAME": "accounts.passwords.StrengthValidator", "OPTIONS": {"min_score": 3}},
 ]
+# A forgotten-password link works for an hour (and once: it is bound to the current password).
+PASSWORD_RESET_TIMEOUT = 3600
+# Forgotten-password requests per hour: per client address, and per e-mail address.
+PASSWORD_RESET_RATE_PER_IP = 10
+PASSWORD_RESET_RATE_PER_EMAIL = 3
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Lets the sign-in form say "this account is inactive" instead of a vague failure; loads the

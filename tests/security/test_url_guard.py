@@ -50,6 +50,11 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "accounts:password-change": ALL,
     # The invitation link: public, its signed token is the key (a dummy one is refused).
     "accounts:invitation": PUBLIC,
+    # Forgotten password: public, the same answer whether or not an address is on file.
+    "accounts:password-reset": PUBLIC,
+    "accounts:password-reset-done": PUBLIC,
+    "accounts:password-reset-confirm": PUBLIC,
+    "accounts:password-reset-complete": PUBLIC,
     # Users (administrators only)
     "accounts:user-list": roles(ADMIN),
     "accounts:user-export": roles(ADMIN),
