@@ -206,3 +206,21 @@ class PasswordResetSetForm(SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Set my new password"), css_class="w-100"))
+
+
+class RecoveryCodeForm(forms.Form):
+    """One of the user's recovery codes, instead of the authenticator app's code."""
+
+    recovery_code = forms.CharField(
+        label=_("Recovery code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(
+            Submit("use_recovery_code", _("Use this recovery code"), css_class="w-100")
+        )

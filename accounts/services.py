@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import access, invitations
+from accounts import access, invitations, otp
 from accounts.access import Capability
 from accounts.models import User
 from accounts.sessions import end_sessions_of
@@ -275,6 +276,8 @@ def otp_reset(*, actor: User, user: User) -> int:
     """
     _require_administrator(actor, user)
     removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    # The recovery codes go too: they belong to the second factor being replaced.
+    StaticDevice.objects.filter(user=user).delete()
     ended = end_sessions_of(user)
     audit_record(
         actor=actor,
@@ -379,3 +382,63 @@ def password_reset_complete(*, user: User, raw_password: str) -> None:
         detail={"fields": ["password"], "own": True, "reset_by_email": True},
     )
     password_validation.password_changed(raw_password, user)
+
+
+@transaction.atomic
+def recovery_codes_generate(*, user: User) -> list[str]:
+    """Give the user ten new one-time recovery codes; the previous ones stop working.
+
+    Only for a user with a confirmed authenticator: the codes stand in for it when the phone is
+    lost. Returned once, to be shown once: they are stored as django-otp keeps them.
+    """
+    if not user.is_active or otp.confirmed_device(user) is None:
+        raise AccountsError(_("Set up two-factor sign-in first."))
+    device, _created = StaticDevice.objects.select_for_update().get_or_create(
+        user=user, name=otp.RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    replaced, _per_model = device.token_set.all().delete()
+    codes: list[str] = []
+    while len(codes) < otp.RECOVERY_CODE_COUNT:
+        token = StaticToken.random_token()  # 40 random bits, base32
+        if token not in codes:
+            codes.append(token)
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    audit_record(
+        actor=user,
+        action=Action.RECOVERY_CODES_GENERATED,
+        obj=user,
+        detail={"count": len(codes), "replaced": replaced},
+    )
+    return codes
+
+
+@transaction.atomic
+def recovery_code_use(*, user: User, code: str) -> StaticDevice | None:
+    """Spend one recovery code of `user`; the device when it was good, else None.
+
+    The device row is locked, so one code cannot sign in twice at once; repeated failures are
+    throttled by django-otp like wrong authenticator codes.
+    """
+    device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    if device is None or not device.verify_is_allowed()[0]:
+        return None
+    used, _per_model = device.token_set.filter(token=otp.normalise_recovery_code(code)).delete()
+    if not used:
+        device.throttle_increment()
+        return None
+    device.throttle_reset(commit=False)
+    device.set_last_used_timestamp(commit=False)
+    device.save()
+    return device
+
+
+@transaction.atomic
+def sessions_end_others(*, user: User, keep: str | None) -> int:
+    """Sign the user out of every session but `keep` (the one asking); returns how many."""
+    if not user.is_active:
+        raise PermissionDenied
+    ended = end_sessions_of(user, keep=keep)
+    audit_record(
+        actor=user, action=Action.OTHER_SESSIONS_ENDED, obj=user, detail={"sessions_ended": ended}
+    )
+    return ended

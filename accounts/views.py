@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 import django_otp
 from django.conf import settings
@@ -19,12 +20,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.models import Device
 
-from accounts import access, invitations, otp, selectors, services, throttle
+from accounts import access, invitations, otp, selectors, services, sessions, throttle
 from accounts.access import Capability
 from accounts.forms import (
     InvitationPasswordForm,
@@ -32,6 +34,7 @@ from accounts.forms import (
     OwnPasswordChangeForm,
     PasswordResetRequestForm,
     PasswordResetSetForm,
+    RecoveryCodeForm,
     SignInForm,
     UserCreateForm,
     UserEditForm,
@@ -84,8 +87,6 @@ def _next_url(request: HttpRequest) -> str:
 
 
 def _with_next(request: HttpRequest, url_name: str) -> str:
-    from urllib.parse import urlencode
-
     return f"{reverse(url_name)}?{urlencode({'next': _next_url(request)})}"
 
 
@@ -105,8 +106,34 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(_with_next(request, "accounts:otp-enrol"))
     if request.user.is_verified():
         return HttpResponseRedirect(_next_url(request))
-    form = OTPCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    using_recovery = request.method == "POST" and "recovery_code" in request.POST
+    form = OTPCodeForm(None if using_recovery else (request.POST or None))
+    recovery_form = RecoveryCodeForm(request.POST if using_recovery else None)
+    if using_recovery and recovery_form.is_valid():
+        used = services.recovery_code_use(
+            user=request.user, code=recovery_form.cleaned_data["recovery_code"]
+        )
+        if used is not None:
+            _complete_second_factor(request, used)
+            left = otp.recovery_codes_left(request.user)
+            audit_record(actor=request.user, action=AuditEvent.Action.OTP_VERIFIED,
+                         request=request, detail={"recovery_code": True, "left": left})  # fmt: skip
+            messages.warning(
+                request,
+                ngettext(
+                    "You signed in with a recovery code: %(left)d is left. Make new ones soon.",
+                    "You signed in with a recovery code: %(left)d are left. Make new ones soon.",
+                    left,
+                )
+                % {"left": left},
+            )
+            return HttpResponseRedirect(_next_url(request))
+        audit_record(actor=request.user, action=AuditEvent.Action.OTP_FAILED, request=request,
+                     detail={"recovery_code": True})  # fmt: skip
+        recovery_form.add_error(
+            "recovery_code", _("This recovery code is wrong or was already used.")
+        )
+    elif request.method == "POST" and form.is_valid():
         # django-otp refuses a code already used (last_t) and throttles repeated failures.
         verified = django_otp.verify_token(
             request.user, device.persistent_id, form.cleaned_data["code"]
@@ -120,9 +147,13 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             "code",
             _("This code is wrong or was already used. Wait for the next code and try again."),
         )
-    return TemplateResponse(
-        request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)}
-    )
+    context = {
+        "form": form,
+        "recovery_form": recovery_form,
+        "has_recovery_codes": otp.recovery_device(request.user) is not None,
+        "next": _next_url(request),
+    }
+    return TemplateResponse(request, "accounts/otp_verify.html", context)
 
 
 @sensitive_post_parameters("code")
@@ -346,7 +377,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             )
         login(request, user, backend="accounts.backends.UserBackend")
         messages.success(request, _("Your password is set. Now set up two-factor sign-in."))
-        return HttpResponseRedirect(f"{reverse('accounts:otp-enrol')}?next=/")
+        # Then the second factor, then recovery codes for the day the phone is lost.
+        after = urlencode({"next": reverse("accounts:recovery-codes")})
+        return HttpResponseRedirect(f"{reverse('accounts:otp-enrol')}?{after}")
     context = {"form": form, "invited": user}
     return TemplateResponse(request, "accounts/invitation_accept.html", context)
 
@@ -392,3 +425,55 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+# --- Account security: one's own second factor, recovery codes and sessions --------------------
+@login_required
+@require_GET
+def account_security(request: HttpRequest) -> HttpResponse:
+    context = {
+        "has_second_factor": otp.confirmed_device(request.user) is not None,
+        "required": otp.requires_second_factor(request.user),
+        "recovery_codes_left": otp.recovery_codes_left(request.user),
+        "has_recovery_codes": otp.recovery_device(request.user) is not None,
+        "sessions": sessions.sessions_of(request.user),
+        "current_key": request.session.session_key,
+    }
+    return TemplateResponse(request, "accounts/account_security.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    if otp.confirmed_device(request.user) is None:
+        messages.info(request, _("Set up two-factor sign-in first."))
+        return HttpResponseRedirect(_with_next(request, "accounts:otp-enrol"))
+    codes = None
+    if request.method == "POST":
+        codes = [
+            otp.format_recovery_code(code)
+            for code in services.recovery_codes_generate(user=request.user)
+        ]
+    context = {
+        "codes": codes,
+        "left": otp.recovery_codes_left(request.user),
+        "next": _next_url(request),
+    }
+    return TemplateResponse(request, "accounts/recovery_codes.html", context)
+
+
+@login_required
+@require_POST
+def sessions_end_others(request: HttpRequest) -> HttpResponse:
+    ended = services.sessions_end_others(user=request.user, keep=request.session.session_key)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d other session was signed out.",
+            "%(count)d other sessions were signed out.",
+            ended,
+        )
+        % {"count": ended},
+    )
+    return redirect("accounts:security")

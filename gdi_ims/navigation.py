@@ -92,6 +92,7 @@ NAV_ITEMS: list[NavItem] = [
         "bell",
     ),
     NavItem(_("Jobs"), "jobs:job-list", frozenset({Role.ADMIN, Role.DIRECTOR}), "clock-history"),
+    NavItem(_("Account security"), "accounts:security", ALL_ROLES, "shield-lock"),
     NavItem(_("Users"), "accounts:user-list", frozenset({Role.ADMIN}), "person-gear"),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMIN}), "gear"),
 ]

@@ -331,7 +331,9 @@ def test_the_invited_user_sets_a_password_is_signed_in_and_sent_to_set_up_two_fa
     assert page.status_code == 200
     assert "sokha_sr" in page.content.decode()
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/two-factor/set-up/?next=/"
+    assert response["Location"] == (
+        "/accounts/two-factor/set-up/?next=%2Faccounts%2Ftwo-factor%2Frecovery-codes%2F"
+    )
     invited.refresh_from_db()
     assert invited.check_password(NEW_PASSWORD)
     (event,) = events_since(mark, Action.USER_CHANGED)

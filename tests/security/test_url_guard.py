@@ -48,6 +48,9 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "accounts:otp-verify": ALL,
     "accounts:otp-enrol": ALL,
     "accounts:password-change": ALL,
+    "accounts:recovery-codes": ALL,
+    "accounts:security": ALL,
+    "accounts:sessions-end-others": ALL,
     # The invitation link: public, its signed token is the key (a dummy one is refused).
     "accounts:invitation": PUBLIC,
     # Forgotten password: public, the same answer whether or not an address is on file.
