@@ -3,9 +3,15 @@ second factors reset; passwords set or changed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from django.conf import settings
 from django.contrib.auth import password_validation
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +30,7 @@ Action = AuditEvent.Action
 # Fields an administrator edits on the users page; role and province are the user's scope.
 DETAIL_FIELDS = ("first_name", "last_name", "email", "phone", "language")
 SCOPE_FIELDS = ("role", "province_id")
+username_validator = UnicodeUsernameValidator()
 
 
 class AccountsError(Exception):
@@ -442,3 +449,137 @@ def sessions_end_others(*, user: User, keep: str | None) -> int:
         actor=user, action=Action.OTHER_SESSIONS_ENDED, obj=user, detail={"sessions_ended": ended}
     )
     return ended
+
+
+@dataclass
+class UserRow:
+    """One user of an onboarding file, as read (cells as text)."""
+
+    number: int
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    role: str
+    province: str
+    phone: str = ""
+    language: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+def _valid_username(username: str) -> bool:
+    try:
+        username_validator(username)
+    except ValidationError:
+        return False
+    return len(username) <= User._meta.get_field("username").max_length
+
+
+def _role_of(value: str) -> str | None:
+    wanted = value.strip().lower()
+    for code, label in User.Role.choices:
+        if wanted in {code, str(label).lower()}:
+            return code
+    return None
+
+
+def _check_rows(rows: list[UserRow]) -> None:
+    """Fill each row's `errors`; three queries whatever the number of rows."""
+    names = [row.username.lower() for row in rows]
+    emails = [row.email.lower() for row in rows if row.email]
+    taken_names = set(
+        User.objects.annotate(lower=Lower("username"))
+        .filter(lower__in=names)
+        .values_list("lower", flat=True)
+    )
+    taken_emails = set(
+        User.objects.annotate(lower=Lower("email"))
+        .filter(lower__in=emails)
+        .values_list("lower", flat=True)
+    )
+    provinces = set(Province.objects.values_list("code", flat=True))
+    seen_names: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
+    languages = {code for code, _label in settings.LANGUAGES}
+    for row in rows:
+        errors = row.errors
+        name = row.username.lower()
+        if not name:
+            errors.append(_("The user name is missing."))
+        elif not _valid_username(row.username):
+            errors.append(_("The user name may have letters, digits and @ . + - _ only."))
+        elif name in taken_names:
+            errors.append(_("The user name %(name)s is already taken.") % {"name": row.username})
+        elif name in seen_names:
+            errors.append(
+                _("The user name %(name)s is also on row %(row)d.")
+                % {"name": row.username, "row": seen_names[name]}
+            )
+        seen_names.setdefault(name, row.number)
+        if not row.first_name and not row.last_name:
+            errors.append(_("The name is missing."))
+        try:
+            validate_email(row.email)
+        except ValidationError:
+            errors.append(_("The e-mail address is missing or not valid."))
+        else:
+            if row.email.lower() in taken_emails:
+                errors.append(_("Another user already has the e-mail address %(email)s.")
+                              % {"email": row.email})  # fmt: skip
+            elif row.email.lower() in seen_emails:
+                errors.append(
+                    _("The e-mail address %(email)s is also on row %(row)d.")
+                    % {"email": row.email, "row": seen_emails[row.email.lower()]}
+                )
+            seen_emails.setdefault(row.email.lower(), row.number)
+        role = _role_of(row.role)
+        if role is None:
+            errors.append(_("Unknown role “%(role)s”.") % {"role": row.role})
+        else:
+            row.role = role
+        if row.province and row.province.zfill(2) not in provinces:
+            errors.append(_("Unknown province code “%(code)s”.") % {"code": row.province})
+        elif row.province:
+            row.province = row.province.zfill(2)
+        if role in User.PROVINCIAL_ROLES and not row.province:
+            errors.append(_("A provincial user needs a province."))
+        if role in User.NATIONAL_ROLES and row.province:
+            errors.append(_("A national user has no province."))
+        if row.language and row.language not in languages:
+            errors.append(_("Unknown language “%(language)s” (en or km).")
+                          % {"language": row.language})  # fmt: skip
+
+
+@transaction.atomic
+def users_import(*, actor: User, rows: list[UserRow], commit: bool) -> list[User]:
+    """Check every row of an onboarding file and, on commit with no errors, create them all.
+
+    All or nothing: a file with one bad row creates nobody, so it can be fixed and sent again
+    whole. Each created user is invited like one created by hand. Returns the users created.
+    """
+    _require_user_manager(actor)
+    _check_rows(rows)
+    if not commit or any(row.errors for row in rows):
+        return []
+    now = timezone.now()
+    users = []
+    for row in rows:
+        user = User(
+            username=row.username, first_name=row.first_name, last_name=row.last_name,
+            email=row.email, phone=row.phone, role=row.role, province_id=row.province or None,
+            language=row.language, invited_at=now,
+        )  # fmt: skip
+        user.set_unusable_password()
+        users.append(user)
+    users = User.objects.bulk_create(users)
+    emailed = invitations.mail_is_delivered()
+    for user in users:
+        audit_record(
+            actor=actor,
+            action=Action.USER_CREATED,
+            obj=user,
+            detail={"role": user.role, "province": user.province_id,
+                    "invitation_emailed": emailed, "imported": True},
+        )  # fmt: skip
+        _queue_invitation(user)
+    return users

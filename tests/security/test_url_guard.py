@@ -132,6 +132,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "imports:batch-retry": roles(OFFICER, DIRECTOR),
     "imports:batch-report": roles(OFFICER, DIRECTOR),
     "imports:batch-residents": roles(OFFICER, DIRECTOR),
+    "imports:user-import": roles(ADMIN),
     "imports:export": roles(OFFICER, VERIFIER, DIRECTOR),
     "imports:export-download": roles(OFFICER, VERIFIER, DIRECTOR),
     # Nightly jobs (issue 6): administrators run jobs, HQ directors read the page; renewals due
