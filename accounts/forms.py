@@ -224,3 +224,27 @@ class RecoveryCodeForm(forms.Form):
         self.helper.add_input(
             Submit("use_recovery_code", _("Use this recovery code"), css_class="w-100")
         )
+
+
+class ReauthenticationForm(forms.Form):
+    """The password again, and the authenticator code when the user has one."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args: Any, with_code: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_code:
+            del self.fields["code"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", _("Confirm"), css_class="w-100"))

@@ -13,6 +13,8 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from accounts.reauth import REAUTH_AT_SESSION_KEY
+
 LOGIN_AT_SESSION_KEY = "ims_login_at"
 # Where the session was opened from, for the user's list of their sessions.
 IP_SESSION_KEY = "ims_ip"
@@ -80,5 +82,7 @@ def remember_login_time(sender: Any, request: Any, user: Any, **kwargs: Any) -> 
     """Receiver of user_logged_in: the start of the absolute session limit."""
     if request is not None and hasattr(request, "session"):
         request.session[LOGIN_AT_SESSION_KEY] = time.time()
+        # Signing in proves who one is: sensitive actions need no new proof for a few minutes.
+        request.session[REAUTH_AT_SESSION_KEY] = time.time()
         request.session[IP_SESSION_KEY] = request.META.get("REMOTE_ADDR", "")
         request.session[AGENT_SESSION_KEY] = request.META.get("HTTP_USER_AGENT", "")[:200]

@@ -26,6 +26,7 @@ urlpatterns = [
     path("two-factor/", views.otp_verify, name="otp-verify"),
     path("two-factor/set-up/", views.otp_enrol, name="otp-enrol"),
     path("two-factor/recovery-codes/", views.recovery_codes, name="recovery-codes"),
+    path("confirm/", views.reauthenticate, name="reauth"),
     path("security/", views.account_security, name="security"),
     path("security/sessions/end-others/", views.sessions_end_others, name="sessions-end-others"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation"),

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import django_otp
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import authenticate, login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -26,7 +26,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.models import Device
 
-from accounts import access, invitations, otp, selectors, services, sessions, throttle
+from accounts import access, invitations, otp, reauth, selectors, services, sessions, throttle
 from accounts.access import Capability
 from accounts.forms import (
     InvitationPasswordForm,
@@ -34,6 +34,7 @@ from accounts.forms import (
     OwnPasswordChangeForm,
     PasswordResetRequestForm,
     PasswordResetSetForm,
+    ReauthenticationForm,
     RecoveryCodeForm,
     SignInForm,
     UserCreateForm,
@@ -275,6 +276,9 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = selectors.user_get_for(user=request.user, pk=pk)
     form = UserEditForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
+        if {"role", "province"} & set(form.changed_data) and not reauth.is_recent(request):
+            # A new role or province is a sensitive action: the password and code again first.
+            return reauth.ask(request)
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         # The form worked on `user`: start again from the stored row.
         stored = selectors.user_get_for(user=request.user, pk=pk)
@@ -328,6 +332,7 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@reauth.recent_authentication_required
 @require_POST
 def user_otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
     def act(user: User) -> str:
@@ -477,3 +482,37 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
         % {"count": ended},
     )
     return redirect("accounts:security")
+
+
+# --- Re-authentication before sensitive actions -------------------------------------------------
+@sensitive_post_parameters("password", "code")
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request: HttpRequest) -> HttpResponse:
+    device = otp.confirmed_device(request.user)
+    form = ReauthenticationForm(request.POST or None, with_code=device is not None)
+    if request.method == "POST" and form.is_valid():
+        # authenticate(): a wrong password counts towards the lockout like at sign-in.
+        checked = authenticate(
+            request, username=request.user.get_username(), password=form.cleaned_data["password"]
+        )
+        if checked is None or checked.pk != request.user.pk:
+            form.add_error("password", _("This password is wrong."))
+        elif (
+            device is not None
+            and django_otp.verify_token(
+                request.user, device.persistent_id, form.cleaned_data["code"]
+            )
+            is None
+        ):
+            audit_record(actor=request.user, action=AuditEvent.Action.OTP_FAILED,
+                         request=request, detail={"reauthentication": True})  # fmt: skip
+            form.add_error("code", _("This code is wrong or was already used."))
+        else:
+            reauth.stamp(request)
+            audit_record(actor=request.user, action=AuditEvent.Action.OTP_VERIFIED,
+                         request=request, detail={"reauthentication": True})  # fmt: skip
+            return HttpResponseRedirect(_next_url(request))
+    context = {"form": form, "next": _next_url(request)}
+    return TemplateResponse(request, "accounts/reauthenticate.html", context)

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.reauth import recent_authentication_required
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import forms, pdf, ratelimit, selectors, services
@@ -213,6 +214,7 @@ def card_replace(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@recent_authentication_required
 @require_http_methods(["GET", "POST"])
 def card_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return _card_action(
@@ -296,6 +298,7 @@ def card_issue(request: HttpRequest, declaration_pk: int) -> HttpResponse:
 
 
 @login_required
+@recent_authentication_required
 @require_POST
 def cards_issue_province(request: HttpRequest) -> HttpResponse:
     _require(request.user, CARD_WRITERS)

@@ -186,6 +186,9 @@ AUTH_PASSWORD_VALIDATORS = [
     # zxcvbn's estimate (0-4): 3 is "safely unguessable" against an online attack.
     {"NAME": "accounts.passwords.StrengthValidator", "OPTIONS": {"min_score": 3}},
 ]
+# Sensitive actions (bulk acknowledgement and card issue, revocation, role changes, second-factor
+# resets) ask again for the password and code when the last proof is older than this.
+REAUTH_MAX_AGE_SECONDS = env.int("REAUTH_MAX_AGE_SECONDS", default=300)
 # A forgotten-password link works for an hour (and once: it is bound to the current password).
 PASSWORD_RESET_TIMEOUT = 3600
 # Forgotten-password requests per hour: per client address, and per e-mail address.

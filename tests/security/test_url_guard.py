@@ -50,6 +50,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "accounts:password-change": ALL,
     "accounts:recovery-codes": ALL,
     "accounts:security": ALL,
+    "accounts:reauth": ALL,
     "accounts:sessions-end-others": ALL,
     # The invitation link: public, its signed token is the key (a dummy one is refused).
     "accounts:invitation": PUBLIC,
