@@ -179,3 +179,15 @@ def test_the_security_page_speaks_khmer(officer):
 
     assert "សុវត្ថិភាពគណនី" in response.content.decode()
     assert "កន្លែងដែលអ្នកបានចូលប្រើ" in response.content.decode()
+
+
+def test_a_provincial_officer_may_set_up_two_factor_sign_in_from_the_security_page(officer):
+    client = signed_in_with_password("officer_pp")  # no device: not asked for a code
+
+    page = client.get("/accounts/security/")
+    enrol = client.get("/accounts/two-factor/set-up/?next=/accounts/security/")
+
+    assert page.context["has_second_factor"] is False
+    assert 'href="/accounts/two-factor/set-up/?next=/accounts/security/"' in page.content.decode()
+    assert enrol.status_code == 200
+    assert enrol.context["required"] is False

@@ -565,3 +565,15 @@ def test_the_user_page_speaks_khmer(administrator, officer):
 
     assert response.status_code == 200
     assert "ព័ត៌មានលម្អិត តួនាទី និងខេត្ត" in response.content.decode()
+
+
+def test_the_users_menu_entry_is_for_administrators_and_account_security_for_everyone(
+    admin_client_, officer_client
+):
+    admin_menu = [item["url"] for item in admin_client_.get("/").context["nav_items"]]
+    officer_menu = [item["url"] for item in officer_client.get("/").context["nav_items"]]
+
+    assert "/accounts/users/" in admin_menu
+    assert "/accounts/users/" not in officer_menu
+    assert "/accounts/security/" in admin_menu
+    assert "/accounts/security/" in officer_menu
