@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -476,9 +476,14 @@ def _valid_username(username: str) -> bool:
 
 
 def _role_of(value: str) -> str | None:
+    """The role a cell names: its code, or its name in English or Khmer."""
     wanted = value.strip().lower()
     for code, label in User.Role.choices:
-        if wanted in {code, str(label).lower()}:
+        names = {code}
+        for language in ("en", "km"):
+            with translation.override(language):
+                names.add(str(label).lower())
+        if wanted in names:
             return code
     return None
 

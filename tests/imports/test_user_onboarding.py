@@ -23,7 +23,7 @@ GOOD = (
     "username,name,email,role,province\n"
     "sokha_sr,Sokha Chan,sokha@gdi.example,officer,17\n"
     "dara_sr,Dara Keo,dara@gdi.example,Provincial verifier,17\n"
-    "vannak,Vannak Ly,vannak@gdi.example,director,\n"
+    "vannak,Vannak Ly,vannak@gdi.example,នាយកនៅទីស្នាក់ការកណ្តាល,\n"
 )
 
 
