@@ -141,3 +141,31 @@ def test_the_users_and_security_pages_read_in_both_languages(geo, page, screensh
     page.goto("/accounts/security/")
     expect(page.get_by_text("កន្លែងដែលអ្នកបានចូលប្រើ")).to_be_visible()
     screenshot(page, "security-km")
+
+
+def test_an_onboarding_file_with_bad_rows_is_reported_row_by_row(geo, page, tmp_path, screenshot):
+    UserFactory(username="admin", role=User.Role.ADMIN, province=None, is_staff=True)
+    staff = tmp_path / "staff.csv"
+    staff.write_text(
+        "username,name,email,role,province\n"
+        "sokha_sr,Sokha Chan,sokha@gdi.example,officer,17\n"
+        "dara_sr,Dara Keo,dara@gdi.example,chief,17\n"
+        "vannak,Vannak Ly,vannak@gdi.example,officer,\n"
+    )
+    sign_in(page, "admin", PASSWORD)
+
+    page.goto("/accounts/users/")
+    page.get_by_test_id("user-import").click()
+    page.set_input_files("[name=file]", str(staff))
+    page.get_by_role("button", name="Send the file").click()
+
+    expect(page.get_by_test_id("import-errors")).to_contain_text("2 rows have problems")
+    expect(page.get_by_test_id("import-error-row")).to_have_count(2)
+    screenshot(page, "import-errors-en")
+    page.get_by_role("button", name="ភាសាខ្មែរ").click()
+    expect(page.locator("h1")).to_have_text("នាំចូលអ្នកប្រើ")
+    screenshot(page, "import-km")
+    page.goto("/accounts/confirm/?next=/")
+    expect(page.get_by_test_id("reauth-title")).to_have_text("សូមបញ្ជាក់ថាជាអ្នក")
+    screenshot(page, "confirm-km")
+    assert not User.objects.filter(username="sokha_sr").exists()
