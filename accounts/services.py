@@ -59,8 +59,8 @@ def _lock_administrators() -> list[int]:
     )
 
 
-def _refuse_losing_last_administrator(user: User) -> None:
-    if user.role == User.Role.ADMIN and user.is_active and _lock_administrators() == [user.pk]:
+def _refuse_losing_last_administrator(user: User, administrators: list[int]) -> None:
+    if user.role == User.Role.ADMIN and user.is_active and administrators == [user.pk]:
         raise AccountsError(_("This is the last active administrator: appoint another one first."))
 
 
@@ -189,6 +189,9 @@ def user_update(
     Returns the names of the fields changed.
     """
     _require_user_manager(actor)
+    # The administrators first, always in the same order, then the user: no deadlock between
+    # two administrators changing each other.
+    administrators = _lock_administrators()
     user = User.objects.select_for_update().get(pk=user.pk)
     new = {
         "first_name": first_name,
@@ -209,7 +212,7 @@ def user_update(
                 _("You cannot change your own role or province: ask another administrator.")
             )
         if role != User.Role.ADMIN:
-            _refuse_losing_last_administrator(user)
+            _refuse_losing_last_administrator(user, administrators)
     before = {name: getattr(user, name) for name in changed}
     for name, value in new.items():
         setattr(user, name, value)
@@ -238,12 +241,13 @@ def user_update(
 def user_deactivate(*, actor: User, user: User) -> int:
     """Deactivate a user and end their sessions; returns how many sessions were ended."""
     _require_user_manager(actor)
+    administrators = _lock_administrators()  # first, in order: see user_update
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.pk == actor.pk:
         raise AccountsError(_("You cannot deactivate your own account."))
     if not user.is_active:
         raise AccountsError(_("This account is already deactivated."))
-    _refuse_losing_last_administrator(user)
+    _refuse_losing_last_administrator(user, administrators)
     User.objects.filter(pk=user.pk).update(is_active=False)
     ended = end_sessions_of(user)
     audit_record(
