@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access
 from accounts.access import Capability
 from accounts.models import User
+from accounts.reauth import recent_authentication_required
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import forms, pdf, ratelimit, selectors, services
@@ -215,6 +216,7 @@ def card_replace(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@recent_authentication_required
 @require_http_methods(["GET", "POST"])
 def card_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return _card_action(
@@ -298,6 +300,7 @@ def card_issue(request: HttpRequest, declaration_pk: int) -> HttpResponse:
 
 
 @login_required
+@recent_authentication_required
 @require_POST
 def cards_issue_province(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Can.CARD_WRITE)

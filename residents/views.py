@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import access
 from accounts.access import Capability
+from accounts.reauth import recent_authentication_required
 from audit.models import AuditEvent
 from audit.services import audit_record
 from gdi_ims.validators import parse_id
@@ -416,6 +417,7 @@ def declaration_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@recent_authentication_required
 @require_POST
 def province_acknowledge(request: HttpRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)

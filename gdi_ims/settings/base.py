@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes
     "csp",
     "audit",
     "pgtrigger",
@@ -197,7 +198,17 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # zxcvbn's estimate (0-4): 3 is "safely unguessable" against an online attack.
+    {"NAME": "accounts.passwords.StrengthValidator", "OPTIONS": {"min_score": 3}},
 ]
+# Sensitive actions (bulk acknowledgement and card issue, revocation, role changes, second-factor
+# resets) ask again for the password and code when the last proof is older than this.
+REAUTH_MAX_AGE_SECONDS = env.int("REAUTH_MAX_AGE_SECONDS", default=300)
+# A forgotten-password link works for an hour (and once: it is bound to the current password).
+PASSWORD_RESET_TIMEOUT = 3600
+# Forgotten-password requests per hour: per client address, and per e-mail address.
+PASSWORD_RESET_RATE_PER_IP = 10
+PASSWORD_RESET_RATE_PER_EMAIL = 3
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Lets the sign-in form say "this account is inactive" instead of a vague failure; loads the
@@ -319,12 +330,29 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 COUNTRIES_FIRST = ["CN", "VN", "TH", "KR", "JP"]
 
 # --- E-mail ----------------------------------------------------------------------------------
+# EMAIL_URL (smtp+tls://user:password@host:587, smtps://... for implicit TLS) sets the SMTP
+# server in one variable and wins over the separate EMAIL_* ones. Without either, development
+# prints mails on the console; then administrators are shown invitation links themselves.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+# Seconds an SMTP connection may take (a task retries later; a hung server never blocks a worker).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# Where the file backend (django.core.mail.backends.filebased.EmailBackend) writes mails.
+EMAIL_FILE_PATH = env_or("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+if env.str("EMAIL_URL", default=""):
+    _email = env.email_url("EMAIL_URL")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+    EMAIL_PORT = int(_email.get("EMAIL_PORT") or 25)
+    EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+    EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+    EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+    EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="GDI IMS <no-reply@localhost>")
 
 # --- Celery ----------------------------------------------------------------------------------
