@@ -47,6 +47,15 @@ def _date_field(label: str, *, required: bool = True, **kwargs: Any) -> forms.Da
     )  # fmt: skip
 
 
+def _country_choices() -> list[tuple[str, str]]:
+    """Every country, named in the reader's language (choices are built as each form is)."""
+    return list(countries)
+
+
+def _nationality_filter_choices() -> list[tuple[str, str]]:
+    return [("", _("Any nationality")), *countries]
+
+
 class ResidentForm(forms.ModelForm):
     """Identity, address and passport of a resident; on creation also the first declaration.
 
@@ -54,7 +63,7 @@ class ResidentForm(forms.ModelForm):
     """
 
     passport_number = forms.CharField(label=_("passport number"), max_length=30)
-    passport_country = LazyTypedChoiceField(label=_("issuing country"), choices=countries)
+    passport_country = LazyTypedChoiceField(label=_("issuing country"), choices=_country_choices)
     passport_issue_date = _date_field(_("passport issue date"), required=False)
     passport_expiry_date = _date_field(_("passport expiry date"), required=False)
     declared_on = _date_field(_("date of declaration"))
@@ -374,7 +383,7 @@ class ResidentSearchForm(forms.Form):
         choices=[("", _("Any status")), *Declaration.Status.choices],
     )
     nationality = LazyTypedChoiceField(
-        label=_("Nationality"), required=False, choices=[("", _("Any nationality")), *countries]
+        label=_("Nationality"), required=False, choices=_nationality_filter_choices
     )
     province = forms.ModelChoiceField(
         label=_("Province"), required=False, queryset=Province.objects.order_by("code"),

@@ -16,6 +16,8 @@ import pghistory
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from gdi_ims import countries
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -302,6 +304,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 COUNTRIES_FIRST = ["CN", "VN", "TH", "KR", "JP"]
+# Every country is named in the reader's language from CLDR (see gdi_ims/countries.py).
+COUNTRIES_OVERRIDE = countries.override()
 
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
