@@ -19,6 +19,7 @@ from django_countries.fields import LazyTypedChoiceField
 
 from accounts.models import User
 from gdi_ims import crypto
+from gdi_ims import fields as ims_fields
 from provinces.models import District, Province
 from residents import selectors, services
 from residents.models import (
@@ -29,22 +30,9 @@ from residents.models import (
 )
 from residents.uploads import clean_photo, sniff_document
 
-ISO_DATE = "%Y-%m-%d"
-DATE_INPUT_FORMATS = [ISO_DATE, "%d-%m-%Y", "%d/%m/%Y"]
 
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format=ISO_DATE, **kwargs)
-
-
-def _date_field(label: str, *, required: bool = True, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label, required=required, widget=DateInput(), input_formats=DATE_INPUT_FORMATS,
-        **kwargs,
-    )  # fmt: skip
+def _date_field(label: str, *, required: bool = True, **kwargs: Any) -> ims_fields.DateField:
+    return ims_fields.DateField(label=label, required=required, **kwargs)
 
 
 def _country_choices() -> list[tuple[str, str]]:
@@ -89,9 +77,9 @@ class ResidentForm(forms.ModelForm):
         model = Resident
         # Exactly the fields a person may set, as the services define them.
         fields = list(services.RESIDENT_FIELDS)
-        widgets = {
-            "date_of_birth": DateInput(),
-            "arrival_date": DateInput(),
+        field_classes = {
+            "date_of_birth": ims_fields.DateField,
+            "arrival_date": ims_fields.DateField,
         }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -100,8 +88,6 @@ class ResidentForm(forms.ModelForm):
         self.creating = self.instance.pk is None
         self.passport_holder: selectors.PassportHolder | None = None
         self.likely_duplicates: list[selectors.LikelyMatch] = []
-        for name in ("date_of_birth", "arrival_date"):
-            self.fields[name].input_formats = DATE_INPUT_FORMATS
         self.fields["surname"].help_text = _("As in the passport, in Latin letters.")
         self.fields["address_province"].queryset = Province.objects.order_by("code")
         if not self.creating:
@@ -283,11 +269,11 @@ class DeclarationForm(forms.ModelForm):
     class Meta:
         model = Declaration
         fields = ["declared_on", "basis", "notes"]
-        widgets = {"declared_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"declared_on": ims_fields.DateField}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["declared_on"].input_formats = DATE_INPUT_FORMATS
         self.fields["basis"].queryset = ResidenceBasis.objects.filter(is_active=True)
         self.initial["version"] = self.instance.version
         self.helper = FormHelper()
@@ -375,7 +361,7 @@ def search_data_from_url(query: QueryDict) -> tuple[QueryDict, bool]:
 
 class ResidentSearchForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
-    passport = forms.CharField(label=_("Passport number"), required=False, max_length=30)
+    passport = forms.CharField(label=_("passport number"), required=False, max_length=30)
     card = forms.CharField(label=_("Card number"), required=False, max_length=30)
     status = forms.ChoiceField(
         label=_("Status"),
