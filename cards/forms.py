@@ -96,7 +96,10 @@ class CardFilterForm(forms.Form):
         choices=[("", _("Any status")), *ResidenceCard.Status.choices],
     )
     province = forms.ModelChoiceField(
-        label=_("Province"), queryset=Province.objects.all(), required=False
+        label=_("Province"),
+        queryset=Province.objects.all(),
+        required=False,
+        empty_label=_("All provinces"),
     )
     number = forms.CharField(label=_("Card number starts with"), required=False, max_length=24)
 
