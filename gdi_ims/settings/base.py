@@ -285,6 +285,8 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
     ("fonts/noto-sans-khmer", KHMER_FONT_DIR),
+    # Noto faces for the other scripts names are written in (see templates/includes/fonts.html).
+    ("vendor/fonts", NODE_MODULES / "@fontsource"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
