@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from gdi_ims import crypto
+from gdi_ims.formats import western_digits
 from residents import history
 
 
@@ -27,8 +28,11 @@ def search_name_of(*parts: str) -> str:
 
 
 def normalise_document_number(number: str) -> str:
-    """Passport numbers are compared without spaces, dashes or case: 'e 123-456' is 'E123456'."""
-    return "".join(c for c in number.upper() if c.isalnum())
+    """Passport numbers are compared without spaces, dashes or case: 'e 123-456' is 'E123456'.
+
+    Khmer digits typed for a passport's Western ones count as those digits.
+    """
+    return "".join(c for c in western_digits(number).upper() if c.isalnum())
 
 
 class ResidenceBasis(models.Model):

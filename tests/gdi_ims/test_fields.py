@@ -126,3 +126,19 @@ def test_the_director_sets_an_estimate_typed_in_khmer_digits(director_client, ge
 
     assert response.status_code == 302
     assert ProvinceCompilation.objects.get(province_id="12").estimated_residents == 12000
+
+
+def test_a_card_number_typed_in_khmer_digits_is_the_same_card():
+    from cards import numbers
+
+    number = numbers.format_number(province_code="12", serial=123)
+    typed = number.translate(str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩"))
+
+    assert typed != number
+    assert numbers.normalise(typed) == number
+
+
+def test_a_passport_number_typed_in_khmer_digits_is_the_same_passport():
+    from residents.models import normalise_document_number
+
+    assert normalise_document_number("ea ១២៣-៤៥៦៧") == "EA1234567"
