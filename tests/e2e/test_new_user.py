@@ -297,9 +297,9 @@ def fonts_drawing(page, selector: str) -> set[str]:
     return {font["familyName"] for font in fonts}
 
 
-# Scripts this machine has no font for (it has DejaVu only, which draws Hebrew, Arabic, Lao,
-# Georgian and Armenian itself): each must come from the faces the IMS ships. Kana are drawn by the Chinese face, which
-# has them and comes first (Chinese names are the most common).
+# Scripts a browser with DejaVu alone has no font for (DejaVu draws Hebrew, Arabic, Lao, Georgian
+# and Armenian itself): each must come from the faces the IMS ships. Kana are drawn by the Chinese
+# face, which has them and comes first (Chinese names are the most common).
 NAMES_IN_THEIR_SCRIPT = [
     ("陈小明", ("Noto Sans SC",)),
     ("김민준", ("Noto Sans KR",)),
@@ -315,7 +315,7 @@ NAMES_IN_THEIR_SCRIPT = [
 def test_names_in_their_own_script_and_the_khmer_passport_line_draw_with_shipped_fonts(
     geo, page, live_server, screenshot
 ):
-    # This machine has no font for any of these scripts: every glyph comes from the IMS's own.
+    # The browser has no font of its own for these scripts: every glyph comes from the IMS's.
     officer = UserFactory(username="officer_pp", role=User.Role.OFFICER, province_id="12")
     residents = [
         (make_resident(maker=officer, name_native=name), faces)
