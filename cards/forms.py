@@ -112,7 +112,10 @@ class PrintRunForm(forms.Form):
         initial=PrintRun.Selection.NOT_PRINTED,
     )
     province = forms.ModelChoiceField(
-        label=_("Province"), queryset=Province.objects.all(), required=False
+        label=_("Province"),
+        queryset=Province.objects.all(),
+        required=False,
+        empty_label=_("All provinces"),
     )
     cards = forms.CharField(
         label=_("Card numbers (hand-picked)"),

@@ -539,7 +539,7 @@ def test_a_handed_over_card_is_valid_with_its_holders_name_and_photo(issue, sett
     html = Client().get(reverse("cards:verify", args=[card.token])).content.decode()
 
     assert 'data-validity="valid">' in html
-    assert '>\n      <i class="bi bi-check-circle"></i> Valid\n' in html
+    assert '>\n      <i class="bi bi-check-circle" aria-hidden="true"></i> Valid\n' in html
     assert card.resident.full_name in html and "វ៉ាង លី" in html
     assert "data:image/png;base64," in html
     assert card.number in html
