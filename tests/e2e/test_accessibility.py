@@ -50,10 +50,7 @@ def main_pages(role: str, records: dict[str, str]) -> list[str]:
     from django.urls import reverse
 
     pages = [reverse(item.url_name) for item in NAV_ITEMS if role in item.roles]
-    pages = [url for url in pages if not url.startswith("/admin/")] + [
-        records["resident"],
-        records["card"],
-    ]
+    pages += [records["resident"], records["card"]]
     if role == User.Role.OFFICER:
         pages.append(records["edit"])
     if role == User.Role.DIRECTOR:
