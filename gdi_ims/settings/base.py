@@ -16,6 +16,8 @@ import pghistory
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from gdi_ims import countries
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -309,6 +311,8 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
     ("fonts/noto-sans-khmer", KHMER_FONT_DIR),
+    # Noto faces for the other scripts names are written in (see templates/includes/fonts.html).
+    ("vendor/fonts", NODE_MODULES / "@fontsource"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -328,6 +332,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 COUNTRIES_FIRST = ["CN", "VN", "TH", "KR", "JP"]
+# Every country is named in the reader's language from CLDR (see gdi_ims/countries.py).
+COUNTRIES_OVERRIDE = countries.override()
 
 # --- E-mail ----------------------------------------------------------------------------------
 # EMAIL_URL (smtp+tls://user:password@host:587, smtps://... for implicit TLS) sets the SMTP
