@@ -14,13 +14,17 @@ from django.test import Client
 from PIL import Image
 from pypdf import PdfReader
 
-from cards import pdf
+from cards import pdf, samples
 from cards.models import CardEvent, ResidenceCard
 from tests.pdf_glyphs import broken_glyphs
+from tests.pdf_images import mismatches, page_images
 
 pytestmark = pytest.mark.django_db
 
 MM = 72 / 25.4
+REFERENCES = Path(__file__).parent / "reference"
+# Enough to see a hair-line or a Khmer sign out of place; 674 x 425 pixels a face.
+FACE_DPI = 200
 
 
 def pdftotext(content: bytes) -> str:
@@ -251,3 +255,40 @@ def test_a_printable_card_carries_no_specimen_mark(issue):
     content = pdf.render_card(card)
 
     assert "SPECIMEN" not in pdftotext(content) and "Specimen" not in pdftotext(content)
+
+
+# --- Visual regression: the faces as reviewed ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("render", "name"), [(pdf.render_card, "card"), (pdf.render_specimen, "specimen")]
+)
+def test_both_faces_of_the_sample_card_look_as_reviewed_in_khmer_and_english(
+    render, name, tmp_path
+):
+    content = render(samples.sample_card())
+
+    front, back = page_images(content, dpi=FACE_DPI, folder=tmp_path)
+
+    assert broken_glyphs(content) == []
+    faces = {f"{name}-front": front, f"{name}-back": back}
+    assert mismatches(faces, references=REFERENCES, folder=tmp_path) == []
+
+
+def test_a_field_moved_by_a_millimetre_is_seen(tmp_path, monkeypatch):
+    real = pdf.render_to_string
+
+    def moved(template: str, context: dict) -> str:
+        extra = "\n.data { left: 30.4mm; }" if template == "pdf/card.css" else ""
+        return real(template, context) + extra
+
+    monkeypatch.setattr(pdf, "render_to_string", moved)
+    monkeypatch.setattr(pdf._local, "renderer", None, raising=False)  # the stylesheet anew
+
+    content = pdf.render_card(samples.sample_card())
+
+    front, back = page_images(content, dpi=FACE_DPI, folder=tmp_path)
+    found = mismatches(
+        {"card-front": front, "card-back": back}, references=REFERENCES, folder=tmp_path
+    )
+    assert [line.split(":")[0] for line in found] == ["card-front"]
