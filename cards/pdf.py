@@ -5,7 +5,8 @@ identity (surname and given names apart, the names in Khmer and in their own scr
 nationality, sex, date of birth, card number, date of expiry); the back the date of issue, the
 issuing province, the QR code of the public check and the machine-readable zone (cards.mrz).
 
-The Khmer face comes from the fontpkg-noto-sans-khmer package and OCR-B from PyUPC-EAN; both are
+The Khmer face comes from the fontpkg-noto-sans-khmer package, Noto Sans (for the letters of
+names in own script the Khmer face lacks) from fontpkg-noto-sans and OCR-B from PyUPC-EAN; all are
 embedded through @font-face, so a card never depends on the fonts of the machine that prints it.
 The renderer fetches nothing from outside: `LocalFileFetcher` serves `data:` URIs and files under
 the project's own folders (the font packages, static files, media) and refuses everything else.
@@ -66,13 +67,26 @@ def font_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / "gdi_ims_card_fonts"
 
 
+def latin_font_file() -> Path:
+    return Path(settings.LATIN_FONT_DIR) / "NotoSans[wdth,wght].ttf"
+
+
 def card_font_files() -> dict[int, Path]:
     """Static regular (400) and bold (700) instances of the packaged variable Khmer font.
 
     Made once per machine and reused: with a variable font, WeasyPrint instantiates the weights
     at every PDF it writes, which is most of a single card's rendering time.
     """
-    source = khmer_font_file()
+    return static_instances(khmer_font_file())
+
+
+def latin_font_files() -> dict[int, Path]:
+    """The same of Noto Sans: the Latin (Vietnamese included), Greek and Cyrillic letters of the
+    names in own script that the Khmer face lacks."""
+    return static_instances(latin_font_file())
+
+
+def static_instances(source: Path) -> dict[int, Path]:
     stat = source.stat()
     folder = font_cache_dir()
     files = {w: folder / f"{source.stem}-{stat.st_size}-{int(stat.st_mtime)}-{w}.ttf"
@@ -207,17 +221,18 @@ class CardFace:
 
 @lru_cache(maxsize=1)
 def _drawable() -> frozenset[int]:
-    """The code points the card's text font draws (Khmer, Latin and common punctuation)."""
+    """The code points the card's text faces draw (Khmer; Latin, Greek and Cyrillic)."""
     from fontTools.ttLib import TTFont
 
-    return frozenset(TTFont(card_font_files()[400]).getBestCmap())
+    khmer, latin = TTFont(card_font_files()[400]), TTFont(latin_font_files()[400])
+    return frozenset(khmer.getBestCmap()) | frozenset(latin.getBestCmap())
 
 
 def printable_native_name(name: str) -> str:
     """The name in own script if the card's embedded font draws every character, else "".
 
-    A name in a script the packaged fonts lack (Chinese, for one) would be drawn as empty boxes
-    or taken from the machine's fonts; the card leaves the field out instead.
+    A name in a script the packaged fonts lack (Chinese, Korean, Thai...) would be drawn as empty
+    boxes or taken from the machine's fonts; the card leaves the field out instead.
     """
     drawable = _drawable()
     return name if all(ord(c) in drawable or c.isspace() for c in name) else ""
@@ -266,12 +281,14 @@ def card_face(card: ResidenceCard, *, specimen: bool = False) -> CardFace:
 
 
 def _stylesheet(font_config: FontConfiguration, fetcher: URLFetcher) -> CSS:
-    fonts = card_font_files()
+    fonts, latin = card_font_files(), latin_font_files()
     css = render_to_string(
         "pdf/card.css",
         {
             "font_regular": fonts[400].as_uri(),
             "font_bold": fonts[700].as_uri(),
+            "font_latin_regular": latin[400].as_uri(),
+            "font_latin_bold": latin[700].as_uri(),
             "font_ocrb": ocrb_font_file().as_uri(),
         },
     )
@@ -288,7 +305,7 @@ def _renderer() -> tuple[FontConfiguration, URLFetcher, CSS]:
     WeasyPrint lets documents share them. One per thread, as Pango's objects are not shared
     across threads.
     """
-    key = tuple(str(path) for path in card_font_files().values())
+    key = tuple(str(path) for path in [*card_font_files().values(), *latin_font_files().values()])
     cached = getattr(_local, "renderer", None)
     if cached is None or cached[0] != key:
         font_config = FontConfiguration()

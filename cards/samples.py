@@ -41,16 +41,17 @@ def _stored_photo() -> str:
 
 
 def sample_card(*, photo: bool = True) -> ResidenceCard:
-    """A Chinese resident's card issued in Phnom Penh on 26-11-2026, with every field filled."""
+    """A Vietnamese resident's card issued in Phnom Penh on 26-11-2026, with every field filled
+    (her name in own script has the diacritics her passport name drops)."""
     province = Province(code="12", name_en="Phnom Penh", name_km="រាជធានីភ្នំពេញ")
     resident = Resident(
-        surname="WANG",
-        given_names="XIAO LI",
-        name_km="វ៉ាង សៀវលី",
-        name_native="",
+        surname="NGUYEN",
+        given_names="THI MINH ANH",
+        name_km="ង្វៀន ធី មិញ អាញ",
+        name_native="Nguyễn Thị Minh Anh",
         sex=Resident.Sex.FEMALE,
         date_of_birth=dt.date(1980, 5, 17),
-        nationality="CN",
+        nationality="VN",
         province=province,
         photo=_stored_photo() if photo else "",
     )

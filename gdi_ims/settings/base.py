@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+import fontpkg_noto_sans
 import fontpkg_noto_sans_khmer
 import pghistory
 from celery.schedules import crontab
@@ -274,6 +275,8 @@ USE_TZ = True
 # --- Static and media ------------------------------------------------------------------------
 NODE_MODULES = BASE_DIR / "node_modules"
 KHMER_FONT_DIR = Path(fontpkg_noto_sans_khmer.ROOT) / "files"
+# Noto Sans: the letters of names in own script (Vietnamese, Cyrillic, Greek) the Khmer face lacks.
+LATIN_FONT_DIR = Path(fontpkg_noto_sans.ROOT) / "files"
 # OCR-B (Matthew Skala's free version) for the card's machine-readable zone, as the PyUPC-EAN
 # package ships it; found without importing the barcode library itself.
 OCRB_FONT_DIR = Path(find_spec("upcean").submodule_search_locations[0]) / "fonts"  # type: ignore[index, union-attr]

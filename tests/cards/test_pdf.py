@@ -59,6 +59,27 @@ def embedded_fonts(reader: PdfReader) -> set[str]:
     return names
 
 
+def glyphs_drawn(reader: PdfReader, face: str, source: Path, chars: str) -> dict[str, bool]:
+    """Whether each character's glyph has an outline in the embedded subset of `face` (subsets
+    keep the source font's glyph ids and empty the glyphs not drawn)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(source)
+    cmap = font.getBestCmap()
+    for page in reader.pages:
+        for entry in page["/Resources"]["/Font"].values():
+            entry = entry.get_object()
+            if str(entry["/BaseFont"]).split("+", 1)[-1] != face:
+                continue
+            descriptor = entry["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            subset = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
+            glyf, order = subset["glyf"], subset.getGlyphOrder()
+            return {
+                c: bool(glyf[order[font.getGlyphID(cmap[ord(c)])]].numberOfContours) for c in chars
+            }
+    return dict.fromkeys(chars, False)
+
+
 def test_a_card_pdf_is_two_id1_pages_with_khmer_embedded_and_the_card_details(issue):
     card = issue(name_km="វ៉ាង លី", surname="WANG", given_names="LI")
 
@@ -257,6 +278,27 @@ def test_a_printable_card_carries_no_specimen_mark(issue):
     assert "SPECIMEN" not in pdftotext(content) and "Specimen" not in pdftotext(content)
 
 
+def test_a_name_in_own_script_is_printed_in_an_embedded_face_and_one_the_fonts_lack_is_left_out(
+    issue,
+):
+    vietnamese = issue(
+        surname="NGUYEN", given_names="THI MINH ANH", name_native="Nguyễn Thị Minh Anh"
+    )
+    chinese = issue(surname="WANG", given_names="XIAO LI", name_native="王小丽")
+
+    shown, left_out = pdf.render_card(vietnamese), pdf.render_card(chinese)
+
+    reader = PdfReader(io.BytesIO(shown))
+    assert "Name in own script" in reader.pages[0].extract_text()
+    # Text extraction of the subset loses letters: ask the embedded face whether a letter the
+    # Khmer face lacks (ễ, drawn precomposed) was drawn from it.
+    assert glyphs_drawn(reader, "Card-Latin-Bold", pdf.latin_font_files()[700], "ễ") == {"ễ": True}
+    front = PdfReader(io.BytesIO(left_out)).pages[0].extract_text()
+    assert "Name in own script" not in front and "王" not in front
+    # Neither draws an empty box nor a broken cluster.
+    assert broken_glyphs(shown) == [] and broken_glyphs(left_out) == []
+
+
 # --- Visual regression: the faces as reviewed ---------------------------------------------------
 
 
@@ -279,7 +321,7 @@ def test_a_field_moved_by_a_millimetre_is_seen(tmp_path, monkeypatch):
     real = pdf.render_to_string
 
     def moved(template: str, context: dict) -> str:
-        extra = "\n.data { left: 30.4mm; }" if template == "pdf/card.css" else ""
+        extra = "\n.names { left: 30.4mm; }" if template == "pdf/card.css" else ""
         return real(template, context) + extra
 
     monkeypatch.setattr(pdf, "render_to_string", moved)
