@@ -9,14 +9,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
+from accounts import access
+from accounts.access import Capability
 from audit import chain
 from audit.models import GENESIS_HASH, AuditEvent
 
-AUDIT_READER_ROLES = frozenset({"admin", "director"})
-
 
 def can_read_audit(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role in AUDIT_READER_ROLES)
+    return access.can(user, Capability.AUDIT_READ)
 
 
 def audit_event_list_for(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from accounts import access
+from accounts.access import Capability
 from accounts.models import User
 from cards import numbers
 from cards.models import CardEvent, PrintRun, ResidenceCard
@@ -14,24 +16,12 @@ from residents.models import Declaration
 
 PAGE_SIZE = 50
 
-# Roles that see cards at all; provincial users (and provincial clerks) see their province only.
-CARD_READERS = frozenset(
-    {
-        User.Role.OFFICER,
-        User.Role.VERIFIER,
-        User.Role.DIRECTOR,
-        User.Role.CLERK,
-        User.Role.ADMIN,
-    }
-)
-
 
 def _scoped(user: User, qs: QuerySet) -> QuerySet:
-    if user.role not in CARD_READERS:
+    """Cards (or runs) of the user's province; every province's for national users."""
+    if not access.can(user, Capability.CARD_READ):
         return qs.none()
-    if user.province_id:
-        return qs.filter(province_id=user.province_id)
-    return qs
+    return access.scope(qs, user)
 
 
 def card_list_for(

@@ -7,12 +7,14 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import access
+from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -66,10 +68,10 @@ def _record(
     )
 
 
-def _require_clerk(actor: User) -> None:
-    """The print floor's records (spoiled cards, hand-overs) are the card clerks' own."""
-    if actor.role != User.Role.CLERK:
-        raise PermissionDenied(_("Only a card clerk records this."))
+def _check_actor(actor: User, capability: Capability, province_id: str | None) -> None:
+    """Services check their actor as the views do: scope first (not found), then capability."""
+    access.require_in_scope(actor, province_id)
+    access.require(actor, capability)
 
 
 def _require_reason(reason: str) -> str:
@@ -124,6 +126,7 @@ def card_issue(
     not issued a second first card.
     """
     resident = Resident.objects.select_for_update().get(pk=declaration.resident_id)
+    _check_actor(actor, Capability.CARD_WRITE, resident.province_id)
     declaration.refresh_from_db()
     _check_acknowledged(declaration, resident.pk)
     existing = ResidenceCard.objects.filter(
@@ -174,6 +177,7 @@ def cards_issue_for_province(
     the cards and one their events. The residents' rows are locked first (in id order, so two
     runs never deadlock) so that a clerk issuing one card meanwhile cannot make a duplicate.
     """
+    _check_actor(actor, Capability.CARD_WRITE, province_code)
     list(
         Resident.objects.filter(
             province_id=province_code, declarations__status=Declaration.Status.ACKNOWLEDGED
@@ -242,6 +246,7 @@ def card_renew(
     The resident must have re-confirmed their declaration (`reconfirmed_on`); the new card rests on
     their latest acknowledged declaration unless another acknowledged one is given.
     """
+    _check_actor(actor, Capability.CARD_WRITE, card.province_id)
     today = today or _today()
     card = _lock_card(card)
     if not card.is_renewable_on(today):
@@ -284,6 +289,7 @@ def card_replace(
     The replacement keeps the old card's expiry date: losing a card never extends its validity
     (that is what renewal, with its re-confirmation, is for).
     """
+    _check_actor(actor, Capability.CARD_WRITE, card.province_id)
     reason = _require_reason(reason)
     today = today or _today()
     card = _lock_card(card)
@@ -312,6 +318,7 @@ def card_replace(
 @transaction.atomic
 def card_revoke(*, card: ResidenceCard, actor: User, reason: str) -> ResidenceCard:
     """Revoke a card for good (departure, death, fraud...): it never shows as valid again."""
+    _check_actor(actor, Capability.CARD_WRITE, card.province_id)
     reason = _require_reason(reason)
     card = _lock_card(card)
     _move(card, Status.REVOKED)
@@ -325,7 +332,7 @@ def card_revoke(*, card: ResidenceCard, actor: User, reason: str) -> ResidenceCa
 @transaction.atomic
 def card_hand_over(*, card: ResidenceCard, actor: User, handed_to: str) -> ResidenceCard:
     """Record that a printed card was handed to its holder (or to whom, on their behalf)."""
-    _require_clerk(actor)
+    _check_actor(actor, Capability.CARD_HAND_OVER, card.province_id)
     handed_to = handed_to.strip()
     if not handed_to:
         raise ValidationError(_("Say to whom the card was handed."))
@@ -342,7 +349,7 @@ def card_hand_over(*, card: ResidenceCard, actor: User, handed_to: str) -> Resid
 @transaction.atomic
 def card_spoil(*, card: ResidenceCard, actor: User, reason: str) -> ResidenceCard:
     """Record a card spoiled at printing: it goes back to the queue of cards to print."""
-    _require_clerk(actor)
+    _check_actor(actor, Capability.CARD_HAND_OVER, card.province_id)
     reason = _require_reason(reason)
     card = _lock_card(card)
     if card.status != Status.PRINTED:
@@ -392,10 +399,7 @@ def card_check_by_number(*, actor: User, number: str) -> tuple[ResidenceCard | N
 
 # --- Print runs ------------------------------------------------------------------------------
 def _scoped_cards(actor: User):
-    qs = ResidenceCard.objects.all()
-    if actor.province_id:
-        qs = qs.filter(province_id=actor.province_id)
-    return qs
+    return access.scope(ResidenceCard.objects.all(), actor)
 
 
 @transaction.atomic
@@ -413,6 +417,7 @@ def print_run_create(
     carries a reason. A card already waiting in another unfinished run is left out, so that two
     runs never print the same card at once.
     """
+    access.require(actor, Capability.CARD_PRINT)
     limit = settings.CARDS_PRINT_RUN_MAX
     qs = _scoped_cards(actor).exclude(pk__in=_cards_in_open_runs())
     if selection == PrintRun.Selection.NOT_PRINTED:
@@ -498,8 +503,7 @@ def print_run_retry(*, actor: User, print_run: PrintRun) -> PrintRun:
     """Hand a failed or stuck run to the workers again, with the cards no other run has taken."""
     from cards.tasks import render_print_run_task
 
-    if actor.role != User.Role.CLERK or actor.province_id not in (None, print_run.province_id):
-        raise PermissionDenied
+    _check_actor(actor, Capability.CARD_PRINT, print_run.province_id)
     run = PrintRun.objects.select_for_update().get(pk=print_run.pk)
     if not print_run_can_retry(run):
         raise ValidationError(

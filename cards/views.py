@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -20,6 +20,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import access
+from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -28,15 +30,7 @@ from cards.models import PrintRun, ResidenceCard
 from residents.models import Resident
 
 Role = User.Role
-# Who may change cards (issue, renew, replace, revoke), and who works the print floor: prints
-# them, records spoiled cards and hand-overs (the card clerks, DOMAIN.md).
-CARD_WRITERS = frozenset({Role.CLERK, Role.DIRECTOR})
-PRINTERS = frozenset({Role.CLERK})
-
-
-def _require(user: User, roles: frozenset[str]) -> None:
-    if user.role not in roles:
-        raise PermissionDenied
+Can = Capability
 
 
 def _errors(error: ValidationError) -> str:
@@ -73,7 +67,7 @@ def card_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "cards": cards,
             "next_url": next_url,
-            "can_print": request.user.role in PRINTERS,
+            "can_print": access.can(request.user, Can.CARD_PRINT),
             "today": timezone.localdate(),
         },
     )
@@ -97,17 +91,17 @@ def card_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": events,
             "history": selectors.card_history_for(card=card),
             "validity_label": ResidenceCard.Validity(validity).label,
-            "can_write": request.user.role in CARD_WRITERS,
+            "can_write": access.can(request.user, Can.CARD_WRITE),
             "can_renew": card.is_renewable_on(today),
             "can_replace": card.status in ResidenceCard.REPLACEABLE_STATUSES,
             "can_revoke": card.can_move_to(ResidenceCard.Status.REVOKED),
             "can_hand_over": card.status == ResidenceCard.Status.PRINTED
-            and request.user.role in PRINTERS,
+            and access.can(request.user, Can.CARD_PRINT),
             "can_spoil": card.status == ResidenceCard.Status.PRINTED
-            and request.user.role in PRINTERS,
-            "can_print": request.user.role in PRINTERS,
+            and access.can(request.user, Can.CARD_PRINT),
+            "can_print": access.can(request.user, Can.CARD_PRINT),
             # The live address is the card's secret: shown to those who print cards only.
-            "verify_url": pdf.verify_url(card) if request.user.role in PRINTERS else "",
+            "verify_url": pdf.verify_url(card) if access.can(request.user, Can.CARD_PRINT) else "",
         },
     )
 
@@ -135,7 +129,7 @@ def card_preview(request: HttpRequest, pk: int) -> HttpResponse:
 def card_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable card, with the QR code that opens its validity page: card clerks only."""
     card = selectors.card_get_for(user=request.user, pk=pk)
-    _require(request.user, PRINTERS)
+    access.require(request.user, Can.CARD_PRINT)
     content = pdf.render_card(card)
     audit_record(
         actor=request.user,
@@ -159,11 +153,11 @@ def _card_action(
     act: Callable[[ResidenceCard, object], ResidenceCard],
     done: str,
     danger: bool = False,
-    roles: frozenset[str] = CARD_WRITERS,
+    capability: Capability = Can.CARD_WRITE,
 ) -> HttpResponse:
     """GET shows the form, POST runs the service; a refusal keeps what was typed."""
-    _require(request.user, roles)
     card = selectors.card_get_for(user=request.user, pk=pk)
+    access.require(request.user, capability)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -242,7 +236,7 @@ def card_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
             card=card, actor=request.user, handed_to=form.cleaned_data["handed_to"]
         ),
         done=_("Hand-over of card %(number)s recorded."),
-        roles=PRINTERS,
+        capability=Can.CARD_HAND_OVER,
     )
 
 
@@ -260,7 +254,7 @@ def card_spoil(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         done=_("Card %(number)s recorded as spoiled; it will be printed again."),
         danger=True,
-        roles=PRINTERS,
+        capability=Can.CARD_HAND_OVER,
     )
 
 
@@ -268,7 +262,7 @@ def card_spoil(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def cards_due(request: HttpRequest) -> HttpResponse:
-    _require(request.user, CARD_WRITERS)
+    access.require(request.user, Can.CARD_WRITE)
     province = request.GET.get("province", "")
     return TemplateResponse(
         request,
@@ -284,8 +278,8 @@ def cards_due(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def card_issue(request: HttpRequest, declaration_pk: int) -> HttpResponse:
-    _require(request.user, CARD_WRITERS)
     declaration = selectors.declaration_get_for(user=request.user, pk=declaration_pk)
+    access.require(request.user, Can.CARD_WRITE)
     try:
         card = services.card_issue(declaration=declaration, actor=request.user)
     except ValidationError as error:
@@ -298,7 +292,7 @@ def card_issue(request: HttpRequest, declaration_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cards_issue_province(request: HttpRequest) -> HttpResponse:
-    _require(request.user, CARD_WRITERS)
+    access.require(request.user, Can.CARD_WRITE)
     code = request.user.province_id or request.POST.get("province", "")
     if not selectors.provinces_for(user=request.user).filter(code=code).exists():
         messages.error(request, _("Choose a province."))
@@ -312,13 +306,13 @@ def cards_issue_province(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def print_run_list(request: HttpRequest) -> HttpResponse:
-    _require(request.user, PRINTERS | {Role.DIRECTOR, Role.ADMIN})
+    access.require(request.user, Can.PRINT_RUN_READ)
     return TemplateResponse(
         request,
         "cards/print_run_list.html",
         {
             "runs": selectors.print_run_list_for(user=request.user),
-            "can_print": request.user.role in PRINTERS,
+            "can_print": access.can(request.user, Can.CARD_PRINT),
         },
     )
 
@@ -326,7 +320,7 @@ def print_run_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def print_run_create(request: HttpRequest) -> HttpResponse:
-    _require(request.user, PRINTERS)
+    access.require(request.user, Can.CARD_PRINT)
     picked_ids = [int(i) for i in request.POST.getlist("card") if i.isdigit()]
     if request.method == "POST" and picked_ids and "selection" not in request.POST:
         # Coming from the card list's check boxes: show the form with the cards picked.
@@ -372,13 +366,15 @@ def print_run_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def print_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, PRINTERS | {Role.DIRECTOR, Role.ADMIN})
     run = selectors.print_run_get_for(user=request.user, pk=pk)
-    context = {"run": run, "can_print": request.user.role in PRINTERS}
+    access.require(request.user, Can.PRINT_RUN_READ)
+    context = {"run": run, "can_print": access.can(request.user, Can.CARD_PRINT)}
     if request.htmx:
         return TemplateResponse(request, "cards/_print_run_progress.html", context)
     context["cards"] = selectors.print_run_cards(run=run)
-    context["can_retry"] = request.user.role in PRINTERS and services.print_run_can_retry(run)
+    context["can_retry"] = access.can(
+        request.user, Can.CARD_PRINT
+    ) and services.print_run_can_retry(run)
     return TemplateResponse(request, "cards/print_run_detail.html", context)
 
 
@@ -387,7 +383,7 @@ def print_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def print_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Hand a failed or stuck run to the workers again."""
     run = selectors.print_run_get_for(user=request.user, pk=pk)
-    _require(request.user, PRINTERS)
+    access.require(request.user, Can.CARD_PRINT)
     try:
         services.print_run_retry(actor=request.user, print_run=run)
     except ValidationError as error:
@@ -402,7 +398,7 @@ def print_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
 def print_run_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """The run's printable cards (live QR tokens): card clerks only, as for a single card."""
     run = selectors.print_run_get_for(user=request.user, pk=pk)
-    _require(request.user, PRINTERS)
+    access.require(request.user, Can.CARD_PRINT)
     if run.status != PrintRun.Status.DONE or not run.pdf:
         raise Http404
     audit_record(

@@ -1,6 +1,6 @@
-"""Role-based navigation: which menu entries each role sees.
+"""Navigation: which menu entries each role sees, read from the access policy.
 
-Each app adds its entries here, next to the roles allowed to use them; views still check access
+Each entry names the capability its page needs (accounts.access); views still check access
 themselves (a hidden menu entry is a convenience, not a guard).
 """
 
@@ -18,81 +18,52 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
+from accounts.access import Capability
 from accounts.models import User
-
-Role = User.Role
 
 
 @dataclass(frozen=True)
 class NavItem:
     label: str | Promise
     url_name: str
-    roles: frozenset[str]
+    # What the entry's page needs (accounts.access); None: every signed-in user.
+    capability: Capability | None
     icon: str = "circle"
 
+    def shown_to(self, role: str) -> bool:
+        return self.capability is None or role in access.ROLES[self.capability]
 
-ALL_ROLES = frozenset(Role.values)
+
+Can = Capability
 
 NAV_ITEMS: list[NavItem] = [
-    NavItem(_("Home"), "home", ALL_ROLES, "house"),
-    NavItem(
-        _("Residents"),
-        "residents:list",
-        frozenset({Role.OFFICER, Role.VERIFIER, Role.DIRECTOR, Role.CLERK, Role.ADMIN}),
-        "people",
-    ),
-    NavItem(_("New resident"), "residents:create", frozenset({Role.OFFICER}), "person-plus"),
-    NavItem(
-        _("Returned to me"), "residents:returned", frozenset({Role.OFFICER}), "arrow-return-left"
-    ),
+    NavItem(_("Home"), "home", None, "house"),
+    NavItem(_("Residents"), "residents:list", Can.RESIDENT_READ, "people"),
+    NavItem(_("New resident"), "residents:create", Can.RESIDENT_WRITE, "person-plus"),
+    NavItem(_("Returned to me"), "residents:returned", Can.RESIDENT_WRITE, "arrow-return-left"),
     NavItem(
         _("Verification queue"),
         "residents:verification-queue",
-        frozenset({Role.VERIFIER}),
+        Can.DECLARATION_REVIEW,
         "check2-square",
     ),
     NavItem(
-        _("Acknowledge"), "residents:acknowledgements", frozenset({Role.DIRECTOR}), "patch-check"
+        _("Acknowledge"), "residents:acknowledgements", Can.DECLARATION_ACKNOWLEDGE, "patch-check"
     ),
-    NavItem(
-        _("Dashboard"),
-        "provinces:dashboard",
-        frozenset({Role.DIRECTOR, Role.ADMIN}),
-        "speedometer2",
-    ),
-    NavItem(
-        _("My province"), "provinces:mine", frozenset({Role.OFFICER, Role.VERIFIER}), "geo-alt"
-    ),
-    NavItem(
-        _("Audit trail"), "audit:event-list", frozenset({Role.ADMIN, Role.DIRECTOR}), "shield-check"
-    ),
-    NavItem(_("Cards"), "cards:card-list", ALL_ROLES, "person-vcard"),
-    NavItem(_("Cards due"), "cards:due", frozenset({Role.CLERK, Role.DIRECTOR}), "card-checklist"),
-    NavItem(_("Print runs"), "cards:print-run-list", frozenset({Role.CLERK}), "printer"),
-    NavItem(_("Check a card"), "cards:check", ALL_ROLES, "qr-code-scan"),
-    NavItem(
-        _("Import lists"), "imports:batch-list", frozenset({Role.OFFICER, Role.DIRECTOR}), "upload"
-    ),
-    NavItem(
-        _("Export"),
-        "imports:export",
-        frozenset({Role.OFFICER, Role.VERIFIER, Role.DIRECTOR}),
-        "download",
-    ),
-    NavItem(
-        _("Renewals due"),
-        "jobs:renewals",
-        frozenset({Role.OFFICER, Role.VERIFIER, Role.DIRECTOR, Role.CLERK, Role.ADMIN}),
-        "arrow-repeat",
-    ),
-    NavItem(
-        _("Notifications"),
-        "jobs:notification-list",
-        frozenset({Role.OFFICER, Role.VERIFIER}),
-        "bell",
-    ),
-    NavItem(_("Jobs"), "jobs:job-list", frozenset({Role.ADMIN, Role.DIRECTOR}), "clock-history"),
-    NavItem(_("Administration"), "admin:index", frozenset({Role.ADMIN}), "gear"),
+    NavItem(_("Dashboard"), "provinces:dashboard", Can.HQ_DASHBOARD, "speedometer2"),
+    NavItem(_("My province"), "provinces:mine", Can.PROVINCE_READ, "geo-alt"),
+    NavItem(_("Audit trail"), "audit:event-list", Can.AUDIT_READ, "shield-check"),
+    NavItem(_("Cards"), "cards:card-list", Can.CARD_READ, "person-vcard"),
+    NavItem(_("Cards due"), "cards:due", Can.CARD_WRITE, "card-checklist"),
+    NavItem(_("Print runs"), "cards:print-run-list", Can.CARD_PRINT, "printer"),
+    NavItem(_("Check a card"), "cards:check", Can.CARD_CHECK, "qr-code-scan"),
+    NavItem(_("Import lists"), "imports:batch-list", Can.IMPORT, "upload"),
+    NavItem(_("Export"), "imports:export", Can.EXPORT, "download"),
+    NavItem(_("Renewals due"), "jobs:renewals", Can.RENEWALS_READ, "arrow-repeat"),
+    NavItem(_("Notifications"), "jobs:notification-list", Can.NOTIFICATIONS, "bell"),
+    NavItem(_("Jobs"), "jobs:job-list", Can.JOB_READ, "clock-history"),
+    NavItem(_("Administration"), "admin:index", Can.USER_MANAGE, "gear"),
 ]
 
 
@@ -109,7 +80,7 @@ def _menu(role: str, language: str, prefix: str) -> tuple[dict[str, str], ...]:
     return tuple(
         {"label": str(item.label), "url": reverse(item.url_name), "icon": item.icon}
         for item in NAV_ITEMS
-        if role in item.roles
+        if item.shown_to(role)
     )
 
 

@@ -5,44 +5,40 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
-from django.http import Http404
 from redis.exceptions import RedisError
 
+from accounts import access
+from accounts.access import Capability
 from accounts.models import User
 from imports.models import ExportLog, ImportBatch, ImportIssue
-from imports.services import IMPORT_ROLES, progress_key
+from imports.services import progress_key
 from residents.models import Declaration, Resident, TravelDocument, search_name_of
-
-EXPORT_ROLES = (User.Role.OFFICER, User.Role.VERIFIER, User.Role.DIRECTOR)
 
 
 def require_importer(user: User) -> None:
-    if user.role not in IMPORT_ROLES:
-        raise PermissionDenied
+    access.require(user, Capability.IMPORT)
 
 
 def require_exporter(user: User) -> None:
-    if user.role not in EXPORT_ROLES:
-        raise PermissionDenied
+    access.require(user, Capability.EXPORT)
+
+
+def _batches_in_scope(user: User) -> QuerySet[ImportBatch]:
+    return access.scope(ImportBatch.objects.select_related("province", "created_by"), user)
 
 
 def import_batch_list_for(*, user: User) -> QuerySet[ImportBatch]:
     """Officers see their province's imports; HQ sees every province's."""
     require_importer(user)
-    batches = ImportBatch.objects.select_related("province", "created_by")
-    if user.is_provincial:
-        batches = batches.filter(province_id=user.province_id)
-    return batches
+    return _batches_in_scope(user)
 
 
 def import_batch_get_for(*, user: User, pk: int) -> ImportBatch:
-    """One import, or 404 when it is not in the user's scope (never reveal it exists)."""
-    try:
-        return import_batch_list_for(user=user).get(pk=pk)
-    except ImportBatch.DoesNotExist:
-        raise Http404 from None
+    """One import: 404 outside the user's scope (never reveal it exists), then the role (403)."""
+    batch = access.get_in_scope(_batches_in_scope(user), user, pk=pk)
+    require_importer(user)
+    return batch
 
 
 def import_issues_of(*, batch: ImportBatch, kind: str, limit: int | None = None) -> list[Any]:

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
+from accounts import access
+from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -36,15 +38,12 @@ from residents import services as residents_services
 from residents.history import bulk_history
 from residents.models import mask_number
 
-IMPORT_ROLES = (User.Role.OFFICER, User.Role.DIRECTOR)
 # Commits take this transaction-level lock: two imports never race for the same passport.
 COMMIT_LOCK = 4_052_026
 
 
 def can_import_for(user: User, province: Province) -> bool:
-    if user.role not in IMPORT_ROLES:
-        return False
-    return user.is_national or user.province_id == province.code
+    return access.can(user, Capability.IMPORT) and access.in_scope(user, province.code)
 
 
 def progress_key(batch_id: int) -> str:

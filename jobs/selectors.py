@@ -10,6 +10,8 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sub
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import access
+from accounts.access import Capability
 from accounts.models import User
 from cards.models import EXPIRING_WINDOW_DAYS, PrintRun, ResidenceCard
 from imports.models import ImportBatch
@@ -21,11 +23,6 @@ from residents.models import Declaration
 Role = User.Role
 Status = ResidenceCard.Status
 
-# The jobs page: administrators run jobs; HQ directors read it.
-JOB_READERS = frozenset({Role.ADMIN, Role.DIRECTOR})
-JOB_RUNNERS = frozenset({Role.ADMIN})
-# The renewals page: everyone who works with cards, each in their own province if provincial.
-RENEWAL_READERS = frozenset({Role.OFFICER, Role.VERIFIER, Role.DIRECTOR, Role.CLERK, Role.ADMIN})
 PAGE_SIZE = 50
 # A renewed card stays on the renewals page (as renewed) this many days after its renewal.
 RENEWED_SHOWN_DAYS = EXPIRING_WINDOW_DAYS
@@ -33,7 +30,7 @@ RENEWED_SHOWN_DAYS = EXPIRING_WINDOW_DAYS
 
 def require_job_reader(user: User) -> None:
     """The jobs pages do not exist for anyone else (404, like another province's record)."""
-    if user.role not in JOB_READERS:
+    if not access.can(user, Capability.JOB_READ):
         raise Http404
 
 
@@ -181,7 +178,7 @@ class RenewalPage:
 
 def renewal_province_for(*, user: User, province: str) -> str:
     """The province the page is about: a provincial user's own; another one does not exist."""
-    if user.role not in RENEWAL_READERS:
+    if not access.can(user, Capability.RENEWALS_READ):
         raise Http404
     if user.province_id:
         if province and province != user.province_id:

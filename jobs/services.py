@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts import access
+from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -39,7 +41,7 @@ RunStatus = JobRun.Status
 # Keys of the session-level advisory locks, one per job (any constants, unique in the project).
 LOCK_KEYS: dict[str, int] = {Job.FLAG_CARD_EXPIRY: 0x6A0B_E701}
 # Who is told about their province's renewals.
-NOTIFIED_ROLES = (User.Role.OFFICER, User.Role.VERIFIER)
+NOTIFIED_ROLES = tuple(sorted(access.ROLES[Capability.NOTIFICATIONS]))
 # A digest names at most this many residents per threshold; the page lists them all.
 DIGEST_NAMES = 100
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -16,6 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import access
+from accounts.access import Capability
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cards.models import ResidenceCard
@@ -54,7 +55,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "stuck_days": conf.stuck_days(),
             "failed_print_runs": selectors.failed_print_runs_for(user=user),
             "failed_imports": selectors.failed_imports_for(user=user),
-            "can_run": user.role in selectors.JOB_RUNNERS,
+            "can_run": access.can(user, Capability.JOB_RUN),
         },
     )
 
@@ -63,8 +64,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def job_run_now(request: HttpRequest, job: str) -> HttpResponse:
     selectors.require_job_reader(request.user)
-    if request.user.role not in selectors.JOB_RUNNERS:
-        raise PermissionDenied
+    access.require(request.user, Capability.JOB_RUN)
     if job not in JobRun.Job.values:
         raise Http404
     run = services.job_run_enqueue(job=job, actor=request.user)

@@ -14,11 +14,12 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from accounts import access
+from accounts.access import Capability
 from accounts.models import User
 from provinces import charts
 from provinces.models import (
@@ -32,8 +33,6 @@ from provinces.models import (
 )
 from residents.models import Declaration, Resident
 
-HQ_ROLES = (User.Role.DIRECTOR, User.Role.ADMIN)
-PROVINCIAL_ROLES = (User.Role.OFFICER, User.Role.VERIFIER)
 TREND_DAYS = 60
 NATIONALITIES_SHOWN = 10
 # Age buckets of the verification backlog, in days since submission: (label, from, to).
@@ -60,12 +59,11 @@ SORT_KEYS = {
 
 
 def is_hq(user: User) -> bool:
-    return user.role in HQ_ROLES
+    return access.can(user, Capability.HQ_DASHBOARD)
 
 
 def require_hq(user: User) -> None:
-    if not is_hq(user):
-        raise PermissionDenied
+    access.require(user, Capability.HQ_DASHBOARD)
 
 
 @dataclass
@@ -340,16 +338,10 @@ def province_get_for(*, user: User, code: str) -> Province:
         "compilation__returned_by",
         "summary",
     )
-    if is_hq(user):
-        pass
-    elif user.role in PROVINCIAL_ROLES and user.province_id:
-        provinces = provinces.filter(code=user.province_id)
-    else:
-        raise Http404
-    try:
-        return provinces.get(code=code)
-    except Province.DoesNotExist:
-        raise Http404 from None
+    province = access.get_in_scope(provinces, user, path="code", code=code)
+    if not (is_hq(user) or access.can(user, Capability.PROVINCE_READ)):
+        raise PermissionDenied
+    return province
 
 
 @dataclass

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import access
+from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -83,8 +84,7 @@ def _audit(
 
 
 def _require_hq(actor: User) -> None:
-    if actor.role != User.Role.DIRECTOR:
-        raise PermissionDenied
+    access.require(actor, Capability.PROVINCE_SIGN_OFF)
 
 
 def _refresh_after_commit() -> None:
@@ -117,8 +117,8 @@ def province_estimate_set(
 
 def province_list_submit(*, province: Province, actor: User) -> ProvinceCompilation:
     """The province's chief sends its list to HQ, once every record is through verification."""
-    if actor.role != User.Role.VERIFIER or actor.province_id != province.code:
-        raise PermissionDenied
+    access.require_in_scope(actor, province.code)
+    access.require(actor, Capability.PROVINCE_SUBMIT)
     with transaction.atomic():
         compilation = _compilation_locked(province)
         if not compilation.can_move_to(Status.SUBMITTED):

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import access
+from accounts.access import Capability
 from audit.models import AuditEvent
 from audit.services import audit_record
 from provinces import reports, selectors, services
@@ -61,8 +63,9 @@ def my_province(request: HttpRequest) -> HttpResponse:
     """A provincial user's own province page; HQ goes to the dashboard."""
     if selectors.is_hq(request.user):
         return redirect("provinces:dashboard")
-    if request.user.role not in selectors.PROVINCIAL_ROLES or not request.user.province_id:
+    if not request.user.province_id:
         raise PermissionDenied
+    access.require(request.user, Capability.PROVINCE_READ)
     return redirect("provinces:detail", code=request.user.province_id)
 
 
@@ -125,6 +128,7 @@ def province_review(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def province_sign_off(request: HttpRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
+    access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
     form = SignOffForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The override reason is too long."))
@@ -143,6 +147,7 @@ def province_sign_off(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def province_return(request: HttpRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
+    access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
     form = ReturnForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("reason", []):
@@ -162,6 +167,7 @@ def province_return(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def province_estimate(request: HttpRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
+    access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
     form = EstimateForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("estimated_residents", []):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
+from accounts import access
 from accounts.models import User
 from cards.expiry import card_expiry_subquery
 from provinces.models import Commune, District, Province
@@ -39,15 +40,10 @@ PAGE_SIZE = 25
 
 
 def _scoped(queryset: QuerySet, user: User, path: str = "province_id") -> QuerySet:
-    if not user.is_authenticated:
-        return queryset.none()
-    if user.is_provincial:
-        return queryset.filter(**{path: user.province_id})
-    return queryset
+    return access.scope(queryset, user, path)
 
 
-def in_scope(user: User, province_id: str) -> bool:
-    return user.is_authenticated and (user.is_national or user.province_id == province_id)
+in_scope = access.in_scope
 
 
 def _current_documents() -> Prefetch:

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
+from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -107,18 +109,20 @@ class DeclarationInput:
 
 
 # --- Guards ----------------------------------------------------------------------------------
+# The capabilities come from the access policy; entering and reviewing stay with the province's
+# own staff (a record is its province's work), acknowledging with HQ.
 def _require_officer_of(actor: User, province_id: str) -> None:
-    if actor.role != User.Role.OFFICER or actor.province_id != province_id:
+    if not access.can(actor, Capability.RESIDENT_WRITE) or actor.province_id != province_id:
         raise NotAllowed(_("Only an officer of the province can enter or change this record."))
 
 
 def _require_verifier_of(actor: User, province_id: str) -> None:
-    if actor.role != User.Role.VERIFIER or actor.province_id != province_id:
+    if not access.can(actor, Capability.DECLARATION_REVIEW) or actor.province_id != province_id:
         raise NotAllowed(_("Only a verifier of the province can review this declaration."))
 
 
 def _require_director(actor: User) -> None:
-    if actor.role != User.Role.DIRECTOR:
+    if not access.can(actor, Capability.DECLARATION_ACKNOWLEDGE):
         raise NotAllowed(_("Only the HQ director can acknowledge declarations."))
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -17,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
+from accounts import access
+from accounts.access import Capability
 from audit.models import AuditEvent
 from audit.services import audit_record
 from residents import selectors, services
@@ -32,20 +32,14 @@ from residents.forms import (
 )
 from residents.models import LikelyDuplicate
 
-Role = User.Role
-READERS = (Role.OFFICER, Role.VERIFIER, Role.DIRECTOR, Role.CLERK, Role.ADMIN)
-
-
-def _require_role(request: HttpRequest, *roles: str) -> None:
-    if request.user.role not in roles:
-        raise PermissionDenied
+Can = Capability
 
 
 # --- List, detail, photo ---------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
 def resident_list(request: HttpRequest) -> HttpResponse:
-    _require_role(request, *READERS)
+    access.require(request.user, Can.RESIDENT_READ)
     if request.method == "POST" or "passport" in request.GET:
         # The search is posted (or an old link typed the number): the number leaves the URL.
         source = request.POST if request.method == "POST" else request.GET
@@ -78,12 +72,12 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
-    _require_role(request, *READERS)
+    access.require(request.user, Can.RESIDENT_READ)
     audit_record(
         actor=request.user, action=AuditEvent.Action.RESIDENT_VIEWED, obj=resident, request=request
     )
     declarations = selectors.declarations_of(resident=resident)
-    can_edit = request.user.role == Role.OFFICER
+    can_edit = access.can(request.user, Can.RESIDENT_WRITE)
     return TemplateResponse(
         request,
         "residents/resident_detail.html",
@@ -95,8 +89,8 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": selectors.resident_history_for(resident=resident),
             "can_edit": can_edit,
             "document_form": DocumentForm() if can_edit else None,
-            "can_acknowledge": request.user.role == Role.DIRECTOR,
-            "can_review": request.user.role == Role.VERIFIER,
+            "can_acknowledge": access.can(request.user, Can.DECLARATION_ACKNOWLEDGE),
+            "can_review": access.can(request.user, Can.DECLARATION_REVIEW),
         },
     )
 
@@ -120,7 +114,7 @@ def resident_photo(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def resident_create(request: HttpRequest) -> HttpResponse:
-    _require_role(request, Role.OFFICER)
+    access.require(request.user, Can.RESIDENT_WRITE)
     form = ResidentForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,7 +143,7 @@ def resident_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
-    _require_role(request, Role.OFFICER)
+    access.require(request.user, Can.RESIDENT_WRITE)
     form = ResidentForm(
         request.POST or None, request.FILES or None, instance=resident, user=request.user
     )
@@ -197,7 +191,7 @@ def commune_options(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=pk)
-    _require_role(request, Role.OFFICER)
+    access.require(request.user, Can.RESIDENT_WRITE)
     form = DeclarationForm(request.POST or None, instance=declaration)
     if request.method == "POST" and form.is_valid():
         try:
@@ -221,7 +215,7 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def declaration_submit(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=pk)
-    _require_role(request, Role.OFFICER)
+    access.require(request.user, Can.RESIDENT_WRITE)
     try:
         services.declaration_submit(declaration=declaration, actor=request.user)
     except services.ResidentsError as error:
@@ -235,7 +229,7 @@ def declaration_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=pk)
-    _require_role(request, Role.OFFICER)
+    access.require(request.user, Can.RESIDENT_WRITE)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         content, content_type, name = form.cleaned_data["file"]
@@ -282,7 +276,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def verification_queue(request: HttpRequest) -> HttpResponse:
-    _require_role(request, Role.VERIFIER)
+    access.require(request.user, Can.DECLARATION_REVIEW)
     page = selectors.verification_queue_for(user=request.user, page=request.GET.get("page", 1))
     return TemplateResponse(request, "residents/verification_queue.html", {"page": page})
 
@@ -291,7 +285,7 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=pk)
-    _require_role(request, Role.VERIFIER)
+    access.require(request.user, Can.DECLARATION_REVIEW)
     resident = selectors.resident_get_for(user=request.user, pk=declaration.resident_id)
     if request.method == "GET":
         # The review page shows the whole record, passport included.
@@ -350,7 +344,7 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
     flag = selectors.duplicate_get_for(user=request.user, pk=pk)
-    _require_role(request, Role.VERIFIER)
+    access.require(request.user, Can.DECLARATION_REVIEW)
     decision = request.POST.get("decision")
     if decision not in (LikelyDuplicate.Status.NOT_DUPLICATE, LikelyDuplicate.Status.CONFIRMED):
         messages.error(request, _("Choose: not a duplicate, or confirmed duplicate."))
@@ -374,7 +368,7 @@ def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def returned_list(request: HttpRequest) -> HttpResponse:
-    _require_role(request, Role.OFFICER)
+    access.require(request.user, Can.RESIDENT_WRITE)
     declarations = selectors.returned_declarations_for(user=request.user)
     return TemplateResponse(request, "residents/returned_list.html", {"declarations": declarations})
 
@@ -383,7 +377,7 @@ def returned_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def acknowledgements(request: HttpRequest) -> HttpResponse:
-    _require_role(request, Role.DIRECTOR)
+    access.require(request.user, Can.DECLARATION_ACKNOWLEDGE)
     code = request.GET.get("province", "")
     province = selectors.province_get_for(user=request.user, code=code) if code else None
     page = (
@@ -408,7 +402,7 @@ def acknowledgements(request: HttpRequest) -> HttpResponse:
 @require_POST
 def declaration_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=pk)
-    _require_role(request, Role.DIRECTOR)
+    access.require(request.user, Can.DECLARATION_ACKNOWLEDGE)
     try:
         services.declaration_acknowledge(declaration=declaration, actor=request.user)
     except services.ResidentsError as error:
@@ -424,7 +418,7 @@ def declaration_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def province_acknowledge(request: HttpRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
-    _require_role(request, Role.DIRECTOR)
+    access.require(request.user, Can.DECLARATION_ACKNOWLEDGE)
     try:
         count = services.declaration_acknowledge_province(province=province, actor=request.user)
     except services.ResidentsError as error:

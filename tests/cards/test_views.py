@@ -436,10 +436,11 @@ def test_print_runs_of_another_province_do_not_exist_for_a_provincial_clerk(cler
     assert other.get("/cards/print-runs/").context["runs"] == []
 
 
-@pytest.mark.parametrize(
-    "url", ["/cards/print-runs/", "/cards/print-runs/new/", "/cards/print-runs/1/"]
-)
-def test_print_run_pages_need_sign_in_and_a_clerk(officer_client, url):
+@pytest.mark.parametrize("url", ["/cards/print-runs/", "/cards/print-runs/new/", "run"])
+def test_print_run_pages_need_sign_in_and_a_clerk(clerk, officer_client, url):
+    if url == "run":  # a run of the officer's own province: seen, then refused for the role
+        run = PrintRun.objects.create(created_by=clerk, selection="picked", province_id="12")
+        url = reverse("cards:print-run-detail", args=[run.pk])
     assert login_redirect(Client().get(url), url)
     assert officer_client.get(url).status_code == 403
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -74,7 +75,7 @@ def test_returning_a_list_is_recorded(all_verified, verifier, director, phnom_pe
 def test_refused_steps_record_nothing(seeded, verifier, other_verifier, director, phnom_penh):
     with pytest.raises(services.ProvinceListError):  # records not verified yet
         services.province_list_submit(province=phnom_penh, actor=verifier)
-    with pytest.raises(PermissionDenied):  # another province's chief
+    with pytest.raises(Http404):  # another province's chief: not theirs to see
         services.province_list_submit(province=phnom_penh, actor=other_verifier)
     with pytest.raises(services.ProvinceListError):  # nothing submitted, no override
         services.province_list_sign_off(province=phnom_penh, actor=director)

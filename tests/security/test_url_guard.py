@@ -6,8 +6,10 @@ list, or is refused (redirect to sign-in, 403, 404 or 405) to anonymous visitors
 role not listed as allowed for it. A URL that is not in EXPECTED fails the test: add it there,
 with the roles that may use it.
 
-Dummy values: integers are 999999 (no such object), strings are "17" (Siem Reap): provincial
-personas are in Phnom Penh, so a page about province 17 must be refused to them too.
+Object URLs name real records of Phnom Penh, the provincial personas' own province, so the role
+check behind the scope check is what is tested (test_object_guard.py requests them with
+Siem Reap records: 404 for everyone there). Other path values are dummies: integers 999999,
+strings "17" (Siem Reap).
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ from collections.abc import Iterator
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts import access
+from accounts.access import Capability
 from tests.conftest import client_for
+from tests.security.conftest import build_world
+from tests.security.test_object_guard import OBJECT_URLS
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +40,16 @@ def roles(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
-# url name (or route, for unnamed patterns) -> PUBLIC or the roles that may use it.
+def can(capability: Capability) -> frozenset[str]:
+    """The roles the access policy gives this capability: the table is the expectation."""
+    return access.ROLES[capability]
+
+
+Can = Capability
+
+
+# url name (or route, for unnamed patterns) -> PUBLIC or the roles that may use it, read from
+# the access policy wherever a capability decides.
 EXPECTED: dict[str, str | frozenset[str]] = {
     # Public on purpose: signing in and out, language, health, the public card check.
     "accounts:login": PUBLIC,
@@ -49,80 +64,78 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "accounts:otp-enrol": ALL,
     "accounts:password-change": ALL,
     # Audit
-    "audit:event-list": roles(ADMIN, DIRECTOR),
-    # Provinces (issue 7). "17" is not the provincial personas' province: refused to them.
-    # Some POST views answer an empty form with a redirect and a message before the service's
-    # own role check refuses the step; those list the roles the view lets through.
-    "provinces:dashboard": NATIONAL,
+    "audit:event-list": can(Can.AUDIT_READ),
+    # Provinces. "17" is not the provincial personas' province: refused to them.
+    "provinces:dashboard": can(Can.HQ_DASHBOARD),
     "provinces:mine": roles(OFFICER, VERIFIER, DIRECTOR, ADMIN),  # national: redirect
-    "provinces:refresh": NATIONAL,
-    "provinces:export-csv": NATIONAL,
-    "provinces:export-xlsx": NATIONAL,
-    "provinces:report-pdf": NATIONAL,
-    "provinces:detail": NATIONAL,
-    "provinces:estimate": NATIONAL,
-    "provinces:submit": roles(),  # the province's own verifier only
-    "provinces:review": roles(DIRECTOR),
-    "provinces:sign-off": roles(DIRECTOR),
-    "provinces:return": NATIONAL,  # empty form refused before the service's director check
-    # Residents and declarations (issue 3)
-    "residents:list": ALL,
-    "residents:create": roles(OFFICER),
-    "residents:detail": ALL,
-    "residents:edit": ALL,
-    "residents:photo": ALL,
+    "provinces:refresh": can(Can.HQ_DASHBOARD),
+    "provinces:export-csv": can(Can.HQ_DASHBOARD),
+    "provinces:export-xlsx": can(Can.HQ_DASHBOARD),
+    "provinces:report-pdf": can(Can.HQ_DASHBOARD),
+    "provinces:detail": can(Can.HQ_DASHBOARD) | can(Can.PROVINCE_READ),
+    "provinces:estimate": can(Can.PROVINCE_SIGN_OFF),
+    "provinces:submit": can(Can.PROVINCE_SUBMIT),
+    "provinces:review": can(Can.PROVINCE_SIGN_OFF),
+    "provinces:sign-off": can(Can.PROVINCE_SIGN_OFF),
+    "provinces:return": can(Can.PROVINCE_SIGN_OFF),
+    # Residents and declarations
+    "residents:list": can(Can.RESIDENT_READ),
+    "residents:create": can(Can.RESIDENT_WRITE),
+    "residents:detail": can(Can.RESIDENT_READ),
+    "residents:edit": can(Can.RESIDENT_WRITE),
+    "residents:photo": can(Can.RESIDENT_READ),
     "residents:district-options": ALL,
     "residents:commune-options": ALL,
-    "residents:declaration-edit": ALL,
-    "residents:declaration-submit": ALL,
-    "residents:document-upload": ALL,
-    "residents:document": ALL,
-    "residents:verification-queue": roles(VERIFIER),
-    "residents:review": ALL,
-    "residents:duplicate-decide": ALL,
-    "residents:returned": roles(OFFICER),
-    "residents:acknowledgements": roles(DIRECTOR),
-    "residents:declaration-acknowledge": ALL,
-    "residents:province-acknowledge": roles(DIRECTOR),
-    # Cards (issue 5). The public validity check is the QR address `cards:verify`.
+    "residents:declaration-edit": can(Can.RESIDENT_WRITE),
+    "residents:declaration-submit": can(Can.RESIDENT_WRITE),
+    "residents:document-upload": can(Can.RESIDENT_WRITE),
+    "residents:document": can(Can.RESIDENT_READ),
+    "residents:verification-queue": can(Can.DECLARATION_REVIEW),
+    "residents:review": can(Can.DECLARATION_REVIEW),
+    "residents:duplicate-decide": can(Can.DECLARATION_REVIEW),
+    "residents:returned": can(Can.RESIDENT_WRITE),
+    "residents:acknowledgements": can(Can.DECLARATION_ACKNOWLEDGE),
+    "residents:declaration-acknowledge": can(Can.DECLARATION_ACKNOWLEDGE),
+    "residents:province-acknowledge": can(Can.DECLARATION_ACKNOWLEDGE),
+    # Cards. The public validity check is the QR address `cards:verify`.
     "cards:verify": PUBLIC,
-    "cards:check": ALL,
-    "cards:card-list": ALL,
-    "cards:card-detail": ALL,
-    "cards:card-preview": ALL,
-    "cards:card-download": roles(CLERK),
-    "cards:card-renew": roles(DIRECTOR, CLERK),
-    "cards:card-replace": roles(DIRECTOR, CLERK),
-    "cards:card-revoke": roles(DIRECTOR, CLERK),
-    "cards:card-hand-over": roles(CLERK),
-    "cards:card-spoil": roles(CLERK),
-    "cards:due": roles(DIRECTOR, CLERK),
-    "cards:card-issue": roles(DIRECTOR, CLERK),
-    "cards:issue-province": roles(DIRECTOR, CLERK),
-    "cards:print-run-list": roles(DIRECTOR, CLERK, ADMIN),
-    "cards:print-run-create": roles(CLERK),
-    "cards:print-run-detail": roles(DIRECTOR, CLERK, ADMIN),
-    "cards:print-run-pdf": roles(CLERK),
-    "cards:print-run-retry": roles(CLERK),
-    # Imports and exports (issue 4)
-    "imports:batch-list": roles(OFFICER, DIRECTOR),
-    "imports:template": roles(OFFICER, DIRECTOR),
-    "imports:batch-detail": roles(OFFICER, DIRECTOR),
-    "imports:batch-progress": roles(OFFICER, DIRECTOR),
-    "imports:batch-commit": roles(OFFICER, DIRECTOR),
-    "imports:batch-retry": roles(OFFICER, DIRECTOR),
-    "imports:batch-report": roles(OFFICER, DIRECTOR),
-    "imports:batch-residents": roles(OFFICER, DIRECTOR),
-    "imports:export": roles(OFFICER, VERIFIER, DIRECTOR),
-    "imports:export-download": roles(OFFICER, VERIFIER, DIRECTOR),
-    # Nightly jobs (issue 6): administrators run jobs, HQ directors read the page; renewals due
+    "cards:check": can(Can.CARD_CHECK),
+    "cards:card-list": can(Can.CARD_READ),
+    "cards:card-detail": can(Can.CARD_READ),
+    "cards:card-preview": can(Can.CARD_READ),
+    "cards:card-download": can(Can.CARD_PRINT),
+    "cards:card-renew": can(Can.CARD_WRITE),
+    "cards:card-replace": can(Can.CARD_WRITE),
+    "cards:card-revoke": can(Can.CARD_WRITE),
+    "cards:card-hand-over": can(Can.CARD_HAND_OVER),
+    "cards:card-spoil": can(Can.CARD_HAND_OVER),
+    "cards:due": can(Can.CARD_WRITE),
+    "cards:card-issue": can(Can.CARD_WRITE),
+    "cards:issue-province": can(Can.CARD_WRITE),
+    "cards:print-run-list": can(Can.PRINT_RUN_READ),
+    "cards:print-run-create": can(Can.CARD_PRINT),
+    "cards:print-run-detail": can(Can.PRINT_RUN_READ),
+    "cards:print-run-pdf": can(Can.CARD_PRINT),
+    "cards:print-run-retry": can(Can.CARD_PRINT),
+    # Imports and exports
+    "imports:batch-list": can(Can.IMPORT),
+    "imports:template": can(Can.IMPORT),
+    "imports:batch-detail": can(Can.IMPORT),
+    "imports:batch-progress": can(Can.IMPORT),
+    "imports:batch-commit": can(Can.IMPORT),
+    "imports:batch-retry": can(Can.IMPORT),
+    "imports:batch-report": can(Can.IMPORT),
+    "imports:batch-residents": can(Can.IMPORT),
+    "imports:export": can(Can.EXPORT),
+    "imports:export-download": can(Can.EXPORT),
+    # Nightly jobs: administrators run jobs, HQ directors read the page; renewals due
     # for everyone with cards (provincial users: their province; "17" is refused to them).
-    "jobs:job-list": NATIONAL,
-    "jobs:run-detail": NATIONAL,
-    "jobs:run-now": roles(ADMIN),
-    "jobs:renewals": ALL,
-    "jobs:renewals-csv": ALL,
-    "jobs:renewals-xlsx": ALL,
+    "jobs:job-list": can(Can.JOB_READ),
+    "jobs:run-detail": can(Can.JOB_READ),
+    "jobs:run-now": can(Can.JOB_RUN),
+    "jobs:renewals": can(Can.RENEWALS_READ),
+    "jobs:renewals-csv": can(Can.RENEWALS_READ),
+    "jobs:renewals-xlsx": can(Can.RENEWALS_READ),
     "jobs:notification-list": ALL,
     "jobs:notification-read": ALL,
     "jobs:notifications-read-all": ALL,
@@ -161,8 +174,19 @@ def _fill(pattern: object) -> str:
     return _fill_route(route) if route is not None else _fill_regex(pattern._regex)
 
 
-def project_urls() -> Iterator[tuple[str, str]]:
-    """(key, path) of every pattern: key is the namespaced name, or the route if unnamed."""
+def project_urls(world: dict | None = None) -> Iterator[tuple[str, str]]:
+    """(key, path) of every pattern: key is the namespaced name, or the route if unnamed.
+
+    With `world`, an object URL names a real record of the personas' own province, so that the
+    role checks are seen behind the scope check (a missing id is refused to everyone).
+    """
+    for key, path in _dummy_urls():
+        if world is not None and key in OBJECT_URLS:
+            path = reverse(key, kwargs=OBJECT_URLS[key](world))
+        yield key, path
+
+
+def _dummy_urls() -> Iterator[tuple[str, str]]:
 
     def walk(patterns: list, prefix: str, namespace: str | None) -> Iterator[tuple[str, str]]:
         for p in patterns:
@@ -205,6 +229,12 @@ def test_every_url_has_an_expectation():
 
 
 @pytest.fixture
+def home_world(officer, verifier, clerk) -> dict:
+    """A real record of every kind in Phnom Penh, the provincial personas' own province."""
+    return build_world(officer=officer, verifier=verifier, clerk=clerk)
+
+
+@pytest.fixture
 def role_clients(officer, verifier, director, clerk, administrator) -> dict[str, Client]:
     return {
         OFFICER: client_for(officer),
@@ -216,11 +246,11 @@ def role_clients(officer, verifier, director, clerk, administrator) -> dict[str,
 
 
 def test_every_url_is_public_or_refused_to_anonymous_visitors_and_to_roles_without_access(
-    role_clients,
+    role_clients, home_world
 ):
     leaks: list[str] = []
     checked = 0
-    for key, path in project_urls():
+    for key, path in project_urls(home_world):
         expected = expectation_for(key)
         if expected is None or expected == PUBLIC:
             continue
@@ -240,10 +270,10 @@ def test_every_url_is_public_or_refused_to_anonymous_visitors_and_to_roles_witho
     assert checked > 100
 
 
-def test_allowed_roles_reach_their_pages_without_a_server_error(role_clients):
+def test_allowed_roles_reach_their_pages_without_a_server_error(role_clients, home_world):
     """Our own pages only: the admin site's third-party views are not built for dummy ids."""
     errors = []
-    for key, path in project_urls():
+    for key, path in project_urls(home_world):
         expected = expectation_for(key)
         if not isinstance(expected, frozenset) or key.startswith("admin:"):
             continue
