@@ -10,6 +10,8 @@ the field, and the MRZ carries its own 7-3-1 check digit in place of the Damm on
 (a serial past 9,999,999) takes ICAO's extended form: nine characters, a filler in the check-digit
 position, the rest and the check digit in the optional data.
 
+Sex "F" or "M", the filler for unspecified; dates YYMMDD; nationality ICAO's three-letter code.
+
 Names (ICAO 9303 part 3): transliterated to A-Z (Ä -> AE, ß -> SS, other accents dropped),
 hyphens and spaces to fillers, apostrophes and other punctuation left out; surname, two fillers,
 given names. A name longer than the 30-character field is cut at 30 characters from the end of
