@@ -19,6 +19,7 @@ from django.test import Client
 
 from accounts.models import User
 from gdi_ims.celery import app as celery_app
+from gdi_ims.celery import queues
 from provinces.geography import load_geography_now
 from residents.reference import load_residence_bases
 from tests.factories import UserFactory
@@ -188,8 +189,10 @@ def _database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
-def start_worker(tmp_dir: Path, *extra_args: str) -> RealWorker:
+def start_worker(tmp_dir: Path, *extra_args: str, kinds: list[str] | None = None) -> RealWorker:
+    """A worker of every queue of its own base name, or only of the `kinds` given ("prints"...)."""
     queue = f"gdi_ims_test_{uuid.uuid4().hex[:8]}"
+    consumed = [f"{queue}.{kind}" for kind in kinds] if kinds else queues(queue)
     log = tmp_dir / f"{queue}.log"
     env = {
         **os.environ,
@@ -199,7 +202,7 @@ def start_worker(tmp_dir: Path, *extra_args: str) -> RealWorker:
         "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     cmd = [sys.executable, "-m", "celery", "-A", "gdi_ims", "worker", "--pool=solo",
-           "--loglevel=INFO", "--without-gossip", "--without-mingle", "-Q", queue,
+           "--loglevel=INFO", "--without-gossip", "--without-mingle", "-Q", ",".join(consumed),
            "-n", f"{queue}@%h", *extra_args]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -323,6 +323,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="GDI IMS <no-reply@lo
 CELERY_BROKER_URL = env_or("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env_or("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = env_or("CELERY_QUEUE", "gdi_ims")
+# Print runs, imports and the nightly work each on a queue of their own (gdi_ims/celery.py).
+CELERY_TASK_ROUTES = ("gdi_ims.celery.route_task",)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

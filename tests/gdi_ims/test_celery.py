@@ -36,3 +36,20 @@ def test_the_beat_schedule_is_declared_in_settings_and_names_registered_tasks(se
 
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
+
+
+def test_print_runs_imports_and_nightly_work_each_go_to_a_queue_of_their_own():
+    from gdi_ims.celery import queues
+
+    base = app.conf.task_default_queue
+    router = app.amqp.router
+
+    def queue(name: str) -> str:
+        return router.route({}, name)["queue"].name
+
+    assert queue("cards.tasks.render_print_run_task") == f"{base}.prints"
+    assert queue("imports.tasks.run_import_task") == f"{base}.imports"
+    assert queue("jobs.tasks.flag_card_expiry_task") == f"{base}.nightly"
+    assert queue("provinces.tasks.take_daily_snapshot_task") == f"{base}.nightly"
+    assert queue("gdi_ims.tasks.record_heartbeat_task") == base
+    assert queues() == [base, f"{base}.prints", f"{base}.imports", f"{base}.nightly"]

@@ -3,17 +3,39 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+QUEUES = ["queue:default", "queue:prints", "queue:imports", "queue:nightly"]
+
 
 @pytest.mark.worker
-def test_health_is_ok_when_database_redis_and_a_worker_answer(real_worker):
-    response = Client().get("/healthz")
+def test_health_is_ok_when_database_redis_and_a_worker_of_every_queue_answer(real_worker):
+    with real_worker.sending():
+        response = Client().get("/healthz")
 
     assert response.json() == {
         "status": "ok",
         "down": [],
-        "checks": {"database": "ok", "redis": "ok", "worker": "ok"},
+        "checks": {"database": "ok", "redis": "ok", "worker": "ok", **dict.fromkeys(QUEUES, "ok")},
     }
     assert response.status_code == 200
+
+
+@pytest.mark.worker
+def test_health_names_each_queue_no_worker_consumes(tmp_path, transactional_db):
+    from tests.conftest import start_worker, stop_worker
+
+    # given a worker of print runs only
+    worker = start_worker(tmp_path, kinds=["prints"])
+    try:
+        with worker.sending():
+            response = Client().get("/healthz")
+    finally:
+        stop_worker(worker)
+
+    # then the page names the queues nobody works on
+    body = response.json()
+    assert response.status_code == 503
+    assert body["down"] == ["queue:default", "queue:imports", "queue:nightly"]
+    assert body["checks"]["worker"] == "ok" and body["checks"]["queue:prints"] == "ok"
 
 
 @pytest.mark.django_db
@@ -27,8 +49,13 @@ def test_health_names_the_worker_when_no_worker_listens(settings, caplog):
     assert response.status_code == 503
     assert body == {
         "status": "down",
-        "down": ["worker"],
-        "checks": {"database": "ok", "redis": "ok", "worker": "down"},
+        "down": sorted(["worker", *QUEUES]),
+        "checks": {
+            "database": "ok",
+            "redis": "ok",
+            "worker": "down",
+            **dict.fromkeys(QUEUES, "down"),
+        },
     }
     assert "health check failed: worker: no Celery worker answered" in caplog.text
 
