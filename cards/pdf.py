@@ -229,7 +229,7 @@ def _drawable() -> frozenset[int]:
 
 
 def printable_native_name(name: str) -> str:
-    """The name in own script if the card's embedded font draws every character, else "".
+    """The name in own script if the card's embedded faces draw every character, else "".
 
     A name in a script the packaged fonts lack (Chinese, Korean, Thai...) would be drawn as empty
     boxes or taken from the machine's fonts; the card leaves the field out instead.
@@ -242,6 +242,7 @@ def nationality_names(alpha2: str) -> tuple[str, str]:
     """(Khmer, English) name of a country: Khmer from the CLDR data Babel ships."""
     with translation.override("en"):
         english = str(countries.name(alpha2))
+    # CLDR writes some Khmer names with zero-width spaces between words; a card's field is one line.
     khmer = Locale.parse("km").territories.get(alpha2, english).replace("\u200b", "")
     return khmer, english
 
