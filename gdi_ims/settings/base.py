@@ -7,10 +7,12 @@ documented in `.env.example`.
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+import fontpkg_noto_sans
 import fontpkg_noto_sans_khmer
 import pghistory
 from celery.schedules import crontab
@@ -301,6 +303,11 @@ USE_TZ = True
 # --- Static and media ------------------------------------------------------------------------
 NODE_MODULES = BASE_DIR / "node_modules"
 KHMER_FONT_DIR = Path(fontpkg_noto_sans_khmer.ROOT) / "files"
+# Noto Sans: the letters of names in own script (Vietnamese, Cyrillic, Greek) the Khmer face lacks.
+LATIN_FONT_DIR = Path(fontpkg_noto_sans.ROOT) / "files"
+# OCR-B (Matthew Skala's free version) for the card's machine-readable zone, as the PyUPC-EAN
+# package ships it; found without importing the barcode library itself.
+OCRB_FONT_DIR = Path(find_spec("upcean").submodule_search_locations[0]) / "fonts"  # type: ignore[index, union-attr]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Third-party assets are served straight from the packages that ship them.

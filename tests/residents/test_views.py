@@ -347,7 +347,7 @@ def test_a_photo_is_accepted_by_content_and_served_only_through_the_checked_view
     resident = Resident.objects.get()
     photo = officer_client.get(f"/residents/{resident.pk}/photo/")
     assert photo["Content-Type"] == "image/jpeg"
-    assert Image.open(io.BytesIO(b"".join(photo.streaming_content))).size == (600, 800)
+    assert Image.open(io.BytesIO(b"".join(photo.streaming_content))).size == (398, 531)
     assert other_officer_client.get(f"/residents/{resident.pk}/photo/").status_code == 404
     assert "/media/" not in officer_client.get(f"/residents/{resident.pk}/").content.decode()
 
