@@ -7,7 +7,10 @@ the same middleware, sessions and sign-in; urlconf bench/_urls.py):
   (production's cached template loader): wall and CPU time (this process: the page is rendered
   here, the database's share is small and is left out) p50 and p95 over BENCH_PAGES_REPEAT
   requests, the CPU excess over the trivial view (the page's own server time; goal <= 15 ms at 50
-  rows; CPU, since other work on a shared machine stretches wall times), and its queries.
+  rows; CPU, since other work on a shared machine stretches wall times), and its queries;
+- under gunicorn (bench/_serve.py, as `make run` serves), BENCH_PAGES_CONCURRENCY (default 20)
+  clients without think time: requests/s of the residents list against the trivial view's
+  (goal >= 1/10).
 
 Size: BENCH_PAGES_RESIDENTS (default 3,000) demo residents (residents.demo) and their cards
 (cards.demo). Database: gdi_ims_bench_pages on the DATABASE_URL server (127.0.0.1 only), kept
@@ -104,6 +107,74 @@ def main() -> None:
             f"   cpu p50 {cpu:5.1f} p95 {_p(cpus, 0.95):5.1f} ms{excess}"
             f"   {queries:2d} queries  {size / 1024:3.0f} KiB  (n={len(walls)})"
         )
+
+    # --- under gunicorn: throughput of the list against the trivial view ---------------------
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from bench._serve import gunicorn
+
+    seconds = float(os.environ.get("BENCH_PAGES_SECONDS", "15"))
+    concurrency = int(os.environ.get("BENCH_PAGES_CONCURRENCY", "20"))
+    log = Path(tempfile.mkdtemp(prefix="gdi-ims-pages-")) / "gunicorn.log"
+    with gunicorn(log, settings="bench._settings") as (base, _pid):
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        rates = _throughput(base, cookie, seconds, concurrency)
+    trivial_rate, list_rate = rates["/bench-trivial/"], rates["/residents/"]
+    print(
+        f"gunicorn, {concurrency} clients without think time, {seconds:.0f} s per URL, twice: "
+        f"trivial view {trivial_rate:.1f} req/s, residents list {list_rate:.1f} req/s: "
+        f"ratio 1/{trivial_rate / list_rate:.1f} (goal >= 1/10)"
+    )
+
+
+def _hammer(base: str, url: str, cookie: str, deadline: float, counts: list[int]) -> None:
+    """Requests to `url`, one after the other on one kept-alive connection, until `deadline`."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    done = failed = 0
+    while time.monotonic() < deadline:
+        connection.request("GET", url, headers={"Cookie": f"sessionid={cookie}"})
+        response = connection.getresponse()
+        response.read()
+        done += 1
+        failed += response.status != 200
+    connection.close()
+    counts.extend([done, failed])
+
+
+def _throughput(base: str, cookie: str, seconds: float, concurrency: int) -> dict[str, float]:
+    """Requests/s of the trivial view and of the residents list under gunicorn, alternated.
+
+    `concurrency` threads each send one request after the other (no think time), for `seconds`
+    per URL, twice per URL in turn (trivial, list, trivial, list).
+    """
+    import threading
+
+    rates: dict[str, list[float]] = {"/bench-trivial/": [], "/residents/": []}
+    for _round in range(2):
+        for url, measured in rates.items():
+            counts: list[int] = []
+            deadline = time.monotonic() + seconds
+            threads = [
+                threading.Thread(target=_hammer, args=(base, url, cookie, deadline, counts))
+                for _n in range(concurrency)
+            ]
+            started = time.monotonic()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            done, failed = sum(counts[0::2]), sum(counts[1::2])
+            if failed:
+                raise SystemExit(f"{failed} of {done} requests to {url} failed")
+            measured.append(done / (time.monotonic() - started))
+    return {url: statistics.median(r) for url, r in rates.items()}
 
 
 if __name__ == "__main__":
