@@ -24,6 +24,6 @@ def expiry_badge(expiry_date: dt.date | None, status: str = "") -> str:
     alert = expiry.alert_for(expiry_date, today, status)
     if not alert:
         return ""
-    days = (expiry_date - today).days  # type: ignore[operator] (an alert needs a date)
+    days = (expiry_date - today).days  # type: ignore[operator]  # an alert has a date
     context = {"alert": alert, "days_left": max(days, 0), "days_ago": max(-days, 0)}
     return render_to_string("jobs/_expiry_badge.html", context)
