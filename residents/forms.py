@@ -23,6 +23,7 @@ from django_countries.fields import LazyTypedChoiceField
 from accounts.models import User
 from gdi_ims import crypto
 from gdi_ims import fields as ims_fields
+from gdi_ims.widgets import FixedChoicesSelect
 from provinces.models import District, Province
 from residents import selectors, services
 from residents.models import (
@@ -432,9 +433,13 @@ class ResidentSearchForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=[("", _("Any status")), *Declaration.Status.choices],
+        widget=FixedChoicesSelect(cache_key="residents.search.status"),
     )
     nationality = LazyTypedChoiceField(
-        label=_("Nationality"), required=False, choices=_nationality_filter_choices
+        label=_("Nationality"),
+        required=False,
+        choices=_nationality_filter_choices,
+        widget=FixedChoicesSelect(cache_key="residents.search.nationality"),
     )
     province = forms.ModelChoiceField(
         label=_("Province"), required=False, queryset=Province.objects.order_by("code"),
@@ -446,7 +451,12 @@ class ResidentSearchForm(forms.Form):
     )  # fmt: skip
     entered_from = _date_field(_("Entered from"), required=False)
     entered_to = _date_field(_("Entered until"), required=False)
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=SORT_CHOICES,
+        widget=FixedChoicesSelect(cache_key="residents.search.sort"),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
