@@ -84,7 +84,6 @@ UPLOADS = [
 SLOW = {"cards:card-preview", "cards:print-run-pdf", "provinces:report-pdf"}
 
 
-
 # --- The URLs -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Route:
