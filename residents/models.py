@@ -251,7 +251,8 @@ class DeclarationQuerySet(models.QuerySet):
 @pghistory.track(
     history.insert_event(),
     pghistory.UpdateEvent(),
-    exclude=["updated_at", "version"],
+    # A claim is who is looking at the record, not a change of it.
+    exclude=["updated_at", "version", "claimed_by", "claimed_until"],
     meta={"indexes": [models.Index(fields=["resident"], name="declarationevent_resident")]},
 )
 class Declaration(models.Model):
@@ -325,6 +326,18 @@ class Declaration(models.Model):
         db_index=False,
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    # The verifier reviewing the record now, until the claim lapses by itself. On the row itself,
+    # so that a verifier pulling "next" past a row another one has just claimed re-reads it.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("held by"),
+        db_index=False,
+    )
+    claimed_until = models.DateTimeField(_("held until"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = DeclarationQuerySet.as_manager()
@@ -346,6 +359,14 @@ class Declaration(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="declaration_status_submitted"),
+            # The verification queue's keyset order (oldest and newest first).
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status="submitted"),
+                name="declaration_queue_order",
+            ),
+            # Filter by maker (the maker's list of returns reads it too).
+            models.Index(fields=["created_by", "status"], name="declaration_maker_status"),
         ]
 
     def __str__(self) -> str:

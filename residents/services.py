@@ -8,14 +8,15 @@ and the action to those rows, so the history says who did what even outside a we
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pghistory
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -442,6 +443,7 @@ def _review(
     _guard(locked, status)
     _check_version(locked.version, version, _("declaration"))
     _check_version(resident.version, resident_version, _("resident"))
+    _refuse_if_held_by_another(locked, actor)
     if status == Declaration.Status.VERIFIED and resident.duplicate_flags.open().exists():
         raise NotAllowed(
             _("Decide on the likely duplicates first (not a duplicate, or confirmed).")
@@ -452,9 +454,99 @@ def _review(
         locked.status_reason = reason
         locked.reviewed_by = actor
         locked.reviewed_at = timezone.now()
+        locked.claimed_by, locked.claimed_until = None, None
         locked.save()
         _audit_declaration(actor, REVIEW_ACTIONS[status], locked, **{"from": before})
     return locked
+
+
+# --- Claims ----------------------------------------------------------------------------------
+# Opening a declaration claims it for a few minutes: nobody else reviews it meanwhile. The claim
+# is two columns of the declaration row, so a verifier's "next" that skips locked rows and then
+# reaches a row another has just claimed re-reads that row and passes over it.
+def _claim_lapses() -> dt.datetime:
+    return timezone.now() + dt.timedelta(minutes=settings.VERIFICATION_CLAIM_MINUTES)
+
+
+def _claimable_by(actor: User) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now()) | Q(claimed_by=actor)
+
+
+def _refuse_if_held_by_another(declaration: Declaration, actor: User) -> None:
+    held = declaration.claimed_until and declaration.claimed_until >= timezone.now()
+    if held and declaration.claimed_by_id != actor.pk:
+        raise NotAllowed(
+            _("%(verifier)s is reviewing this declaration until %(time)s.")
+            % {
+                "verifier": declaration.claimed_by,
+                "time": timezone.localtime(declaration.claimed_until).strftime("%H:%M"),
+            }
+        )
+
+
+def _require_reviewer(declaration: Declaration, actor: User) -> None:
+    _require_verifier_of(actor, declaration.resident.province_id)
+    if declaration.created_by_id == actor.pk:
+        raise NotAllowed(
+            _("You entered this declaration yourself: another verifier must review it.")
+        )
+
+
+@transaction.atomic
+def declaration_claim(*, declaration: Declaration, actor: User) -> bool:
+    """Hold a submitted declaration for the actor unless another verifier holds it.
+
+    One conditional UPDATE: of two verifiers opening the record at once, one holds it. The
+    actor's other claims are released (a verifier reviews one record at a time).
+    """
+    _require_reviewer(declaration, actor)
+    claimed = (
+        Declaration.objects.filter(pk=declaration.pk, status=Declaration.Status.SUBMITTED)
+        .filter(_claimable_by(actor))
+        .update(claimed_by=actor, claimed_until=_claim_lapses())
+    )
+    if claimed:
+        _release_others(actor, keep=declaration.pk)
+    return bool(claimed)
+
+
+@transaction.atomic
+def declaration_claim_next(
+    *, actor: User, candidates: QuerySet[Declaration], ordered: Callable[[QuerySet], QuerySet]
+) -> Declaration | None:
+    """Claim the first declaration of `candidates` (in `ordered`'s order) nobody else holds.
+
+    The candidates come from the scoped queue selector, already filtered and seeked past the
+    current record. Rows another verifier is claiming at this instant are locked: SKIP LOCKED
+    passes over them instead of waiting, so verifiers pulling "next" at once each get another.
+    """
+    if not access.can(actor, Capability.DECLARATION_REVIEW) or not actor.province_id:
+        raise NotAllowed(_("Only a verifier of the province can review this declaration."))
+    found = (
+        ordered(candidates.filter(_claimable_by(actor)))
+        .select_for_update(skip_locked=True, of=("self",))
+        .values_list("pk", flat=True)[:1]
+    )
+    pk = next(iter(found), None)
+    if pk is None:
+        return None
+    Declaration.objects.filter(pk=pk).update(claimed_by=actor, claimed_until=_claim_lapses())
+    _release_others(actor, keep=pk)
+    return Declaration.objects.select_related("resident").get(pk=pk)
+
+
+def _release_others(actor: User, *, keep: int) -> None:
+    Declaration.objects.filter(claimed_by=actor).exclude(pk=keep).update(
+        claimed_by=None, claimed_until=None
+    )
+
+
+@transaction.atomic
+def declaration_release(*, declaration: Declaration, actor: User) -> None:
+    """Give a held declaration back to the queue (only the holder's own claim)."""
+    Declaration.objects.filter(pk=declaration.pk, claimed_by=actor).update(
+        claimed_by=None, claimed_until=None
+    )
 
 
 REVIEW_ACTIONS = {

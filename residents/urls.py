@@ -16,6 +16,7 @@ urlpatterns = [
     path("declarations/<int:pk>/documents/", views.document_upload, name="document-upload"),
     path("documents/<int:pk>/", views.document_download, name="document"),
     path("verification/", views.verification_queue, name="verification-queue"),
+    path("verification/next/", views.verification_next, name="verification-next"),
     path("declarations/<int:pk>/review/", views.declaration_review, name="review"),
     path("duplicates/<int:pk>/decide/", views.duplicate_decide, name="duplicate-decide"),
     path("returned/", views.returned_list, name="returned"),

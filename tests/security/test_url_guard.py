@@ -91,6 +91,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "residents:document-upload": can(Can.RESIDENT_WRITE),
     "residents:document": can(Can.RESIDENT_READ),
     "residents:verification-queue": can(Can.DECLARATION_REVIEW),
+    "residents:verification-next": can(Can.DECLARATION_REVIEW),
     "residents:review": can(Can.DECLARATION_REVIEW),
     "residents:duplicate-decide": can(Can.DECLARATION_REVIEW),
     "residents:returned": can(Can.RESIDENT_WRITE),
