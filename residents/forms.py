@@ -23,6 +23,8 @@ from provinces.models import District, Province
 from residents import selectors, services
 from residents.models import (
     Declaration,
+    DeclarationDocument,
+    DocumentType,
     ResidenceBasis,
     Resident,
     normalise_document_number,
@@ -493,3 +495,20 @@ class QueueFilterForm(forms.Form):
             older_than=data.get("older_than"),
             sort=data.get("sort") or "oldest",
         )
+
+
+class DocumentCheckForm(forms.Form):
+    """What a supporting document is, and whether it holds; on the review screen."""
+
+    document_type = forms.ModelChoiceField(
+        label=_("document type"), required=False,
+        queryset=DocumentType.objects.filter(is_active=True), empty_label=_("Type not set"),
+    )  # fmt: skip
+    verdict = forms.ChoiceField(
+        label=_("check"),
+        choices=[
+            (value, label)
+            for value, label in DeclarationDocument.Check.choices
+            if value != DeclarationDocument.Check.UNCHECKED
+        ],
+    )

@@ -31,6 +31,25 @@ def normalise_document_number(number: str) -> str:
     return "".join(c for c in number.upper() if c.isalnum())
 
 
+class DocumentType(models.Model):
+    """A kind of supporting document (passport copy, marriage certificate...); configurable."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_km = models.CharField(_("name (Khmer)"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("document type")
+        verbose_name_plural = _("document types")
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_km if get_language() == "km" else self.name_en
+
+
 class ResidenceBasis(models.Model):
     """The configurable list of grounds on which a foreigner resides permanently."""
 
@@ -38,6 +57,10 @@ class ResidenceBasis(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=120)
     name_km = models.CharField(_("name (Khmer)"), max_length=120)
     is_active = models.BooleanField(_("active"), default=True)
+    # What a verifier must have accepted before verifying a declaration on this basis.
+    required_documents = models.ManyToManyField(
+        DocumentType, blank=True, related_name="required_by", verbose_name=_("required documents")
+    )
 
     class Meta:
         ordering = ["name_en"]
@@ -378,11 +401,18 @@ class Declaration(models.Model):
 
 @pghistory.track(
     pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
     exclude=["file"],
     meta={"indexes": [models.Index(fields=["declaration"], name="docevent_declaration")]},
 )
 class DeclarationDocument(models.Model):
     """A supporting document uploaded with a declaration (PDF, JPEG or PNG, checked by content)."""
+
+    class Check(models.TextChoices):
+        UNCHECKED = "unchecked", _("Not checked yet")
+        ACCEPTED = "accepted", _("Accepted")
+        ILLEGIBLE = "illegible", _("Illegible")
+        MISSING = "missing", _("Missing or incomplete")
 
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(_("file"), upload_to="declarations/%Y/%m/")
@@ -393,6 +423,29 @@ class DeclarationDocument(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Set by the verifier on the review screen: what the document is, and whether it holds.
+    document_type = models.ForeignKey(
+        DocumentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document type"),
+        db_index=False,
+    )
+    verdict = models.CharField(
+        _("check"), max_length=12, choices=Check.choices, default=Check.UNCHECKED
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+        db_index=False,
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("supporting document")

@@ -28,13 +28,14 @@ from provinces.models import Commune, District, Province
 from residents.models import (
     Declaration,
     DeclarationDocument,
+    DocumentType,
     LikelyDuplicate,
     ResidenceBasis,
     Resident,
     TravelDocument,
     search_name_of,
 )
-from residents.services import DUPLICATE_SIMILARITY
+from residents.services import DUPLICATE_SIMILARITY, missing_documents_of
 
 PAGE_SIZE = 25
 
@@ -799,7 +800,9 @@ def review_of(*, user: User, declaration: Declaration, resident: Resident) -> di
 
     A fixed number of queries whatever the number of documents or flags.
     """
-    documents = list(declaration.documents.order_by("id"))
+    documents = list(
+        declaration.documents.select_related("document_type", "checked_by").order_by("id")
+    )
     flags = duplicate_flags_of(user=user, resident=resident)
     others = {
         r.pk: r
@@ -822,6 +825,8 @@ def review_of(*, user: User, declaration: Declaration, resident: Resident) -> di
         )
     return {
         "documents": documents,
+        "document_types": list(DocumentType.objects.filter(is_active=True)),
+        "missing_documents": missing_documents_of(declaration=declaration),
         "flags": flags,
         "history": resident_history_for(resident=resident),
     }

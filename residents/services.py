@@ -16,7 +16,7 @@ import pghistory
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,7 @@ from provinces.models import Province
 from residents.models import (
     Declaration,
     DeclarationDocument,
+    DocumentType,
     LikelyDuplicate,
     ResidenceBasis,
     Resident,
@@ -448,6 +449,19 @@ def _review(
         raise NotAllowed(
             _("Decide on the likely duplicates first (not a duplicate, or confirmed).")
         )
+    missing = missing_documents_of(declaration=locked)
+    if status == Declaration.Status.VERIFIED and missing:
+        raise NotAllowed(
+            _("These required documents are not accepted yet: %(documents)s.")
+            % {"documents": ", ".join(str(t) for t in missing)}
+        )
+    if status == Declaration.Status.RETURNED and missing:
+        # The officer reads what to bring, whatever the verifier typed.
+        reason = "{}\n{}".format(
+            reason,
+            _("Documents to provide: %(documents)s.")
+            % {"documents": ", ".join(str(t) for t in missing)},
+        )
     with pghistory.context(user=actor.pk, action=action, reason=reason):
         before = locked.status
         _move(locked, status)
@@ -547,6 +561,65 @@ def declaration_release(*, declaration: Declaration, actor: User) -> None:
     Declaration.objects.filter(pk=declaration.pk, claimed_by=actor).update(
         claimed_by=None, claimed_until=None
     )
+
+
+# --- Supporting documents --------------------------------------------------------------------
+def missing_documents_of(*, declaration: Declaration) -> list[DocumentType]:
+    """The documents the declaration's basis requires that no accepted document shows: one query."""
+    accepted = DeclarationDocument.objects.filter(
+        declaration_id=declaration.pk,
+        document_type=OuterRef("pk"),
+        verdict=DeclarationDocument.Check.ACCEPTED,
+    )
+    return list(
+        DocumentType.objects.filter(required_by=declaration.basis_id, is_active=True)
+        .exclude(Exists(accepted))
+        .order_by("name_en")
+    )
+
+
+@transaction.atomic
+def document_check(
+    *,
+    document: DeclarationDocument,
+    actor: User,
+    verdict: str,
+    document_type: DocumentType | None,
+) -> DeclarationDocument:
+    """Record what a supporting document is and whether it holds (accepted, illegible, missing).
+
+    Only while the declaration waits for verification, by a verifier who did not make it and
+    is not kept out by another's claim. Locks: resident, declaration, then the document.
+    """
+    resident, declaration = _lock_declaration(document.declaration_id)
+    _require_verifier_of(actor, resident.province_id)
+    if declaration.created_by_id == actor.pk:
+        raise NotAllowed(
+            _("You entered this declaration yourself: another verifier must review it.")
+        )
+    if declaration.status != Declaration.Status.SUBMITTED:
+        raise NotAllowed(_("This declaration is not waiting for verification."))
+    _refuse_if_held_by_another(declaration, actor)
+    if verdict not in DeclarationDocument.Check.values or verdict == "unchecked":
+        raise ResidentsError(_("Choose: accepted, illegible, or missing or incomplete."))
+    locked = DeclarationDocument.objects.select_for_update().get(pk=document.pk)
+    with pghistory.context(user=actor.pk, action="document.check"):
+        locked.verdict = verdict
+        locked.document_type = document_type
+        locked.checked_by = actor
+        locked.checked_at = timezone.now()
+        locked.save()
+        audit_record(
+            actor=actor,
+            action=Action.DOCUMENT_CHECKED,
+            obj=locked,
+            detail={
+                "declaration": declaration.pk,
+                "verdict": verdict,
+                "type": document_type.code if document_type else "",
+            },
+        )
+    return locked
 
 
 REVIEW_ACTIONS = {

@@ -15,6 +15,7 @@ urlpatterns = [
     path("declarations/<int:pk>/submit/", views.declaration_submit, name="declaration-submit"),
     path("declarations/<int:pk>/documents/", views.document_upload, name="document-upload"),
     path("documents/<int:pk>/", views.document_download, name="document"),
+    path("documents/<int:pk>/check/", views.document_check, name="document-check"),
     path("verification/", views.verification_queue, name="verification-queue"),
     path("verification/next/", views.verification_next, name="verification-next"),
     path("declarations/<int:pk>/review/", views.declaration_review, name="review"),

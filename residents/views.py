@@ -24,6 +24,7 @@ from audit.services import audit_record
 from residents import selectors, services
 from residents.forms import (
     DeclarationForm,
+    DocumentCheckForm,
     DocumentForm,
     QueueFilterForm,
     ResidentForm,
@@ -442,6 +443,11 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
             # The next record opens by itself, in the queue's filter and order.
             return _open_next(request, filters, query, after=declaration)
     review = selectors.review_of(user=request.user, declaration=declaration, resident=resident)
+    held_by_other = (
+        declaration.claimed_by_id not in (None, request.user.pk)
+        and declaration.claimed_until is not None
+        and declaration.claimed_until >= timezone.now()
+    )
     return TemplateResponse(
         request,
         "residents/declaration_review.html",
@@ -451,14 +457,38 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
             "passport": resident.current_documents[0] if resident.current_documents else None,
             "form": form,
             "own": own,
-            "held_by_other": declaration.claimed_by_id not in (None, request.user.pk)
-            and declaration.claimed_until is not None
-            and declaration.claimed_until >= timezone.now(),
+            "held_by_other": held_by_other,
             "query": query,
             "queue_url": _queue_url(query),
+            "can_decide": declaration.status == Declaration.Status.SUBMITTED
+            and not own
+            and not held_by_other,
             **review,
         },
     )
+
+
+@login_required
+@require_POST
+def document_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """A verifier's mark on one supporting document; back to the review screen, same queue."""
+    document = selectors.document_get_for(user=request.user, pk=pk)
+    access.require(request.user, Can.DECLARATION_REVIEW)
+    form = DocumentCheckForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose: accepted, illegible, or missing or incomplete."))
+    else:
+        try:
+            services.document_check(
+                document=document,
+                actor=request.user,
+                verdict=form.cleaned_data["verdict"],
+                document_type=form.cleaned_data["document_type"],
+            )
+        except services.ResidentsError as error:
+            messages.error(request, str(error.message))
+    _filters, query, _readable = _queue_filters(request)
+    return redirect(_review_url(document.declaration_id, query))
 
 
 @login_required

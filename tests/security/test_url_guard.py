@@ -90,6 +90,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "residents:declaration-submit": can(Can.RESIDENT_WRITE),
     "residents:document-upload": can(Can.RESIDENT_WRITE),
     "residents:document": can(Can.RESIDENT_READ),
+    "residents:document-check": can(Can.DECLARATION_REVIEW),
     "residents:verification-queue": can(Can.DECLARATION_REVIEW),
     "residents:verification-next": can(Can.DECLARATION_REVIEW),
     "residents:review": can(Can.DECLARATION_REVIEW),
