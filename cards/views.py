@@ -106,22 +106,34 @@ def card_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def card_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """The card as it will look, marked SPECIMEN and without its live QR token."""
-    card = selectors.card_get_for(user=request.user, pk=pk)
-    content = pdf.render_specimen(card)
+def _card_pdf(
+    request: HttpRequest, card: ResidenceCard, content: bytes, *, detail: dict, disposition: str
+) -> HttpResponse:
+    """Send a card's PDF, recorded in the audit trail (who downloaded which card, which kind)."""
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.PDF_DOWNLOADED,
         obj=card,
         request=request,
-        detail={"preview": True},
+        detail=detail,
     )
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{card.number}-specimen.pdf"'
+    response["Content-Disposition"] = disposition
     return response
+
+
+@login_required
+@require_GET
+def card_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The card as it will look, marked SPECIMEN and without its live QR token."""
+    card = selectors.card_get_for(user=request.user, pk=pk)
+    return _card_pdf(
+        request,
+        card,
+        pdf.render_specimen(card),
+        detail={"preview": True},
+        disposition=f'inline; filename="{card.number}-specimen.pdf"',
+    )
 
 
 @login_required
@@ -130,17 +142,13 @@ def card_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable card, with the QR code that opens its validity page: card clerks only."""
     card = selectors.card_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.CARD_PRINT)
-    content = pdf.render_card(card)
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.PDF_DOWNLOADED,
-        obj=card,
-        request=request,
+    return _card_pdf(
+        request,
+        card,
+        pdf.render_card(card),
         detail={"printable": True},
+        disposition=f'attachment; filename="{card.number}.pdf"',
     )
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{card.number}.pdf"'
-    return response
 
 
 def _card_action(

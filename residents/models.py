@@ -455,6 +455,23 @@ class DeclarationDocument(models.Model):
         return self.original_name
 
 
+class NameMatch(models.TextChoices):
+    SPELLING = "spelling", _("Names spelt alike")
+    SOUND = "sound", _("Names that sound alike")
+
+
+def explain_match(kind: str, similarity: float) -> str:
+    """A likely duplicate's reason, as the verifier reads it."""
+    if kind == NameMatch.SOUND:
+        return _(
+            "Names that sound alike (another spelling or spacing), same date of birth and "
+            "nationality"
+        )
+    return _("Name %(percent)s%% similar, same date of birth and nationality") % {
+        "percent": round(similarity * 100)
+    }
+
+
 class LikelyDuplicateQuerySet(models.QuerySet):
     def open(self) -> LikelyDuplicateQuerySet:
         return self.filter(status=LikelyDuplicate.Status.OPEN)
@@ -492,6 +509,10 @@ class LikelyDuplicate(models.Model):
         Resident, on_delete=models.CASCADE, related_name="+", verbose_name=_("similar resident")
     )
     similarity = models.FloatField(_("name similarity"))
+    # Why the names matched (the SQL function ims_name_match, migration 0007).
+    match_kind = models.CharField(
+        _("why the names match"), max_length=16, choices=NameMatch.choices, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
     )
@@ -530,6 +551,4 @@ class LikelyDuplicate(models.Model):
     @property
     def reason(self) -> str:
         """Why the two records matched, in the reader's language."""
-        return _("Name %(percent)s%% similar, same date of birth and nationality") % {
-            "percent": round(self.similarity * 100)
-        }
+        return explain_match(self.match_kind, self.similarity)

@@ -15,7 +15,19 @@ from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,9 +45,10 @@ from residents.models import (
     ResidenceBasis,
     Resident,
     TravelDocument,
+    explain_match,
     search_name_of,
 )
-from residents.services import DUPLICATE_SIMILARITY, missing_documents_of
+from residents.services import missing_documents_of
 
 PAGE_SIZE = 25
 
@@ -901,10 +914,15 @@ class LikelyMatch:
     resident: Resident
     similarity: float
     in_scope: bool
+    kind: str = ""
 
     @property
     def percent(self) -> int:
         return round(self.similarity * 100)
+
+    @property
+    def reason(self) -> str:
+        return explain_match(self.kind, self.similarity)
 
 
 def likely_duplicates_for_entry(
@@ -919,16 +937,25 @@ def likely_duplicates_for_entry(
     name = search_name_of(*names)
     if not name:
         return []
+    # The same rule as the flags raised on saving (residents.services.flag_likely_duplicates).
     matches = (
         Resident.objects.filter(nationality=nationality, date_of_birth=date_of_birth)
-        .annotate(similarity=TrigramSimilarity("search_name", name))
-        .filter(similarity__gte=DUPLICATE_SIMILARITY)
+        .annotate(
+            similarity=TrigramSimilarity("search_name", name),
+            match_kind=Func(
+                F("search_name"), Value(name), function="ims_name_match", output_field=CharField()
+            ),
+        )
+        .filter(match_kind__isnull=False)
         .select_related("province")
         .order_by("-similarity", "id")
     )
     if exclude_resident_id is not None:
         matches = matches.exclude(pk=exclude_resident_id)
-    return [LikelyMatch(m, m.similarity, in_scope(user, m.province_id)) for m in matches[:10]]
+    return [
+        LikelyMatch(m, m.similarity, in_scope(user, m.province_id), m.match_kind)
+        for m in matches[:10]
+    ]
 
 
 # --- Choices for the address selects ---------------------------------------------------------

@@ -37,10 +37,6 @@ from residents.models import (
     TravelDocument,
 )
 
-# Name similarity (pg_trgm, 0..1) from which two people born the same day, of the same
-# nationality, are flagged as a likely duplicate.
-DUPLICATE_SIMILARITY = 0.5
-
 # The only resident fields a person may set; everything else (province, status, maker,
 # version) is decided here. A form with extra POST fields cannot reach anything else.
 RESIDENT_FIELDS = (
@@ -773,9 +769,11 @@ def document_add(
 def flag_likely_duplicates(*, resident_ids: list[int]) -> int:
     """Flag residents who look like someone already recorded, in any province; one INSERT.
 
-    Same nationality and date of birth (an index narrows it down), and names at least
-    DUPLICATE_SIMILARITY alike. Within one batch only the later record of a pair is flagged.
-    Callers that bulk-insert residents (imports) call this with the new ids.
+    Same nationality and date of birth (an index narrows it down), and names that
+    `ims_name_match` says may be one person's: spelt alike, in another order, or sounding alike
+    (migration 0007); its answer is kept as the flag's reason. Within one batch only the later
+    record of a pair is flagged. Callers that bulk-insert residents (imports) call this with
+    the new ids.
     """
     if not resident_ids:
         return 0
@@ -783,8 +781,9 @@ def flag_likely_duplicates(*, resident_ids: list[int]) -> int:
         cursor.execute(
             """
             INSERT INTO residents_likelyduplicate
-                (resident_id, other_id, similarity, status, created_at)
-            SELECT r.id, o.id, similarity(r.search_name, o.search_name), 'open', now()
+                (resident_id, other_id, similarity, match_kind, status, created_at)
+            SELECT r.id, o.id, similarity(r.search_name, o.search_name),
+                   ims_name_match(r.search_name, o.search_name), 'open', now()
               FROM residents_resident r
              -- One index probe per new resident, whatever the planner believes about the
              -- table (its statistics lag behind a big import's own transaction): OFFSET 0
@@ -796,7 +795,7 @@ def flag_likely_duplicates(*, resident_ids: list[int]) -> int:
                       AND o.id <> r.id
                    OFFSET 0) o
              WHERE r.id = ANY(%s)
-               AND similarity(r.search_name, o.search_name) >= %s
+               AND ims_name_match(r.search_name, o.search_name) IS NOT NULL
                AND (o.id < r.id OR NOT o.id = ANY(%s))
                AND NOT EXISTS (
                    SELECT 1 FROM residents_likelyduplicate d
@@ -804,7 +803,7 @@ def flag_likely_duplicates(*, resident_ids: list[int]) -> int:
             ON CONFLICT (resident_id, other_id) DO NOTHING
             """,
             # Positional parameters: pgtrigger.ignore() prepends SQL with its own.
-            [list(resident_ids), DUPLICATE_SIMILARITY, list(resident_ids)],
+            [list(resident_ids), list(resident_ids)],
         )
         return cursor.rowcount
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('residents', '0006_address_in_one_place'),
+        ('residents', '0007_names_that_sound_alike'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
