@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     CharField,
@@ -566,6 +568,7 @@ QUEUE_SORTS: dict[str, tuple[tuple[str, str], ...]] = {
 QUEUE_DESCENDING = {"oldest": False, "newest": True, "name": False}
 QUEUE_PAGE_SIZE = 50
 AGE_BUCKETS = (7, 30)
+QUEUE_COUNTS_SECONDS = 30
 
 
 @dataclass
@@ -751,7 +754,13 @@ def verification_queue_for(
     rows = rows[:page_size]
     if backwards:
         rows.reverse()
-    counts = queue_counts_for(user=user, filters=filters)
+    # The counts read the whole queue (hundreds of milliseconds at a province's scale): kept a
+    # few seconds per verifier and filter, so paging through one filter pays for them once.
+    key = f"queue-counts:{user.pk}:{hashlib.sha256(repr(filters).encode()).hexdigest()[:32]}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = queue_counts_for(user=user, filters=filters)
+        cache.set(key, counts, QUEUE_COUNTS_SECONDS)
     page = QueuePage(items=rows, total=counts["total"], counts=counts, filters=filters)
     if rows:
         more_after = has_more if not backwards else (cursor is not None and not last)
