@@ -286,7 +286,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
 def _queue_filters(request: HttpRequest) -> tuple[selectors.QueueFilters, str, bool]:
     """The queue's filters from the URL, the same filters as a query string, and readability."""
     data, readable = search_data_from_url(request.GET)
-    for key in ("after", "before", "last"):
+    for key in ("after", "before", "last", "start"):
         data.pop(key, None)
     form = QueueFilterForm(data or None, user=request.user)
     return form.filters(), search_query_for_url(data).urlencode(), readable
@@ -320,6 +320,7 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
         last=request.GET.get("last") == "1",
+        start=request.GET.get("start", "")[:100],
     )
     counts = page.counts
     links = {
@@ -342,6 +343,7 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
             "prefix": f"{query}&" if query else "",
             "links": links,
             "now": timezone.now(),
+            "kept": QueryDict(query).lists(),
         },
     )
 

@@ -344,3 +344,38 @@ def test_a_document_shown_in_the_page_may_be_framed_by_this_site_only(verifier_c
     assert download["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in download["Content-Security-Policy"]
     assert f'src="/residents/documents/{document.pk}/?inline=1"' in review.content.decode()
+
+
+def test_a_jump_opens_the_queue_at_a_day_or_at_a_name_in_one_query(
+    verifier, officer, django_assert_num_queries
+):
+    for n, days_ago in enumerate((20, 15, 10, 5)):
+        queued(officer, f"N{n}", days_ago=days_ago)
+    selectors.verification_queue_for(user=verifier)  # the counts are kept from here on
+    day = (timezone.localdate() - dt.timedelta(days=12)).isoformat()
+
+    with django_assert_num_queries(1):
+        oldest = selectors.verification_queue_for(user=verifier, start=day)
+    newest = selectors.verification_queue_for(
+        user=verifier, filters=QueueFilters(sort="newest"), start=day
+    )
+    by_name = selectors.verification_queue_for(
+        user=verifier, filters=QueueFilters(sort="name"), start="n2"
+    )
+    nonsense = selectors.verification_queue_for(user=verifier, start="not a day")
+
+    assert surnames(oldest) == ["N2", "N3"]
+    assert surnames(newest) == ["N1", "N0"]
+    assert surnames(by_name) == ["N2", "N3"]
+    assert surnames(nonsense) == ["N0", "N1", "N2", "N3"]
+    assert oldest.prev_cursor != ""
+
+
+def test_the_jump_form_keeps_the_filters(verifier_client, officer):
+    queued(officer, "KEPT")
+
+    page = verifier_client.get("/residents/verification/", {"sort": "name", "flags": "none"})
+
+    html = page.content.decode()
+    assert '<input type="hidden" name="sort" value="name">' in html
+    assert '<input type="hidden" name="flags" value="none">' in html
