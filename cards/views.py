@@ -27,6 +27,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import forms, pdf, ratelimit, selectors, services
 from cards.models import PrintRun, ResidenceCard
+from gdi_ims.validators import parse_id
 from residents.models import Resident
 
 Role = User.Role
@@ -50,9 +51,8 @@ def card_list(request: HttpRequest) -> HttpResponse:
             "province": data["province"].code if data["province"] else "",
             "number": data["number"],
         }
-    before = request.GET.get("before", "")
     cards = selectors.card_list_for(
-        user=request.user, before=int(before) if before.isdigit() else None, **filters
+        user=request.user, before=parse_id(request.GET.get("before")), **filters
     )
     query = request.GET.copy()
     query.pop("before", None)
@@ -329,7 +329,7 @@ def print_run_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def print_run_create(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Can.CARD_PRINT)
-    picked_ids = [int(i) for i in request.POST.getlist("card") if i.isdigit()]
+    picked_ids = [i for i in map(parse_id, request.POST.getlist("card")) if i is not None]
     if request.method == "POST" and picked_ids and "selection" not in request.POST:
         # Coming from the card list's check boxes: show the form with the cards picked.
         cards = selectors.cards_by_ids_for(user=request.user, ids=picked_ids)

@@ -54,3 +54,17 @@ def safe_upload_name(name: str, *, default: str = "upload") -> str:
     stem, ext = os.path.splitext(name)
     stem, ext = stem[: MAX_UPLOAD_NAME - len(ext[:10])], ext[:10]
     return f"{stem}{ext}" if stem else default
+
+
+_ID_MAX = 2**63 - 1
+
+
+def parse_id(text: str | None) -> int | None:
+    """A database id typed in a query or form value, or None for anything else.
+
+    `str.isdigit` alone lets through digits `int` refuses ("²") and numbers no bigint holds.
+    """
+    if not text or not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if value <= _ID_MAX else None

@@ -69,6 +69,11 @@ COLUMNS: tuple[Column, ...] = (
 )  # fmt: skip
 
 BY_KEY = {c.key: c for c in COLUMNS}
+# The column the file of rejected rows adds after the template's: known, and ignored on upload.
+PROBLEMS_HEADER = "Problems / បញ្ហា"
+# The running number lists start with ("No.", "ល.រ"): a column of no one's data, ignored quietly.
+SERIAL_HEADERS = frozenset({"no", "no.", "nº", "n°", "#", "sr", "s/n", "sl no", "sl. no.", "ល.រ",
+                            "លរ", "ល.រ.", "ល/រ"})  # fmt: skip
 REQUIRED = tuple(c.key for c in COLUMNS if c.required)
 
 

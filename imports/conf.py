@@ -14,8 +14,12 @@ DEFAULTS = {
     # Rows checked and written per set of queries: the number of queries grows with the number
     # of chunks only, never with the number of rows of a chunk.
     "CHUNK_ROWS": 2000,
-    # Staged rows written by one statement of the commit (the progress bar moves per range).
+    # Staged rows written by one statement of the commit, at most; the progress bar moves per
+    # statement, so a file is written in about COMMIT_PROGRESS_STEPS statements of at least
+    # COMMIT_MIN_ROWS rows (fewer statements cost less; more let the bar move).
     "COMMIT_CHUNK_ROWS": 20_000,
+    "COMMIT_PROGRESS_STEPS": 10,
+    "COMMIT_MIN_ROWS": 500,
     # Checked rows of a file nobody imported are dropped after this many days (importing it
     # later checks the file again).
     "STAGED_DAYS": 7,

@@ -9,6 +9,7 @@ the two, which the commit sees).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,7 +22,13 @@ from gdi_ims import crypto
 from imports import columns, conf, values
 from imports.reader import FileRefused, Sheet
 from provinces.models import Province
-from residents.models import ResidenceBasis, TravelDocument, search_name_of
+from residents.models import (
+    SEARCH_NAME_MAX,
+    ResidenceBasis,
+    TravelDocument,
+    overlong_name_field,
+    search_name_of,
+)
 
 OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
 DATE_COLUMNS = {
@@ -98,6 +105,15 @@ def _blank(cells: list[Any]) -> bool:
     return True
 
 
+# The lines offices add under a list: who prepared, checked or approved it, signatures, totals.
+_FOOTER = re.compile(
+    r"^(?:prepared|checked|verified|approved|reviewed|certified|signed|signature|seen and|total|"
+    r"grand total|sub-?total|done at|made at|រៀបចំ|អ្នករៀបចំ|ហត្ថលេខា|សរុប|បានឃើញ|ធ្វើនៅ|"
+    r"អ្នកពិនិត្យ|ត្រួតពិនិត្យ|ឯកភាព)",
+    re.IGNORECASE,
+)
+
+
 def active_bases() -> tuple[dict[str, int], str]:
     """Active bases of residence by code, English or Khmer name; and their codes, listed."""
     names: dict[str, int] = {}
@@ -121,13 +137,21 @@ class Checker:
         self.unknown_columns: list[str] = []
         self.positions: dict[str, int] = {}
         self.width = 0
+        self.header_row = 1
+        self._required_positions: list[int] = []
+        # Lines under the list that are not data (footers): (row number, their text).
+        self.skipped: list[tuple[int, str]] = []
 
     # --- Header ---------------------------------------------------------------------------------
     def read_header(self, header: list[Any]) -> None:
         self.width = len(header)
         for position, cell in enumerate(header):
             title = values.text(cell)
-            if not title:
+            if (
+                not title
+                or title == columns.PROBLEMS_HEADER
+                or columns.normalise_header(title) in columns.SERIAL_HEADERS
+            ):
                 continue
             key = columns.column_for(title)
             if key is None:
@@ -139,16 +163,25 @@ class Checker:
         missing = [columns.BY_KEY[k].header for k in columns.REQUIRED if k not in self.positions]
         if missing:
             raise FileRefused("missing_columns", columns=", ".join(missing))
+        self._required_positions = [self.positions[key] for key in columns.REQUIRED]
 
     # --- Rows -----------------------------------------------------------------------------------
     def chunks(self, sheet: Sheet) -> Iterator[list[Row]]:
         self.read_header(sheet.header)
+        self.header_row = sheet.header_row
         size, limit = conf.get("CHUNK_ROWS"), conf.get("MAX_ROWS")
         chunk: list[Row] = []
         count = 0
+        in_footer = False
         for number, cells in sheet.rows:
             if _blank(cells):
                 continue  # blank lines are not rows
+            if self._is_footer(cells, after_footer=in_footer):
+                in_footer = True
+                text = " ".join(t for t in (values.text(c) for c in cells) if t)
+                self.skipped.append((number, text[:200]))
+                continue
+            in_footer = False  # a subtotal between two parts of a list ends with the next row
             count += 1
             if count > limit:
                 raise FileRefused("too_many_rows", limit=limit)
@@ -162,6 +195,25 @@ class Checker:
             yield chunk
         if count == 0:
             raise FileRefused("no_rows")
+
+    def _is_footer(self, cells: list[Any], *, after_footer: bool) -> bool:
+        """A line with most required values empty that says it is a footer, or follows one.
+
+        A signature block runs over several lines (the title, the name, the date): once a
+        footer line is seen, the sparse lines right after it are part of it. A row with most of
+        its required values filled is always data, wherever it stands.
+        """
+        required = self._required_positions
+        width = len(cells)
+        # Cheap first: a data row (the common case) has its required cells non-empty.
+        filled = sum(1 for p in required if p < width and cells[p] is not None and cells[p] != "")
+        if filled * 2 > len(required):
+            return False
+        if after_footer:
+            return True
+        return any(
+            _FOOTER.match(text) for text in (values.text(c) for c in cells if c is not None) if text
+        )
 
     def clean(self, number: int, cells: list[Any]) -> Row:
         row = Row(number, cells)
@@ -185,19 +237,31 @@ class Checker:
                     row.refuse(column.key, "", "required")
                 data[column.key] = ""
                 continue
+            if values.is_ditto(cleaned):
+                row.refuse(column.key, cleaned, "same_as_above")
+                continue
             if len(cleaned) > column.max_length:
                 row.refuse(column.key, cleaned, "too_long", limit=column.max_length)
                 continue
-            data[column.key] = self._value(row, column.key, cleaned)
+            value = self._value(row, column.key, cleaned)
+            if isinstance(value, str) and len(value) > column.max_length:
+                # Capitals can be longer than the name typed ("ß" is "SS").
+                row.refuse(column.key, cleaned, "too_long_in_capitals", limit=column.max_length)
+                continue
+            data[column.key] = value
         self._cross_checks(row)
         if row.issues:
             row.kind = ERROR
         return row
 
     def _date(self, row: Row, key: str, value: object) -> dt.date | None:
-        if values.text(value) == "":
+        cleaned = values.text(value)
+        if cleaned == "":
             if columns.BY_KEY[key].required:
                 row.refuse(key, "", "required")
+            return None
+        if values.is_ditto(cleaned):
+            row.refuse(key, cleaned, "same_as_above")
             return None
         try:
             return values.date(value, today=self.today, past=key not in FUTURE_ALLOWED)
@@ -255,6 +319,9 @@ class Checker:
             row.refuse("passport_expiry_date", expires, "expiry_before_issue")
         if not data.get("passport_country"):
             data["passport_country"] = data.get("nationality")
+        if overlong := overlong_name_field(data):
+            name, length = overlong
+            row.refuse(name, data[name], "names_too_long", length=length, limit=SEARCH_NAME_MAX)
 
     # --- Duplicates: one query per kind per chunk ------------------------------------------------
     def find_duplicates(self, chunk: list[Row]) -> None:

@@ -39,11 +39,17 @@ REASONS = {
     "repeated_column": _("The column “%(column)s” appears more than once."),
     "no_rows": _("The file has a header but no rows."),
     "province_not_allowed": _("You cannot import for this province."),
+    "check_failed": _(
+        "The file could not be checked (it is no longer in storage, or a value in it could not be "
+        "stored). Nothing was imported: upload the file again."
+    ),
     # One row
     "cells_too_many": _("This row has %(found)s cells; the header has %(expected)s."),
     "cells_too_few": _("This row has %(found)s cells; the header has %(expected)s."),
     "required": _("This value is required."),
+    "same_as_above": _("“Same as above” is not read: each row must hold its own value."),
     "too_long": _("Longer than %(limit)s characters."),
+    "too_long_in_capitals": _("Longer than %(limit)s characters once written in capitals."),
     "bad_date": _("Not a date: write DD/MM/YYYY, DD-MM-YYYY or YYYY-MM-DD."),
     "future_date": _("This date is in the future."),
     "too_old": _("This date is before 1900."),
@@ -58,6 +64,10 @@ REASONS = {
     "bad_commune": _("Unknown commune in %(district)s."),
     "bad_basis": _("Unknown basis of residence; use one of: %(choices)s."),
     "expiry_before_issue": _("The passport expires before it was issued."),
+    "names_too_long": _(
+        "The names together are %(length)s characters long; the register holds at most "
+        "%(limit)s. Shorten this name."
+    ),
     # Duplicates
     "dup_passport": _("This passport is already registered (resident #%(resident)s)."),
     "dup_person": _(
@@ -69,6 +79,52 @@ REASONS = {
         "The same name, date of birth and nationality are on row %(row)s of this file."
     ),
 }
+
+
+# What to do about each reason a row is refused: shown beside it in the preview and the report.
+FIXES = {
+    "cells_too_many": _("Remove the cells beyond the last column, or give them a header."),
+    "cells_too_few": _("Give the row a cell for every column (an optional one may stay empty)."),
+    "required": _("Write the value on this row; it is never taken from another row."),
+    "same_as_above": _("Write the value itself, as on the row it repeats."),
+    "too_long": _("Shorten it to %(limit)s characters."),
+    "bad_date": _("Write the date as DD/MM/YYYY, for example 17/05/1980."),
+    "future_date": _("Check the year: this date cannot be after today."),
+    "too_old": _("Check the year, written with four digits."),
+    "bad_sex": _("Write M, F or X."),
+    "bad_country": _(
+        "Write the country's English name, its ISO code (CN or CHN) or its Khmer name."
+    ),
+    "cambodian": _("Remove the row: Cambodian nationals are not registered here."),
+    "bad_passport": _("Copy the number from the passport's photo page."),
+    "bad_surname": _("Write the surname as in the passport."),
+    "other_province": _("Import this row with the list of its own province."),
+    "bad_province": _("Write the province's code or its name as in the official list."),
+    "bad_district": _("Write the district's code or its name as in the official list."),
+    "bad_commune": _("Write the commune's code or its name as in the official list."),
+    "bad_basis": _("Use one of: %(choices)s."),
+    "expiry_before_issue": _("Check both passport dates against the passport."),
+    "dup_passport": _("Nothing to do: this passport is registered already."),
+    "dup_person": _("Nothing to do if it is the same person; otherwise check the name and date."),
+    "dup_passport_in_file": _("Keep one of the two rows."),
+    "dup_person_in_file": _("Keep one of the two rows, unless they are two people."),
+}
+# When the closest known values were found, the fix names them instead.
+SUGGESTION = _("Did you mean %(suggestions)s?")
+
+
+def fix(code: str, params: dict[str, Any] | None = None) -> str:
+    """The suggested fix for a reason, in the active language ('' when there is none)."""
+    params = params or {}
+    if params.get("suggestions"):
+        return str(SUGGESTION) % params
+    template = FIXES.get(code)
+    if template is None:
+        return ""
+    try:
+        return str(template) % params if "%(" in str(template) else str(template)
+    except KeyError:
+        return ""
 
 
 def render(code: str, params: dict[str, Any] | None = None) -> str:

@@ -50,6 +50,10 @@ class ImportBatch(models.Model):
     failure_code = models.CharField(max_length=40, blank=True)
     failure_params = models.JSONField(default=dict, blank=True)
     unknown_columns = models.JSONField(default=list, blank=True)
+    # The row taken as the header (title lines above it are skipped), and the lines under the
+    # list that are not data (footers: "Prepared by", signatures, totals), as [row, text].
+    header_row = models.PositiveIntegerField(_("header row"), default=1)
+    skipped_lines = models.JSONField(default=list, blank=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     ok_rows = models.PositiveIntegerField(_("valid rows"), default=0)
     error_rows = models.PositiveIntegerField(_("rows in error"), default=0)
@@ -131,6 +135,12 @@ class ImportIssue(models.Model):
         from imports.messages import render
 
         return render(self.code, self.params)
+
+    @property
+    def fix(self) -> str:
+        from imports.messages import fix
+
+        return fix(self.code, self.params)
 
 
 class ImportedResident(models.Model):

@@ -1,5 +1,10 @@
 """Open an uploaded file safely, by its content: a CSV in UTF-8 or an XLSX workbook.
 
+Lists come as offices keep them: the header row need not be the first (title lines above it are
+skipped; `Sheet.header_row` says which row was taken), and in a workbook a value merged over
+several rows applies to each of them (the merge's first column, as Excel shows it; a merge
+reaching up into the header or above it is a title, never a value).
+
 Everything a file can do wrong as a whole (empty, not a spreadsheet, wrong encoding, NUL bytes,
 zip bomb, XML entity bomb, too big) raises FileRefused before any row is read, so nothing is
 written; row-level problems are left to the row checks.
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +24,7 @@ import openpyxl
 import openpyxl.xml
 from defusedxml import DefusedXmlException
 
-from imports import conf
+from imports import columns, conf
 
 # openpyxl parses every part of a workbook through defusedxml when it is installed: insist on it.
 assert openpyxl.xml.DEFUSEDXML, "defusedxml must be installed: it guards XLSX parsing"
@@ -38,6 +44,7 @@ class Sheet:
     rows: Iterator[tuple[int, list[Any]]]  # (row number as the officer sees it, cells)
     estimated_rows: int
     _closer: Any = None
+    header_row: int = 1  # the row number of the header, as the officer sees it
 
     def close(self) -> None:
         if self._closer is not None:
@@ -69,6 +76,54 @@ def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
 
 
+# --- The header row -------------------------------------------------------------------------------
+# How far down a header is looked for, and how many of its cells must name a column.
+HEADER_SCAN_ROWS = 30
+HEADER_MIN_COLUMNS = 3
+
+
+def _known_columns(cells: list[Any]) -> int:
+    return len({columns.column_for(cell) for cell in cells if cell is not None} - {None})
+
+
+def _split_header(
+    numbered: Iterator[tuple[int, list[Any]]],
+) -> tuple[int, list[Any], Iterator[tuple[int, list[Any]]]]:
+    """(header row number, header, the rows after it): the row naming most columns, near the top.
+
+    A title line ("List of foreign residents, Siem Reap, 2026") names no column, so the first
+    row naming at least HEADER_MIN_COLUMNS columns wins; when none does (a file that names too
+    few columns), the first non-empty row is the header, and the missing columns are reported.
+    """
+    scanned: list[tuple[int, list[Any]]] = []
+    best: tuple[int, int] | None = None  # (columns named, index in scanned)
+    for number, cells in numbered:
+        scanned.append((number, cells))
+        named = _known_columns(cells)
+        if named >= HEADER_MIN_COLUMNS and (best is None or named > best[0]):
+            best = (named, len(scanned) - 1)
+        if len(scanned) >= HEADER_SCAN_ROWS:
+            break
+    if best is None:
+        filled = [i for i, (_n, cells) in enumerate(scanned) if any(_filled(c) for c in cells)]
+        if not filled:
+            raise FileRefused("no_header")
+        index = filled[0]
+    else:
+        index = best[1]
+    number, header = scanned[index]
+
+    def rest() -> Iterator[tuple[int, list[Any]]]:
+        yield from scanned[index + 1 :]
+        yield from numbered
+
+    return number, header, rest()
+
+
+def _filled(cell: Any) -> bool:
+    return cell is not None and (not isinstance(cell, str) or bool(cell.strip()))
+
+
 # --- CSV ----------------------------------------------------------------------------------------
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -90,8 +145,9 @@ def _decode(data: bytes) -> str:
     raise FileRefused("not_utf8", encoding=guess) from None
 
 
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+def _delimiter(first_lines: list[str]) -> str:
+    """The separator the header uses: the one a line of the top of the file has most of."""
+    counts = {d: max(line.count(d) for line in first_lines) for d in (",", ";", "\t")}
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
@@ -99,24 +155,19 @@ def _open_csv(data: bytes) -> Sheet:
     content = _decode(data)
     if any(ch in content[:4096] for ch in "\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f"):
         raise FileRefused("not_spreadsheet")
-    first_line = content.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=_delimiter(first_line))
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error):
-        raise FileRefused("no_header") from None
+    first_lines = content.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=_delimiter(first_lines))
 
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        # Row 1 is the header, as in Excel; quoted newlines make reader.line_num jump.
-        number = 1
+    def numbered() -> Iterator[tuple[int, list[Any]]]:
+        # Rows are numbered as Excel shows them; quoted newlines make reader.line_num jump.
         try:
-            for cells in reader:
-                number += 1
-                yield number, cells
+            yield from enumerate(reader, start=1)
         except csv.Error:
             raise FileRefused("not_spreadsheet") from None
 
-    return Sheet("csv", header, rows(), max(content.count("\n") - 1, 1))
+    header_row, header, rows = _split_header(numbered())
+    estimated = max(content.count("\n") - header_row, 1)
+    return Sheet("csv", header, rows, estimated, header_row=header_row)
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
@@ -151,26 +202,98 @@ def _xlsx_refusal(exc: BaseException) -> FileRefused:
     return FileRefused("bad_xlsx")
 
 
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)\"")
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - 64
+    return index - 1
+
+
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+
+
+def _scan_sheet(archive: zipfile.ZipFile, path: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """The sheet's last row number (0 when its rows are not numbered), and (column index, first
+    row, last row) of each of its merges that spans rows.
+
+    Read-only openpyxl never reads merges, and for a file without a dimension (as programs other
+    than Excel often write them) it knows no last row, so the progress bar would have no total.
+    One pass over the sheet's XML (already bounded by the zip checks), a megabyte at a time, finds
+    both. (openpyxl still parses such a sheet once when it opens it, looking for the dimension.)
+    """
+    last = 0
+    found: set[tuple[bytes, ...]] = set()
+    carry = b""
+    try:
+        member = archive.open(path.lstrip("/"))
+    except KeyError:
+        return 0, []
+    with member:
+        while chunk := member.read(1 << 20):
+            block = carry + chunk
+            for match in _ROW_NUMBER.finditer(block):
+                last = max(last, int(match.group(1)))
+            if b"mergeCell" in block:
+                found.update(_MERGE.findall(block))  # a set: the overlap is not counted twice
+            carry = block[-200:]
+    merges = [
+        (_column_index(first_col), int(first_row), int(last_row))
+        for first_col, first_row, _last_col, last_row in found
+        if int(last_row) > int(first_row)
+    ]
+    return last, merges
+
+
+def _fill_merges(
+    rows: Iterator[tuple[int, list[Any]]], merges: list[tuple[int, int, int]], header_row: int
+) -> Iterator[tuple[int, list[Any]]]:
+    """Give each row of a merge the value of its first cell (merges below the header only)."""
+    merges = [m for m in merges if m[1] > header_row]
+    if not merges:
+        yield from rows
+        return
+    starts: dict[int, list[tuple[int, int]]] = {}
+    for column, first, last in merges:
+        starts.setdefault(first, []).append((column, last))
+    open_merges: list[tuple[int, int, Any]] = []  # (column, last row, value)
+    for number, cells in rows:
+        open_merges = [m for m in open_merges if m[1] >= number]
+        for column, _last, value in open_merges:
+            if column >= len(cells):
+                cells.extend([None] * (column + 1 - len(cells)))
+            cells[column] = value
+        for column, last in starts.get(number, ()):
+            open_merges.append((column, last, cells[column] if column < len(cells) else None))
+        yield number, cells
+
+
 def _open_xlsx(data: bytes) -> Sheet:
-    _check_zip(data)
+    archive = _check_zip(data)
     try:
         workbook = openpyxl.load_workbook(
             io.BytesIO(data), read_only=True, data_only=False, keep_links=False
         )
         sheet = workbook.worksheets[0]
-        rows_iter = sheet.iter_rows(values_only=True)
-        header = list(next(rows_iter, None) or [])
+        last_row, merges = _scan_sheet(archive, sheet._worksheet_path)
+        rows_iter = sheet.iter_rows(values_only=True, max_row=last_row or None)
+
+        def numbered() -> Iterator[tuple[int, list[Any]]]:
+            try:
+                for number, cells in enumerate(rows_iter, start=1):
+                    yield number, list(cells)
+            except Exception as exc:
+                raise _xlsx_refusal(exc) from None
+
+        header_row, header, rest = _split_header(numbered())
+    except FileRefused:
+        raise
     except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
         raise _xlsx_refusal(exc) from None
     while header and header[-1] is None:
         header.pop()
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        try:
-            for number, cells in enumerate(rows_iter, start=2):
-                yield number, list(cells)
-        except Exception as exc:
-            raise _xlsx_refusal(exc) from None
-
-    estimated = max((sheet.max_row or 2) - 1, 1)
-    return Sheet("xlsx", header, rows(), estimated, workbook.close)
+    rows = _fill_merges(rest, merges, header_row)
+    estimated = max((last_row or sheet.max_row or 2) - header_row, 1)
+    return Sheet("xlsx", header, rows, estimated, workbook.close, header_row=header_row)

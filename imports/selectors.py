@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 from accounts import access
 from accounts.access import Capability
 from accounts.models import User
+from gdi_ims import db_router
 from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.services import progress_key
 from residents.models import Declaration, Resident, TravelDocument, search_name_of
@@ -126,7 +127,8 @@ def resident_export_for(
     if district:
         residents = residents.filter(address_district_id=district)
     return (
-        residents.select_related("address_district", "address_commune", "address_province")
+        residents.using(db_router.database_for_reports())
+        .select_related("address_district", "address_commune", "address_province")
         .prefetch_related(
             Prefetch("documents", queryset=TravelDocument.objects.filter(is_current=True)),
             Prefetch(

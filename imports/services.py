@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from contextlib import suppress
 from typing import Any
 
@@ -19,7 +20,7 @@ import pghistory
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
@@ -38,6 +39,7 @@ from residents import services as residents_services
 from residents.history import bulk_history
 from residents.models import mask_number
 
+logger = logging.getLogger(__name__)
 # Commits take this transaction-level lock: two imports never race for the same passport.
 COMMIT_LOCK = 4_052_026
 
@@ -164,7 +166,9 @@ def _issue_rows(batch: ImportBatch, rows: list[engine.Row]) -> list[ImportIssue]
     ]
 
 
-def _check_and_stage(batch: ImportBatch) -> tuple[dict[str, int], list[ImportIssue], list[str]]:
+def _check_and_stage(
+    batch: ImportBatch,
+) -> tuple[dict[str, int], list[ImportIssue], engine.Checker]:
     """Check every row of the batch's file and stage the valid ones; return counts and issues.
 
     Runs inside the caller's transaction: a file refused half-way stages nothing.
@@ -184,7 +188,7 @@ def _check_and_stage(batch: ImportBatch) -> tuple[dict[str, int], list[ImportIss
             _set_progress(batch, sum(counts.values()), sheet.estimated_rows)
     finally:
         sheet.close()
-    return counts, issues, checker.unknown_columns
+    return counts, issues, checker
 
 
 def _discard_stale_staging() -> None:
@@ -214,11 +218,13 @@ def import_validate(*, batch_id: int) -> None:
             )
             if not list(mine):
                 return
-            counts, issues, unknown_columns = _check_and_stage(batch)
+            counts, issues, checker = _check_and_stage(batch)
             batch.issues.all().delete()
             ImportIssue.objects.bulk_create(issues, batch_size=conf.get("CHUNK_ROWS"))
             batch.status = ImportBatch.Status.VALIDATED
-            batch.unknown_columns = unknown_columns
+            batch.unknown_columns = checker.unknown_columns
+            batch.header_row = checker.header_row
+            batch.skipped_lines = [[number, text] for number, text in checker.skipped]
             batch.total_rows = sum(counts.values())
             batch.ok_rows = counts[engine.OK]
             batch.error_rows = counts[engine.ERROR]
@@ -227,6 +233,10 @@ def import_validate(*, batch_id: int) -> None:
             batch.save()
     except FileRefused as refused:
         _refuse(batch, refused)
+    except (OSError, DatabaseError):
+        # Whatever went wrong, the batch ends refused with a reason, never left "validating".
+        logger.exception("import batch %s could not be checked", batch.pk)
+        _refuse(batch, FileRefused("check_failed"))
 
 
 def import_commit_request(*, batch: ImportBatch, actor: User) -> ImportBatch:
@@ -276,10 +286,14 @@ def import_commit(*, batch_id: int) -> None:
             return
         if staging.staged_count(batch.pk) != batch.ok_rows:
             try:
-                counts, issues, _unknown = _check_and_stage(batch)
+                counts, issues, _checker = _check_and_stage(batch)
             except FileRefused as exc:
                 # Cannot happen for a file the dry run accepted, unless it changed on disk.
                 refused = exc
+                transaction.set_rollback(True)
+            except OSError:
+                logger.exception("import batch %s could not be checked again", batch.pk)
+                refused = FileRefused("check_failed")
                 transaction.set_rollback(True)
             else:
                 refused = None
@@ -298,6 +312,13 @@ def import_commit(*, batch_id: int) -> None:
             failure_code=refused.code,
             failure_params={k: str(v) for k, v in refused.params.items()},
         )
+
+
+def commit_range_size(rows: int) -> int:
+    """Rows written per statement: at most COMMIT_CHUNK_ROWS, and small enough that the
+    progress bar moves in about COMMIT_PROGRESS_STEPS steps (never under COMMIT_MIN_ROWS)."""
+    steps = -(-rows // conf.get("COMMIT_PROGRESS_STEPS"))
+    return min(conf.get("COMMIT_CHUNK_ROWS"), max(steps, conf.get("COMMIT_MIN_ROWS")))
 
 
 def _write_staged(batch: ImportBatch) -> None:
@@ -352,7 +373,8 @@ def _write_staged(batch: ImportBatch) -> None:
         # Row-level history triggers cost more than the inserts themselves: the statement
         # writes the 'insert' events set-based instead.
         with bulk_history():
-            for rows in staging.row_ranges(batch.pk, conf.get("COMMIT_CHUNK_ROWS")):
+            _set_progress(batch, done + len(skip), batch.total_rows)
+            for rows in staging.row_ranges(batch.pk, commit_range_size(batch.ok_rows)):
                 resident_ids = staging.write_range(
                     batch_id=batch.pk,
                     rows=rows,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/commit/", views.batch_commit, name="batch-commit"),
     path("<int:pk>/retry/", views.batch_retry, name="batch-retry"),
     path("<int:pk>/report/", views.batch_report, name="batch-report"),
+    path("<int:pk>/rejected/", views.batch_rejected, name="batch-rejected"),
     path("<int:pk>/residents/", views.batch_residents, name="batch-residents"),
     path("export/", views.export, name="export"),
     path("export/download/", views.export_download, name="export-download"),

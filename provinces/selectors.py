@@ -13,6 +13,7 @@ from functools import cached_property
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from django_countries import countries
 from accounts import access
 from accounts.access import Capability
 from accounts.models import User
+from gdi_ims import db_router
 from provinces import charts
 from provinces.models import (
     DailySnapshot,
@@ -128,10 +130,11 @@ class Dashboard:
 
     sort: str
     descending: bool
+    using: str = DEFAULT_DB_ALIAS  # the database every part is read from (the standby or not)
 
     @cached_property
     def rows(self) -> list[ProvinceRow]:
-        rows = _rows()
+        rows = _rows(self.using)
         rows.sort(key=SORT_KEYS[self.sort], reverse=self.descending)
         return rows
 
@@ -141,11 +144,11 @@ class Dashboard:
 
     @cached_property
     def nationalities(self) -> list[tuple[str, str, int]]:
-        return _nationalities(NationalitySummary.objects.all())
+        return _nationalities(NationalitySummary.objects.using(self.using))
 
     @cached_property
     def _trend_points(self) -> tuple[list[dt.date], list[int], list[int]]:
-        return _trend(DailySnapshot.objects.all())
+        return _trend(DailySnapshot.objects.using(self.using))
 
     @property
     def trend_days(self) -> list[dt.date]:
@@ -169,7 +172,7 @@ class Dashboard:
     @cached_property
     def _stamps(self) -> dict[str, dt.datetime | None]:
         """Newest and oldest summary refresh, latest compilation change: one query."""
-        return Province.objects.aggregate(
+        return Province.objects.using(self.using).aggregate(
             newest=Max("summary__refreshed_at"),
             oldest=Min("summary__refreshed_at"),
             changed=Max("compilation__updated_at"),
@@ -209,8 +212,10 @@ def _row_of(province: Province) -> ProvinceRow:
     return ProvinceRow(province=province, compilation=compilation, summary=summary)
 
 
-def _rows() -> list[ProvinceRow]:
-    provinces = Province.objects.select_related("compilation", "summary").order_by("code")
+def _rows(using: str = DEFAULT_DB_ALIAS) -> list[ProvinceRow]:
+    provinces = (
+        Province.objects.using(using).select_related("compilation", "summary").order_by("code")
+    )
     return [_row_of(p) for p in provinces]
 
 
@@ -230,9 +235,9 @@ def _headline_of(rows: list[ProvinceRow]) -> Headline:
 
 
 def headline_for(*, user: User) -> Headline:
-    """The dashboard's headline alone (the director's home page): one query."""
+    """The dashboard's headline alone (the director's home page): one query, on the standby."""
     require_hq(user)
-    return _headline_of(_rows())
+    return _headline_of(_rows(db_router.database_for_reports()))
 
 
 def _nationalities(queryset: QuerySet[NationalitySummary]) -> list[tuple[str, str, int]]:
@@ -263,9 +268,18 @@ def _trend(queryset: QuerySet[DailySnapshot]) -> tuple[list[dt.date], list[int],
 
 
 def dashboard_for(*, user: User, sort: str = "code", descending: bool = False) -> Dashboard:
-    """The HQ dashboard: 25 rows, headline, chart data, in a constant number of queries."""
+    """The HQ dashboard: 25 rows, headline, chart data, in a constant number of queries.
+
+    Read from the standby when it is fresh enough (gdi_ims/db_router.py): the figures are the
+    nightly and on-change summaries, a few seconds behind costs nothing, and the primary is kept
+    for the officers' writes.
+    """
     require_hq(user)
-    return Dashboard(sort=sort if sort in SORT_KEYS else "code", descending=descending)
+    return Dashboard(
+        sort=sort if sort in SORT_KEYS else "code",
+        descending=descending,
+        using=db_router.database_for_reports(),
+    )
 
 
 # --- Charts ------------------------------------------------------------------------------------

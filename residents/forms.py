@@ -22,12 +22,14 @@ from gdi_ims import crypto
 from provinces.models import District, Province
 from residents import selectors, services
 from residents.models import (
+    SEARCH_NAME_MAX,
     Declaration,
     DeclarationDocument,
     DocumentType,
     ResidenceBasis,
     Resident,
     normalise_document_number,
+    overlong_name_field,
 )
 from residents.uploads import clean_photo, sniff_document
 
@@ -47,6 +49,13 @@ def _date_field(label: str, *, required: bool = True, **kwargs: Any) -> forms.Da
         label=label, required=required, widget=DateInput(), input_formats=DATE_INPUT_FORMATS,
         **kwargs,
     )  # fmt: skip
+
+
+def names_too_long_message(length: int) -> str:
+    return _(
+        "The names together are %(length)s characters long; the register holds at most "
+        "%(limit)s. Shorten this name."
+    ) % {"length": length, "limit": SEARCH_NAME_MAX}
 
 
 class ResidentForm(forms.ModelForm):
@@ -201,6 +210,9 @@ class ResidentForm(forms.ModelForm):
             self.add_error("address_district", _("This district is not in the chosen province."))
         if district and commune and commune.district_id != district.code:
             self.add_error("address_commune", _("This commune is not in the chosen district."))
+        if overlong := overlong_name_field(data):
+            name, length = overlong
+            self.add_error(name, names_too_long_message(length))
         issue, expiry = data.get("passport_issue_date"), data.get("passport_expiry_date")
         if issue and expiry and expiry <= issue:
             self.add_error(

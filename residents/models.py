@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from typing import ClassVar
 
 import pghistory
@@ -24,6 +25,24 @@ def search_name_of(*parts: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.upper().split())
+
+
+NAME_FIELDS = ("surname", "given_names", "name_native", "name_km")
+# Resident.search_name holds the names together; each may be within its own limit and the whole
+# still too long (accents set apart by NFKD can also lengthen a name).
+SEARCH_NAME_MAX = 300
+
+
+def overlong_name_field(names: Mapping[str, str | None]) -> tuple[str, int] | None:
+    """The name to shorten, and the combined length, when the names together are too long.
+
+    The longest name is the one named: shortening it is what most likely makes them fit.
+    """
+    length = len(search_name_of(*(names.get(f) or "" for f in NAME_FIELDS)))
+    if length <= SEARCH_NAME_MAX:
+        return None
+    longest = max(NAME_FIELDS, key=lambda f: len(search_name_of(names.get(f) or "")))
+    return longest, length
 
 
 def normalise_document_number(number: str) -> str:
@@ -94,7 +113,7 @@ class Resident(models.Model):
     name_km = models.CharField(_("name in Khmer"), max_length=150, blank=True)
     name_native = models.CharField(_("name in own script"), max_length=150, blank=True)
     # Maintained by the services from the names above; what the trigram index searches.
-    search_name = models.CharField(max_length=300, editable=False)
+    search_name = models.CharField(max_length=SEARCH_NAME_MAX, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     date_of_birth = models.DateField(_("date of birth"))
     place_of_birth = models.CharField(_("place of birth"), max_length=150, blank=True)

@@ -11,6 +11,7 @@ import binascii
 import datetime as dt
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,6 +41,7 @@ from accounts.models import User
 from cards.expiry import card_expiry_subquery
 from provinces.models import Commune, District, Province
 from residents.models import (
+    SEARCH_NAME_MAX,
     Declaration,
     DeclarationDocument,
     DocumentType,
@@ -157,17 +159,63 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-def decode_cursor(token: str, size: int) -> list[Any] | None:
-    """The key values in a cursor, or None for a missing or tampered one (first page then)."""
-    if not token:
+# What each sort column's value in a cursor must be: anything else is a tampered cursor.
+_BIGINT = 2**63
+
+
+def _valid_id(value: Any) -> bool:
+    return type(value) is int and -_BIGINT <= value < _BIGINT
+
+
+def _valid_name(value: Any) -> bool:
+    if type(value) is not str or len(value) > SEARCH_NAME_MAX or "\x00" in value:
+        return False
+    try:
+        value.encode()  # a lone surrogate ("\ud800" in the JSON) is no text PostgreSQL takes
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _valid_rank(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def _valid_moment(value: Any) -> bool:
+    """A moment as the queue's cursors carry it: an ISO date and time with its offset."""
+    if type(value) is not str or len(value) > 40:
+        return False
+    try:
+        return dt.datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+_CURSOR_VALUES = {
+    "id": _valid_id,
+    "search_name": _valid_name,
+    "rank": _valid_rank,
+    "submitted_at": _valid_moment,
+}
+# The longest cursor made: a name of SEARCH_NAME_MAX characters, each escaped as \uXXXX in JSON.
+_CURSOR_MAX = 4 * (SEARCH_NAME_MAX * 6 + 64) // 3 + 4
+
+
+def decode_cursor(token: str, keys: tuple[tuple[str, bool], ...]) -> list[Any] | None:
+    """The key values in a cursor, or None for a missing or tampered one (first page then).
+
+    A tampered cursor is any that this module did not make: bad base64 or JSON, another shape,
+    or a value the sort's column could not hold. The list then starts again at its first page.
+    """
+    if not token or len(token) > _CURSOR_MAX:
         return None
     try:
         values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
         return None
-    if not isinstance(values, list) or len(values) != size:
+    if not isinstance(values, list) or len(values) != len(keys):
         return None
-    if not all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in values):
+    if not all(_CURSOR_VALUES[column](v) for (column, _desc), v in zip(keys, values, strict=True)):
         return None
     return values
 
@@ -248,8 +296,8 @@ def resident_list_for(
         .annotate(latest_status=_latest_status(), card_expiry_date=card_expiry_subquery())
     )
     backwards = False
-    cursor = decode_cursor(after, len(keys))
-    if cursor is None and (cursor := decode_cursor(before, len(keys))) is not None:
+    cursor = decode_cursor(after, keys)
+    if cursor is None and (cursor := decode_cursor(before, keys)) is not None:
         backwards = True
     if cursor is not None:
         residents = _seek(residents, keys, cursor, backwards=backwards)
@@ -762,10 +810,10 @@ def verification_queue_for(
             )
         )
     )
-    size = len(QUEUE_SORTS[queue_sort_of(filters)])
+    keys = tuple((column, False) for _table, column in QUEUE_SORTS[queue_sort_of(filters)])
     backwards = last
-    cursor = decode_cursor(after, size)
-    if cursor is None and (cursor := decode_cursor(before, size)) is not None:
+    cursor = decode_cursor(after, keys)
+    if cursor is None and (cursor := decode_cursor(before, keys)) is not None:
         backwards = True
     if cursor is None and not last:
         # A jump: straight to a day (by date) or to a name, as fast as the first page.

@@ -28,6 +28,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from provinces.models import Province
 from residents.models import (
+    NAME_FIELDS,
     Declaration,
     DeclarationDocument,
     DocumentType,
@@ -35,6 +36,7 @@ from residents.models import (
     ResidenceBasis,
     Resident,
     TravelDocument,
+    overlong_name_field,
 )
 
 # The only resident fields a person may set; everything else (province, status, maker,
@@ -284,6 +286,11 @@ def _apply_fields(resident: Resident, fields: Mapping[str, Any]) -> set[str]:
         if current != new:
             setattr(resident, name, value)
             changed.add(name)
+    if overlong_name_field({f: getattr(resident, f) for f in NAME_FIELDS}):
+        # The form says which name to shorten; a caller that skipped it still stores nothing.
+        raise ResidentsError(
+            _("The names together are longer than the register holds; shorten one of them.")
+        )
     resident.refresh_search_name()
     return changed
 

@@ -21,6 +21,7 @@ from accounts import access
 from accounts.access import Capability
 from audit.models import AuditEvent
 from audit.services import audit_record
+from gdi_ims.validators import parse_id
 from residents import selectors, services
 from residents.forms import (
     DeclarationForm,
@@ -512,9 +513,9 @@ def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error.message))
         else:
             messages.success(request, _("Decision on the likely duplicate recorded."))
-    target = request.POST.get("declaration")
-    if target and target.isdigit():
-        return redirect("residents:review", pk=int(target))
+    target = parse_id(request.POST.get("declaration"))
+    if target is not None:
+        return redirect("residents:review", pk=target)
     return redirect("residents:detail", pk=flag.resident_id)
 
 

@@ -13,5 +13,11 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   for _ in $(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
 fi
+# The standby, when .env (or the environment) names one.
+replica_url="${DATABASE_REPLICA_URL:-$( [[ -f .env ]] && grep -E '^DATABASE_REPLICA_URL=' .env | tail -n 1 | cut -d= -f2- || true)}"
+if [[ -n "$replica_url" ]]; then
+  echo "Starting the standby"
+  DATABASE_REPLICA_URL="$replica_url" "$(dirname "$0")/standby.sh" start
+fi
 pg_isready -h 127.0.0.1 -p 5432
 redis-cli -h 127.0.0.1 -p 6379 ping

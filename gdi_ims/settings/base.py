@@ -142,6 +142,21 @@ if DATABASE_POOL:
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# A standby streaming from the primary (scripts/standby.sh): HQ's dashboard, headline and exports
+# read from it while it is at most DATABASE_REPLICA_MAX_LAG_SECONDS behind, else from the primary
+# (gdi_ims/db_router.py). No pool: a standby that is down must cost a refused connection, never a
+# wait for a pooled one; DATABASE_REPLICA_CONNECT_TIMEOUT bounds a standby that does not answer.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
+DATABASE_REPLICA_RETRY_SECONDS = env.float("DATABASE_REPLICA_RETRY_SECONDS", default=10.0)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+        "DATABASE_REPLICA_CONNECT_TIMEOUT", default=2
+    )
+DATABASE_ROUTERS = ["gdi_ims.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -53,5 +53,9 @@ AXES_ENABLED = True
 DATABASES["default"].update(
     {key: DATABASE_OWNER[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
 )
+# The suite's test database has no standby: reports read the primary. The standby's tests start
+# their own primary and standby (tests/gdi_ims/test_standby.py).
+DATABASES.pop("replica", None)
+DATABASE_REPLICA_URL = ""
 # Each test gets its own anchor file (tests/conftest.py); this one is for processes tests start.
 AUDIT_ANCHOR_FILE = BASE_DIR / "var" / "test-audit-anchor.log"  # noqa: F405

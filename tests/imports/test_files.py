@@ -111,17 +111,21 @@ def test_importing_a_batch_whose_file_was_deleted_says_so_and_writes_nothing(off
     assert batch.accepted_rows == 0
 
 
-def test_the_error_report_of_a_deleted_file_explains_instead_of_failing(
+def test_the_rejected_rows_of_a_deleted_file_are_explained_and_its_error_report_still_given(
     officer, officer_client, phnom_penh
 ):
     batch = _import(officer, phnom_penh, [person(1, Sex="?")])
     _aged(batch, 31, committed=False)
     files.purge_expired()
 
-    response = officer_client.get(f"/imports/{batch.pk}/report/", follow=True)
+    rejected = officer_client.get(f"/imports/{batch.pk}/rejected/", follow=True)
+    report = officer_client.get(f"/imports/{batch.pk}/report/")
 
-    assert response.status_code == 200
-    assert "retention ran out" in response.content.decode()
+    assert rejected.status_code == 200
+    assert "retention ran out" in rejected.content.decode()
+    assert report.content.decode("utf-8-sig").splitlines()[1] == (
+        '2,Sex / ភេទ,?,"Write M, F or X (Male, Female, Unspecified).","Write M, F or X."'
+    )
 
 
 def _stuck(officer, province, settings, minutes: int = 10) -> ImportBatch:

@@ -24,7 +24,9 @@ def _import(user, province, data, name="list.csv"):
 
 def registered(number: str, country: str = "CN") -> TravelDocument:
     """A resident already in the register with this passport."""
-    document = TravelDocument(resident=ResidentFactory(), issuing_country=country)
+    # A surname no built row has: the factory's WANG<n> may meet a row's name and birth date.
+    holder = ResidentFactory(surname=f"HOLDER{number}")
+    document = TravelDocument(resident=holder, issuing_country=country)
     document.set_number(number)
     document.save()
     return document
@@ -393,3 +395,31 @@ def test_a_near_identical_name_is_imported_and_flagged_for_the_verifier(officer,
     assert list(LikelyDuplicate.objects.values_list("resident_id", "other_id", "status")) == [
         (imported.pk, original.pk, LikelyDuplicate.Status.OPEN)
     ]
+
+
+def test_the_commit_writes_in_steps_so_its_progress_bar_moves(officer, phnom_penh, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from imports import selectors
+
+    settings.IMPORTS_COMMIT_MIN_ROWS = 3
+    batch = _import(officer, phnom_penh, csv_bytes([person(n) for n in range(30)]))
+
+    with CaptureQueriesContext(connection) as commit:
+        services.import_commit_request(batch=batch, actor=officer)
+
+    writes = [q for q in commit.captured_queries if "WITH src AS MATERIALIZED" in q["sql"]]
+    assert len(writes) == 10  # a step of 3 rows each: the bar moves ten times
+    assert Resident.objects.count() == 30
+    assert selectors.import_progress_of(batch=batch) == {
+        "done": 30, "total": 30, "percent": 100, "unknown": False
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rows", "size"), [(10, 500), (4_000, 500), (50_000, 5_000), (100_000, 10_000),
+                       (500_000, 20_000)]
+)  # fmt: skip
+def test_a_commit_statement_writes_a_tenth_of_the_rows_within_bounds(rows, size):
+    assert services.commit_range_size(rows) == size

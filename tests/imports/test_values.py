@@ -128,7 +128,7 @@ def test_a_district_of_another_province_is_unknown_in_this_one():
 
     assert (refused.value.code, refused.value.params) == (
         "bad_district",
-        {"province": "Phnom Penh"},
+        {"province": "Phnom Penh", "suggestions": "Dangkao (1205)"},
     )
 
 
@@ -141,3 +141,71 @@ def test_a_district_of_another_province_is_unknown_in_this_one():
 )  # fmt: skip
 def test_headers_are_recognised_in_english_or_khmer(header, key):
     assert columns.column_for(header) == key
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [("Korea, Republic of", "KR"), ("Republic of Korea", "KR"), ("Korea (the Republic of)", "KR"),
+     ("KOR", "KR"), ("kr", "KR"), ("Korea, Democratic People's Republic of", "KP"),
+     ("North Korea", "KP"), ("People's Republic of China", "CN"),
+     ("China, People's Republic of", "CN"),
+     ("PRC", "CN"), ("中国", "CN"), ("Chine", "CN"), ("Socialist Republic of Viet Nam", "VN"),
+     ("Vietnam", "VN"), ("VNM", "VN"), ("Lao People's Democratic Republic", "LA"), ("Laos", "LA"),
+     ("Lao PDR", "LA"), ("Myanmar", "MM"), ("Burma", "MM"), ("Burmese", "MM"),
+     ("Kingdom of Thailand", "TH"), ("Thailand", "TH"), ("Iran (Islamic Republic of)", "IR"),
+     ("Islamic Republic of Iran", "IR"), ("Russian Federation", "RU"), ("Russian", "RU"),
+     ("Taiwan, Province of China", "TW"), ("Taiwanese", "TW"), ("Hong Kong SAR China", "HK"),
+     ("U.S.A.", "US"), ("United States", "US"), ("British", "GB"),
+     ("United Kingdom of Great Britain and Northern Ireland", "GB"), ("Filipino", "PH"),
+     ("Republic of the Philippines", "PH"), ("Japanese", "JP"), ("French", "FR"), ("German", "DE"),
+     ("Malaysian", "MY"), ("Indonesian", "ID"), ("Singaporean", "SG"), ("Portuguese", "PT"),
+     ("Türkiye", "TR"), ("Turkey", "TR"), ("Côte d’Ivoire", "CI"), ("cote d'ivoire", "CI"),
+     ("Nepali", "NP"), ("Congo", "CG"),
+     ("កូរ៉េខាងត្បូង", "KR"), ("កូរ៉េ ខាង ត្បូង", "KR"), ("សហរដ្ឋអាមេរិក", "US"),
+     ("ប្រទេសជប៉ុន", "JP"), ("ជនជាតិវៀតណាម", "VN"), ("ហ្វ៊ីលីពីន", "PH"), ("ឡាវ", "LA"),
+     ("ចក្រភពអង់គ្លេស", "GB"), ("ឥណ្ឌា", "IN")],
+)  # fmt: skip
+def test_every_usual_way_of_writing_a_country_is_read(raw, code):
+    assert values.country(raw) == code
+
+
+@pytest.mark.parametrize(
+    ("raw", "suggestions"),
+    [("Chinaa", "China (CN), Canada (CA), Czechia (CZ)"), ("Vietnamm", "Vietnam (VN)"),
+     ("ចិនា", "China (CN)")],
+)  # fmt: skip
+def test_an_unknown_country_is_refused_with_the_closest_ones(raw, suggestions):
+    with pytest.raises(values.Bad) as refused:
+        values.country(raw)
+
+    assert (refused.value.code, refused.value.params) == (
+        "bad_country",
+        {"suggestions": suggestions},
+    )
+
+
+def test_a_value_like_no_country_is_refused_without_suggestions():
+    with pytest.raises(values.Bad) as refused:
+        values.country("12345")
+
+    assert (refused.value.code, refused.value.params) == ("bad_country", {})
+
+
+@pytest.mark.parametrize(
+    ("raw", "day"),
+    [("១៧/០៥/១៩៨០", dt.date(1980, 5, 17)), ("១៩៨០-០៥-១៧", dt.date(1980, 5, 17)),
+     ("១៧-៥-១៩៨០", dt.date(1980, 5, 17)), ("២៩៣៥៨", dt.date(1980, 5, 17))],
+)  # fmt: skip
+def test_dates_written_in_khmer_digits_are_read(raw, day):
+    assert values.date(raw, today=TODAY) == day
+
+
+def test_khmer_digits_in_numbers_and_codes_are_ascii_digits():
+    assert values.text("០១២ ៣៤៥ ៦៧៨៩") == "012 345 6789"
+    assert values.passport_number(values.text("E១២៣៤៥៦៧៨")) == "E12345678"
+    assert values.district_code(values.text("១២០១"), province="12", province_name="") == "1201"
+
+
+@pytest.mark.parametrize("raw", ['"', "〃", "ditto", "Same as above", "ដដែល", "-do-"])
+def test_same_as_above_is_recognised_so_it_is_never_read_as_a_value(raw):
+    assert values.is_ditto(values.text(raw))

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from imports import services
+from imports import columns, services
 from imports.models import ExportLog, ImportBatch
 from residents.models import Declaration, Resident, TravelDocument
 from tests.factories import DeclarationFactory, ResidentFactory
@@ -30,6 +30,7 @@ BATCH_PAGES = [
     ("imports:batch-detail", "get"),
     ("imports:batch-progress", "get"),
     ("imports:batch-report", "get"),
+    ("imports:batch-rejected", "get"),
     ("imports:batch-residents", "get"),
     ("imports:batch-commit", "post"),
 ]
@@ -162,29 +163,79 @@ def test_the_officer_commits_and_finds_the_residents_as_submitted_declarations(
     assert list(Declaration.objects.values_list("status", flat=True)) == ["submitted"]
 
 
+def _table(response, file_format: str) -> list[list[str]]:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if file_format == "csv":
+        return read_csv_response(content)
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [["" if v is None else str(v) for v in r] for r in sheet.iter_rows(values_only=True)]
+
+
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
-def test_the_error_report_lists_the_bad_rows_with_their_problems(
+def test_the_error_report_gives_each_error_with_the_value_found_the_reason_and_the_fix(
     officer_client, batch, file_format
 ):
     response = officer_client.get(
         reverse("imports:batch-report", args=[batch.pk]), {"format": file_format}
     )
 
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    if file_format == "csv":
-        rows = read_csv_response(content)
-    else:
-        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
-        rows = [["" if v is None else str(v) for v in r] for r in sheet.iter_rows(values_only=True)]
-    assert rows[0][:3] == ["Row / ជួរដេក", "Problems / បញ្ហា", "Surname"]
-    assert [r[:3] for r in rows[1:]] == [
-        ["3", "Sex / ភេទ: Write M, F or X (Male, Female, Unspecified).", "WANG2"],
-        [
-            "4",
-            "Date of birth / ថ្ងៃខែឆ្នាំកំណើត: Not a date: write DD/MM/YYYY, DD-MM-YYYY or YYYY-MM-DD.",
-            "WANG3",
-        ],
+    assert _table(response, file_format) == [
+        ["Row / ជួរដេក", "Column / ជួរឈរ", "Value found / តម្លៃដែលបានឃើញ", "Reason / មូលហេតុ",
+         "Suggested fix / ការកែដែលបានស្នើ"],
+        ["3", "Sex / ភេទ", "?", "Write M, F or X (Male, Female, Unspecified).", "Write M, F or X."],
+        ["4", "Date of birth / ថ្ងៃខែឆ្នាំកំណើត", "99/99/1999",
+         "Not a date: write DD/MM/YYYY, DD-MM-YYYY or YYYY-MM-DD.",
+         "Write the date as DD/MM/YYYY, for example 17/05/1980."],
+    ]  # fmt: skip
+
+
+def test_the_error_report_suggests_the_closest_countries(officer_client, officer, phnom_penh):
+    batch = services.import_batch_create(
+        actor=officer,
+        province=phnom_penh,
+        upload=upload(csv_bytes([person(1, Nationality="Chinaa")])),
+    )
+
+    rows = _table(officer_client.get(reverse("imports:batch-report", args=[batch.pk])), "csv")
+
+    assert rows[1] == [
+        "2",
+        "Nationality / សញ្ជាតិ",
+        "Chinaa",
+        "Unknown country or nationality.",
+        "Did you mean China (CN), Canada (CA), Czechia (CZ)?",
     ]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_rejected_rows_come_in_the_templates_layout_and_import_again_once_fixed(
+    officer_client, officer, phnom_penh, batch, file_format
+):
+    response = officer_client.get(
+        reverse("imports:batch-rejected", args=[batch.pk]), {"format": file_format}
+    )
+    rows = _table(response, file_format)
+    header = rows[0]
+    assert header == [c.header for c in columns.COLUMNS] + ["Problems / បញ្ហា"]
+    assert [r[header.index("Surname / នាមត្រកូល")] for r in rows[1:]] == ["WANG2", "WANG3"]
+    assert [r[-1] for r in rows[1:]] == [
+        "Sex: Write M, F or X (Male, Female, Unspecified).",
+        "Date of birth: Not a date: write DD/MM/YYYY, DD-MM-YYYY or YYYY-MM-DD.",
+    ]
+    # The officer fixes the two cells and uploads the file as it is.
+    rows[1][header.index("Sex / ភេទ")] = "M"
+    rows[2][header.index("Date of birth / ថ្ងៃខែឆ្នាំកំណើត")] = "01/02/1990"
+    fixed = csv_bytes([dict(zip(header, r, strict=True)) for r in rows[1:]], header=header)
+
+    again = services.import_batch_create(actor=officer, province=phnom_penh, upload=upload(fixed))
+
+    assert (again.status, again.ok_rows, again.error_rows, again.duplicate_rows) == (
+        "validated",
+        2,
+        0,
+        0,
+    )
+    assert again.unknown_columns == []
 
 
 def test_the_progress_bar_asks_htmx_to_reload_when_the_batch_is_done(officer_client, batch):

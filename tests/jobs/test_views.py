@@ -447,3 +447,37 @@ def test_the_renewals_page_costs_the_same_number_of_queries_for_2_or_12_cards(
         response = officer_client.get(reverse("jobs:renewals"))
 
     assert len(response.context["page"].items) == 12
+
+
+def _notification(officer) -> Notification:
+    run = JobRun.objects.create(job=JobRun.Job.FLAG_CARD_EXPIRY, status=JobRun.Status.SUCCEEDED)
+    return Notification.objects.create(
+        recipient=officer, province_id=officer.province_id, threshold=30, count=2, run=run
+    )
+
+
+# A text that is no path was taken for a view name to reverse: a server error before.
+@pytest.mark.parametrize(
+    "target", ["-118515", "jobs:job-list", "home", "https://evil.example/", "//evil.example/x"]
+)
+def test_reading_a_notification_with_a_next_that_is_no_path_of_the_site_goes_to_the_list(
+    officer_client, officer, target
+):
+    notification = _notification(officer)
+
+    response = officer_client.post(f"/jobs/notifications/{notification.pk}/read/", {"next": target})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/jobs/notifications/"
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
+def test_reading_a_notification_follows_its_link_on_the_site(officer_client, officer):
+    notification = _notification(officer)
+
+    response = officer_client.post(
+        f"/jobs/notifications/{notification.pk}/read/", {"next": "/jobs/renewals/?stage=30"}
+    )
+
+    assert response["Location"] == "/jobs/renewals/?stage=30"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pypdf import PdfWriter
 
 from accounts.models import User
 from residents import services
@@ -110,3 +113,14 @@ def create_input(officer: User, **overrides: Any) -> dict[str, Any]:
         ),
         **overrides,
     }
+
+
+def pdf_bytes(tamper: Callable[[PdfWriter, Any], None] | None = None) -> bytes:
+    """A one-page PDF as pypdf writes it; `tamper(writer, page)` may add to it first."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    if tamper is not None:
+        tamper(writer, page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from residents.uploads import PHOTO_MAX_BYTES, clean_photo, sniff_document
+from tests.residents.conftest import pdf_bytes
 
 
 def image_file(fmt: str, size: tuple[int, int] = (30, 40), **save: object) -> SimpleUploadedFile:
@@ -80,10 +81,13 @@ def test_an_oversized_photo_is_refused():
 
 @pytest.mark.parametrize(
     ("content", "kind"),
-    [(b"%PDF-1.7\n", "application/pdf"), (None, "image/png")],
+    [("pdf", "application/pdf"), ("png", "image/png")],
 )
 def test_documents_are_typed_by_their_first_bytes(content, kind):
-    upload = SimpleUploadedFile("anything.bin", content) if content else image_file("PNG")
+    if content == "pdf":
+        upload = SimpleUploadedFile("anything.bin", pdf_bytes())
+    else:
+        upload = image_file("PNG")
 
     stored, content_type = sniff_document(upload)
 

@@ -10,7 +10,7 @@ from PIL import Image
 from residents import services
 from residents.models import Declaration, DeclarationDocument, LikelyDuplicate, Resident
 from tests.conftest import client_for
-from tests.residents.conftest import make_resident, resident_post_data
+from tests.residents.conftest import make_resident, pdf_bytes, resident_post_data
 
 pytestmark = pytest.mark.django_db
 Status = Declaration.Status
@@ -370,14 +370,15 @@ def test_the_district_options_follow_the_province(officer_client):
 def test_a_pdf_supporting_document_is_stored_and_downloaded_by_the_province_only(
     officer_client, other_officer_client, declaration
 ):
-    upload = SimpleUploadedFile("proof.txt", b"%PDF-1.7\n%...", content_type="text/plain")
+    pdf = pdf_bytes()
+    upload = SimpleUploadedFile("proof.txt", pdf, content_type="text/plain")
 
     officer_client.post(f"/residents/declarations/{declaration.pk}/documents/", {"file": upload})
 
     document = declaration.documents.get()
     assert (document.original_name, document.content_type) == ("proof.txt", "application/pdf")
     download = officer_client.get(f"/residents/documents/{document.pk}/")
-    assert b"".join(download.streaming_content) == b"%PDF-1.7\n%..."
+    assert b"".join(download.streaming_content) == pdf
     assert other_officer_client.get(f"/residents/documents/{document.pk}/").status_code == 404
 
 

@@ -61,6 +61,7 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "imports:batch-commit": lambda w: {"pk": w["batch"].pk},
     "imports:batch-retry": lambda w: {"pk": w["batch"].pk},
     "imports:batch-report": lambda w: {"pk": w["batch"].pk},
+    "imports:batch-rejected": lambda w: {"pk": w["batch"].pk},
     "imports:batch-residents": lambda w: {"pk": w["batch"].pk},
     "jobs:notification-read": lambda w: {"pk": w["notification"].pk},
 }

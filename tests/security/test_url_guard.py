@@ -127,6 +127,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "imports:batch-commit": can(Can.IMPORT),
     "imports:batch-retry": can(Can.IMPORT),
     "imports:batch-report": can(Can.IMPORT),
+    "imports:batch-rejected": can(Can.IMPORT),
     "imports:batch-residents": can(Can.IMPORT),
     "imports:export": can(Can.EXPORT),
     "imports:export-download": can(Can.EXPORT),
