@@ -379,3 +379,18 @@ def test_the_jump_form_keeps_the_filters(verifier_client, officer):
     html = page.content.decode()
     assert '<input type="hidden" name="sort" value="name">' in html
     assert '<input type="hidden" name="flags" value="none">' in html
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["not a moment", 1], ["2026-11-01T00:00:00", 1], [12, 1], ["2026-11-01T00:00:00+00:00", "1"]],
+)
+def test_a_forged_queue_cursor_shows_the_first_page(verifier_client, officer, values):
+    queued(officer, "FIRST")
+
+    response = verifier_client.get(
+        "/residents/verification/", {"after": selectors.encode_cursor(values)}
+    )
+
+    assert response.status_code == 200
+    assert "FIRST" in response.content.decode()
