@@ -58,6 +58,10 @@ def test_a_verifier_clears_a_filtered_batch_from_the_keyboard(geo, page, screens
     expect(page.get_by_test_id("queue-row")).to_have_count(3)
     assert f"maker={officer.pk}" in page.url
     screenshot(page, "queue")
+    page.get_by_role("button", name="ភាសាខ្មែរ").click()
+    expect(page.get_by_test_id("queue-row")).to_have_count(3)
+    screenshot(page, "queue-km")
+    page.get_by_role("button", name="English").click()
 
     page.get_by_test_id("start-reviewing").click()
     expect(page).to_have_url(re.compile(rf"/declarations/{first.pk}/review/\?.*maker={officer.pk}"))
