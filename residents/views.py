@@ -377,8 +377,9 @@ def _open_next(
     filters: selectors.QueueFilters,
     query: str,
     *,
-    after: object | None = None,
+    after: Declaration | None = None,
 ) -> HttpResponse:
+    """Claim the first free record of the queue past `after` (then from its start), and open it."""
     claimed = None
     for candidates in selectors.next_candidates_for(
         user=request.user, filters=filters, after=after
