@@ -804,9 +804,15 @@ def verification_queue_for(
             "resident", "resident__address_district", "basis", "created_by", "claimed_by"
         )
         .annotate(
-            open_flags=Count(
-                "resident__duplicate_flags",
-                filter=Q(resident__duplicate_flags__status=LikelyDuplicate.Status.OPEN),
+            # A correlated count, read for the page's rows only (a join and GROUP BY would
+            # group the whole queue before the LIMIT).
+            open_flags=Subquery(
+                LikelyDuplicate.objects.open()
+                .filter(resident=OuterRef("resident_id"))
+                .order_by()
+                .values("resident")
+                .annotate(count=Count("id"))
+                .values("count")[:1]
             )
         )
     )
