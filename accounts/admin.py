@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import User
+from accounts.sessions import end_sessions_of
 from gdi_ims.validators import reject_control_characters
 
 NAME_FIELDS = ("username", "first_name", "last_name", "email")
@@ -117,6 +118,9 @@ class UserAdmin(BaseUserAdmin):
             # The administrator chose the first password: the new user replaces it at sign-in.
             obj.must_change_password = True
         super().save_model(request, obj, form, change)
+        if change and {"role", "province"} & set(form.changed_data):
+            # As on the IMS's users page: a new scope applies at once, not at the next sign-in.
+            end_sessions_of(obj)
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         obj._audit_actor, obj._audit_request = request.user, request

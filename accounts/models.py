@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -34,6 +35,11 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(
         _("must change password at next sign-in"), default=False
     )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # The language of the e-mails the user is sent; blank: unknown, so both languages.
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
+    # When the latest invitation was sent: a new one voids the links sent before it.
+    invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")

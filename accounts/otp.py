@@ -12,10 +12,13 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 ROLES_REQUIRING_OTP = frozenset({"director", "clerk", "admin"})
 DEVICE_NAME = "authenticator"
+RECOVERY_DEVICE_NAME = "recovery codes"
+RECOVERY_CODE_COUNT = 10
 # A digest of the pending secret this session was shown (accounts.views.otp_enrol); never the
 # secret itself, as sessions are stored.
 ENROLMENT_SESSION_KEY = "ims_otp_enrolment_secret"
@@ -85,3 +88,22 @@ def ensure_confirmed_device(user: Any) -> TOTPDevice:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
     return device
+
+
+def recovery_device(user: Any) -> StaticDevice | None:
+    """The user's recovery codes (a django-otp static device), if they made any."""
+    return StaticDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+
+
+def recovery_codes_left(user: Any) -> int:
+    device = recovery_device(user)
+    return device.token_set.count() if device is not None else 0
+
+
+def normalise_recovery_code(code: str) -> str:
+    """What the user typed, as stored: codes are shown in two groups of four, in lower case."""
+    return "".join(ch for ch in code.lower() if ch.isalnum())
+
+
+def format_recovery_code(token: str) -> str:
+    return f"{token[:4]}-{token[4:]}"

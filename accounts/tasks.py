@@ -33,3 +33,78 @@ def send_otp_reset_notice_task(user_id: int) -> bool:
         to=[user.email],
     ).send()
     return True
+
+
+def _languages_of(user: User) -> tuple[str, ...]:
+    """The user's language, or both when it is not known."""
+    return (user.language,) if user.language else ("km", "en")
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError, TimeoutError), retry_backoff=30,
+             max_retries=5)  # fmt: skip
+def send_invitation_task(user_id: int) -> bool:
+    """E-mail an invited user their link, in their language (both when it is unknown).
+
+    The link is made now, from the account as it is: a newer invitation or a password set in the
+    meantime leaves nothing worth sending.
+    """
+    from accounts import invitations
+
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    if user is None or user.has_usable_password():
+        return False
+    context = {
+        "user": user,
+        "url": invitations.invitation_url(user),
+        "hours": invitations.MAX_AGE_SECONDS // 3600,
+    }
+    subjects, bodies = [], []
+    for language in _languages_of(user):
+        with translation.override(language):
+            subjects.append(_("Your GDI IMS account"))
+            bodies.append(render_to_string("accounts/email/invitation.txt", context))
+    EmailMessage(
+        subject=" / ".join(subjects),
+        body="\n\n".join(bodies),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    ).send()
+    return True
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError, TimeoutError), retry_backoff=30,
+             max_retries=5)  # fmt: skip
+def send_password_reset_task(user_id: int) -> bool:
+    """E-mail a user a link to choose a new password, in their language (both when unknown)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    if user is None or not user.has_usable_password():
+        return False
+    path = reverse(
+        "accounts:password-reset-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {
+        "user": user,
+        "url": settings.JOBS_SITE_URL.rstrip("/") + path,
+        "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+    }
+    subjects, bodies = [], []
+    for language in _languages_of(user):
+        with translation.override(language):
+            subjects.append(_("Choose a new GDI IMS password"))
+            bodies.append(render_to_string("accounts/email/password_reset.txt", context))
+    EmailMessage(
+        subject=" / ".join(subjects),
+        body="\n\n".join(bodies),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    ).send()
+    return True

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
+from gdi_ims import fields as ims_fields
 from gdi_ims.validators import reject_control_characters
 
 
@@ -24,8 +25,8 @@ class AuditSearchForm(forms.Form):
     object_type = forms.CharField(label=_("Object type"), max_length=100, required=False)
     object_id = forms.CharField(label=_("Object id"), max_length=64, required=False)
     province_code = forms.CharField(label=_("Province code"), max_length=8, required=False)
-    since = forms.DateField(label=_("From"), required=False)
-    until = forms.DateField(label=_("Until"), required=False)
+    since = ims_fields.DateField(label=_("From"), required=False)
+    until = ims_fields.DateField(label=_("Until"), required=False)
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -35,6 +35,11 @@ class AuditEvent(models.Model):
         ROLE_CHANGED = "role_changed", _("Role or scope changed")
         USER_DEACTIVATED = "user_deactivated", _("User deactivated")
         USER_DELETED = "user_deleted", _("User deleted")
+        USER_INVITED = "user_invited", _("Invitation sent")
+        USER_REACTIVATED = "user_reactivated", _("User reactivated")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
+        RECOVERY_CODES_GENERATED = "recovery_codes_generated", _("Recovery codes generated")
+        OTHER_SESSIONS_ENDED = "other_sessions_ended", _("Other sessions signed out")
         # Residents and declarations
         RESIDENT_VIEWED = "resident_viewed", _("Resident record viewed")
         PHOTO_VIEWED = "photo_viewed", _("Photo viewed")

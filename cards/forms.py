@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cards import numbers
 from cards.models import PrintRun, ResidenceCard
+from gdi_ims import fields as ims_fields
 from provinces.models import Province
 
 
@@ -55,7 +56,7 @@ class RenewForm(forms.Form):
     reconfirmed = forms.BooleanField(
         label=_("The resident re-confirmed their declaration"), required=True
     )
-    reconfirmed_on = forms.DateField(label=_("Date of re-confirmation"))
+    reconfirmed_on = ims_fields.DateField(label=_("Date of re-confirmation"))
 
     def clean_reconfirmed_on(self):
         day = self.cleaned_data["reconfirmed_on"]
@@ -95,7 +96,10 @@ class CardFilterForm(forms.Form):
         choices=[("", _("Any status")), *ResidenceCard.Status.choices],
     )
     province = forms.ModelChoiceField(
-        label=_("Province"), queryset=Province.objects.all(), required=False
+        label=_("Province"),
+        queryset=Province.objects.all(),
+        required=False,
+        empty_label=_("All provinces"),
     )
     number = forms.CharField(label=_("Card number starts with"), required=False, max_length=24)
 
@@ -108,7 +112,10 @@ class PrintRunForm(forms.Form):
         initial=PrintRun.Selection.NOT_PRINTED,
     )
     province = forms.ModelChoiceField(
-        label=_("Province"), queryset=Province.objects.all(), required=False
+        label=_("Province"),
+        queryset=Province.objects.all(),
+        required=False,
+        empty_label=_("All provinces"),
     )
     cards = forms.CharField(
         label=_("Card numbers (hand-picked)"),

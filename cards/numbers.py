@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from gdi_ims.formats import western_digits
+
 PREFIX = "PR"
 SERIAL_WIDTH = 7
 SEQUENCE = "cards_card_serial"
@@ -49,7 +51,7 @@ def format_number(*, province_code: str, serial: int) -> str:
 
 def normalise(typed: str) -> str:
     """Canonical form of a typed number: 'pr 12 0000123 4' and 'PR120000123-4' are the same."""
-    compact = "".join(c for c in typed.upper() if c.isalnum())
+    compact = "".join(c for c in western_digits(typed).upper() if c.isalnum())
     match = _TYPED.match(compact)
     if not match:
         raise InvalidCardNumber(typed)

@@ -1,9 +1,15 @@
 """Card PDFs with WeasyPrint: ID-1 pages (85.6 x 54 mm), front and back, Khmer and English.
 
-The Khmer face comes from the fontpkg-noto-sans-khmer package and is embedded through @font-face,
-so a card never depends on the fonts of the machine that prints it. The renderer fetches nothing
-from outside: `LocalFileFetcher` serves `data:` URIs and files under the project's own folders
-(the font package, static files, media) and refuses everything else.
+Laid out the way ICAO 9303 lays out a TD1 identity card: the front holds the holder's photo and
+identity (surname and given names apart, the names in Khmer and in their own script,
+nationality, sex, date of birth, card number, date of expiry); the back the date of issue, the
+issuing province, the QR code of the public check and the machine-readable zone (cards.mrz).
+
+The Khmer face comes from the fontpkg-noto-sans-khmer package, Noto Sans (for the letters of
+names in own script the Khmer face lacks) from fontpkg-noto-sans and OCR-B from PyUPC-EAN; all are
+embedded through @font-face, so a card never depends on the fonts of the machine that prints it.
+The renderer fetches nothing from outside: `LocalFileFetcher` serves `data:` URIs and files under
+the project's own folders (the font packages, static files, media) and refuses everything else.
 """
 
 from __future__ import annotations
@@ -18,21 +24,25 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import segno
+from babel import Locale
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django_countries import countries
 from pypdf import PdfReader, PdfWriter
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from cards import mrz
 from cards.models import ResidenceCard
 
 # What the QR code of a specimen carries instead of the card's validity address: a preview is
@@ -48,8 +58,17 @@ def khmer_font_file() -> Path:
     return sorted(Path(settings.KHMER_FONT_DIR).glob("NotoSansKhmer*.ttf"))[0]
 
 
+def ocrb_font_file() -> Path:
+    # The TrueType build: its subset is embedded like the Khmer face's (FontFile2).
+    return Path(settings.OCRB_FONT_DIR) / "OCRB.ttf"
+
+
 def font_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / "gdi_ims_card_fonts"
+
+
+def latin_font_file() -> Path:
+    return Path(settings.LATIN_FONT_DIR) / "NotoSans[wdth,wght].ttf"
 
 
 def card_font_files() -> dict[int, Path]:
@@ -58,7 +77,16 @@ def card_font_files() -> dict[int, Path]:
     Made once per machine and reused: with a variable font, WeasyPrint instantiates the weights
     at every PDF it writes, which is most of a single card's rendering time.
     """
-    source = khmer_font_file()
+    return static_instances(khmer_font_file())
+
+
+def latin_font_files() -> dict[int, Path]:
+    """The same of Noto Sans: the Latin (Vietnamese included), Greek and Cyrillic letters of the
+    names in own script that the Khmer face lacks."""
+    return static_instances(latin_font_file())
+
+
+def static_instances(source: Path) -> dict[int, Path]:
     stat = source.stat()
     folder = font_cache_dir()
     files = {w: folder / f"{source.stem}-{stat.st_size}-{int(stat.st_mtime)}-{w}.ttf"
@@ -83,6 +111,7 @@ def card_font_files() -> dict[int, Path]:
 def allowed_roots() -> list[Path]:
     return [
         Path(settings.KHMER_FONT_DIR).resolve(),
+        Path(settings.OCRB_FONT_DIR).resolve(),
         font_cache_dir().resolve(),
         (Path(settings.BASE_DIR) / "static").resolve(),
         Path(settings.MEDIA_ROOT).resolve(),
@@ -151,14 +180,16 @@ def card_labels() -> dict[str, tuple[str, str]]:
         "kingdom": _both(gettext_noop("Kingdom of Cambodia")),
         "title": _both(gettext_noop("Permanent residence card")),
         "department": _both(gettext_noop("General Department of Immigration")),
-        "name": _both(gettext_noop("Name")),
+        "surname": _both(gettext_noop("Surname")),
+        "given_names": _both(gettext_noop("Given names")),
         "name_km": _both(gettext_noop("Name in Khmer")),
+        "name_native": _both(gettext_noop("Name in own script")),
         "nationality": _both(gettext_noop("Nationality")),
         "sex": _both(gettext_noop("Sex")),
         "date_of_birth": _both(gettext_noop("Date of birth")),
         "number": _both(gettext_noop("Card No.")),
         "issue_date": _both(gettext_noop("Date of issue")),
-        "expiry_date": _both(gettext_noop("Valid until")),
+        "expiry_date": _both(gettext_noop("Date of expiry")),
         "province": _both(gettext_noop("Issuing province")),
         "scan": _both(gettext_noop("Scan to check that this card is valid today")),
         "no_photo": _both(gettext_noop("No photo")),
@@ -172,8 +203,10 @@ class CardFace:
     """Everything printed on one card, already formatted."""
 
     number: str
-    name: str
+    surname: str
+    given_names: str
     name_km: str
+    name_native: str
     nationality: tuple[str, str]
     sex: tuple[str, str]
     date_of_birth: str
@@ -182,20 +215,60 @@ class CardFace:
     province: tuple[str, str]
     photo: str
     qr: str
+    mrz: tuple[str, str, str]
     specimen: bool = False
+
+
+@lru_cache(maxsize=1)
+def _drawable() -> frozenset[int]:
+    """The code points the card's text faces draw (Khmer; Latin, Greek and Cyrillic)."""
+    from fontTools.ttLib import TTFont
+
+    khmer, latin = TTFont(card_font_files()[400]), TTFont(latin_font_files()[400])
+    return frozenset(khmer.getBestCmap()) | frozenset(latin.getBestCmap())
+
+
+def printable_native_name(name: str) -> str:
+    """The name in own script if the card's embedded faces draw every character, else "".
+
+    A name in a script the packaged fonts lack (Chinese, Korean, Thai...) would be drawn as empty
+    boxes or taken from the machine's fonts; the card leaves the field out instead.
+    """
+    drawable = _drawable()
+    return name if all(ord(c) in drawable or c.isspace() for c in name) else ""
+
+
+def nationality_names(alpha2: str) -> tuple[str, str]:
+    """(Khmer, English) name of a country: Khmer from the CLDR data Babel ships."""
+    with translation.override("en"):
+        english = str(countries.name(alpha2))
+    # CLDR writes some Khmer names with zero-width spaces between words; a card's field is one line.
+    khmer = Locale.parse("km").territories.get(alpha2, english).replace("\u200b", "")
+    return khmer, english
 
 
 def card_face(card: ResidenceCard, *, specimen: bool = False) -> CardFace:
     resident = card.resident
     with translation.override("km"):
-        nationality_km, sex_km = str(resident.nationality.name), str(resident.get_sex_display())
+        sex_km = str(resident.get_sex_display())
     with translation.override("en"):
-        nationality_en, sex_en = str(resident.nationality.name), str(resident.get_sex_display())
+        sex_en = str(resident.get_sex_display())
+    zone = mrz.td1(
+        card_number=card.number,
+        surname=resident.surname,
+        given_names=resident.given_names,
+        nationality=resident.nationality.code,
+        sex=resident.sex,
+        date_of_birth=resident.date_of_birth,
+        expiry_date=card.expiry_date,
+    )
     return CardFace(
         number=card.number,
-        name=resident.full_name,
+        surname=resident.surname,
+        given_names=resident.given_names,
         name_km=resident.name_km,
-        nationality=(nationality_km, nationality_en),
+        name_native=printable_native_name(resident.name_native),
+        nationality=nationality_names(resident.nationality.code),
         sex=(sex_km, sex_en),
         date_of_birth=resident.date_of_birth.strftime("%d-%m-%Y"),
         issue_date=card.issue_date.strftime("%d-%m-%Y"),
@@ -203,15 +276,22 @@ def card_face(card: ResidenceCard, *, specimen: bool = False) -> CardFace:
         province=(card.province.name_km, card.province.name_en),
         photo=_photo_uri(card),
         qr=qr_data_uri(SPECIMEN_QR_PAYLOAD if specimen else verify_url(card)),
+        mrz=zone.lines,
         specimen=specimen,
     )
 
 
 def _stylesheet(font_config: FontConfiguration, fetcher: URLFetcher) -> CSS:
-    fonts = card_font_files()
+    fonts, latin = card_font_files(), latin_font_files()
     css = render_to_string(
         "pdf/card.css",
-        {"font_regular": fonts[400].as_uri(), "font_bold": fonts[700].as_uri()},
+        {
+            "font_regular": fonts[400].as_uri(),
+            "font_bold": fonts[700].as_uri(),
+            "font_latin_regular": latin[400].as_uri(),
+            "font_latin_bold": latin[700].as_uri(),
+            "font_ocrb": ocrb_font_file().as_uri(),
+        },
     )
     return CSS(string=css, font_config=font_config, url_fetcher=fetcher)
 
@@ -226,7 +306,7 @@ def _renderer() -> tuple[FontConfiguration, URLFetcher, CSS]:
     WeasyPrint lets documents share them. One per thread, as Pango's objects are not shared
     across threads.
     """
-    key = tuple(str(path) for path in card_font_files().values())
+    key = tuple(str(path) for path in [*card_font_files().values(), *latin_font_files().values()])
     cached = getattr(_local, "renderer", None)
     if cached is None or cached[0] != key:
         font_config = FontConfiguration()

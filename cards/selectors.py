@@ -99,6 +99,11 @@ def declarations_due_for(*, user: User, province: str = "", limit: int = 200) ->
     )
 
 
+def due_count_for(*, user: User, province: str) -> int:
+    """How many residents of a province (within the user's scope) are due their first card."""
+    return declarations_due_a_card(user.province_id or province).count()
+
+
 def declaration_get_for(*, user: User, pk: int) -> Declaration:
     """An acknowledged declaration of a resident in the user's scope, or 404."""
     qs = Declaration.objects.filter(status=Declaration.Status.ACKNOWLEDGED).select_related(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access
 from accounts.access import Capability
 from accounts.models import User
+from accounts.reauth import recent_authentication_required
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import forms, pdf, ratelimit, selectors, services
@@ -215,6 +216,7 @@ def card_replace(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@recent_authentication_required
 @require_http_methods(["GET", "POST"])
 def card_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return _card_action(
@@ -272,13 +274,19 @@ def card_spoil(request: HttpRequest, pk: int) -> HttpResponse:
 def cards_due(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Can.CARD_WRITE)
     province = request.GET.get("province", "")
+    provinces = selectors.provinces_for(user=request.user)
+    chosen = provinces.filter(code=request.user.province_id or province).first()
     return TemplateResponse(
         request,
         "cards/cards_due.html",
         {
             "declarations": selectors.declarations_due_for(user=request.user, province=province),
             "province": request.user.province_id or province,
-            "provinces": selectors.provinces_for(user=request.user),
+            "chosen_province": chosen,
+            "due_count": selectors.due_count_for(user=request.user, province=chosen.code)
+            if chosen
+            else 0,
+            "provinces": provinces,
         },
     )
 
@@ -298,6 +306,7 @@ def card_issue(request: HttpRequest, declaration_pk: int) -> HttpResponse:
 
 
 @login_required
+@recent_authentication_required
 @require_POST
 def cards_issue_province(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Can.CARD_WRITE)
@@ -305,6 +314,21 @@ def cards_issue_province(request: HttpRequest) -> HttpResponse:
     if not selectors.provinces_for(user=request.user).filter(code=code).exists():
         messages.error(request, _("Choose a province."))
         return redirect("cards:due")
+    due = selectors.due_count_for(user=request.user, province=code)
+    if request.POST.get("confirmed") != str(due):
+        # Not confirmed, or the list changed since the clerk read it: nothing is issued.
+        messages.error(
+            request,
+            ngettext(
+                "No card was issued: %(count)s resident of this province is due a card. "
+                "Check the list and confirm again.",
+                "No card was issued: %(count)s residents of this province are due a card. "
+                "Check the list and confirm again.",
+                due,
+            )
+            % {"count": due},
+        )
+        return HttpResponseRedirect(reverse("cards:due") + f"?province={code}")
     count = services.cards_issue_for_province(province_code=code, actor=request.user)
     messages.success(request, _("%(count)d cards issued.") % {"count": count})
     return HttpResponseRedirect(reverse("cards:card-list") + f"?province={code}&status=issued")

@@ -63,6 +63,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Renewals due"), "jobs:renewals", Can.RENEWALS_READ, "arrow-repeat"),
     NavItem(_("Notifications"), "jobs:notification-list", Can.NOTIFICATIONS, "bell"),
     NavItem(_("Jobs"), "jobs:job-list", Can.JOB_READ, "clock-history"),
+    NavItem(_("Account security"), "accounts:security", None, "shield-lock"),
+    NavItem(_("Users"), "accounts:user-list", Can.USER_MANAGE, "person-gear"),
     NavItem(_("Administration"), "admin:index", Can.USER_MANAGE, "gear"),
 ]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from imports import views
+from imports import onboarding, views
 
 app_name = "imports"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/report/", views.batch_report, name="batch-report"),
     path("<int:pk>/rejected/", views.batch_rejected, name="batch-rejected"),
     path("<int:pk>/residents/", views.batch_residents, name="batch-residents"),
+    path("users/", onboarding.user_import, name="user-import"),
     path("export/", views.export, name="export"),
     path("export/download/", views.export_download, name="export-download"),
 ]

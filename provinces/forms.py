@@ -5,9 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gdi_ims import fields as ims_fields
+
 
 class EstimateForm(forms.Form):
-    estimated_residents = forms.IntegerField(
+    estimated_residents = ims_fields.IntegerField(
         label=_("Estimated residents"), min_value=0, max_value=1_000_000
     )
 

@@ -15,8 +15,9 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from gdi_ims.countries import country_name
 from provinces.models import ProvinceCompilation
-from provinces.selectors import Dashboard, ProvinceRow
+from provinces.selectors import NATIONALITIES_SHOWN, Dashboard, ProvinceRow
 
 COLUMNS: list[tuple[Promise, Callable[[ProvinceRow], object]]] = [
     (_("Code"), lambda r: r.province.code),
@@ -151,6 +152,19 @@ REPORT_TITLES = {
 }
 
 
+def _english_charts(dashboard: Dashboard) -> dict[str, str]:
+    with translation.override("en"):
+        return dashboard.charts()
+
+
+def _bilingual_nationalities(dashboard: Dashboard) -> list[dict[str, object]]:
+    """The nationalities the chart shows, each named in English and in Khmer (CLDR)."""
+    return [
+        {"en": country_name(code, "en"), "km": country_name(code, "km"), "residents": residents}
+        for code, _name, residents in dashboard.nationalities[:NATIONALITIES_SHOWN]
+    ]
+
+
 def as_pdf(dashboard: Dashboard) -> bytes:
     """The printable report for the director-general's meeting: headline, charts, table."""
     from weasyprint import CSS, HTML
@@ -170,7 +184,10 @@ def as_pdf(dashboard: Dashboard) -> bytes:
         "header": [both_languages(label) for label, _get in figures],
         "rows": rows,
         "titles": {key: both_languages(label) for key, label in REPORT_TITLES.items()},
-        "charts": dashboard.charts(),
+        # WeasyPrint draws SVG text glyph by glyph, which breaks Khmer clusters: the charts are
+        # labelled in English, and nationalities are listed in both languages as HTML text.
+        "charts": _english_charts(dashboard),
+        "nationalities": _bilingual_nationalities(dashboard),
         "generated_at": timezone.localtime(),
     }
     html = render_to_string("provinces/report_pdf.html", context)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row
 from cryptography.exceptions import InvalidTag
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.files.base import ContentFile
 from django.http import QueryDict
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -19,6 +22,8 @@ from django_countries.fields import LazyTypedChoiceField
 
 from accounts.models import User
 from gdi_ims import crypto
+from gdi_ims import fields as ims_fields
+from gdi_ims.widgets import FixedChoicesSelect
 from provinces.models import District, Province
 from residents import selectors, services
 from residents.models import (
@@ -33,22 +38,49 @@ from residents.models import (
 )
 from residents.uploads import clean_photo, sniff_document
 
-ISO_DATE = "%Y-%m-%d"
-DATE_INPUT_FORMATS = [ISO_DATE, "%d-%m-%Y", "%d/%m/%Y"]
+
+def _date_field(label: str, *, required: bool = True, **kwargs: Any) -> ims_fields.DateField:
+    return ims_fields.DateField(label=label, required=required, **kwargs)
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+# A valid photo attached to a form that comes back with an error is kept (encrypted, for an hour,
+# for the same user) so that it need not be chosen again; the form carries only a random token.
+KEPT_PHOTO_SECONDS = 3600
+_KEPT_PHOTO_CONTEXT = "residents.kept-photo"
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format=ISO_DATE, **kwargs)
+
+def _kept_photo_key(user: User, token: str) -> str:
+    return f"residents:kept-photo:{user.pk}:{token}"
 
 
-def _date_field(label: str, *, required: bool = True, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label, required=required, widget=DateInput(), input_formats=DATE_INPUT_FORMATS,
-        **kwargs,
-    )  # fmt: skip
+def keep_photo(*, user: User, photo: ContentFile) -> str:
+    """Keep a cleaned photo for the next submission of the form; return its token."""
+    token = secrets.token_urlsafe(24)
+    photo.seek(0)
+    sealed = crypto.encrypt_bytes(photo.read(), context=_KEPT_PHOTO_CONTEXT)
+    cache.set(_kept_photo_key(user, token), sealed, KEPT_PHOTO_SECONDS)
+    return token
+
+
+def kept_photo(*, user: User, token: str) -> ContentFile | None:
+    """The photo kept under `token` for this user, or None (expired, someone else's, tampered)."""
+    sealed = cache.get(_kept_photo_key(user, token)) if token else None
+    if sealed is None:
+        return None
+    try:
+        data = crypto.decrypt_bytes(sealed, context=_KEPT_PHOTO_CONTEXT)
+    except (InvalidTag, ImproperlyConfigured, ValueError):
+        return None
+    return ContentFile(data, name="photo.jpg")
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    """Every country, named in the reader's language (choices are built as each form is)."""
+    return list(countries)
+
+
+def _nationality_filter_choices() -> list[tuple[str, str]]:
+    return [("", _("Any nationality")), *countries]
 
 
 def names_too_long_message(length: int) -> str:
@@ -64,23 +96,24 @@ class ResidentForm(forms.ModelForm):
     The province office, status, maker and version are never fields: extra POST data is ignored.
     """
 
-    passport_number = forms.CharField(label=_("passport number"), max_length=30)
-    passport_country = LazyTypedChoiceField(label=_("issuing country"), choices=countries)
-    passport_issue_date = _date_field(_("passport issue date"), required=False)
-    passport_expiry_date = _date_field(_("passport expiry date"), required=False)
-    declared_on = _date_field(_("date of declaration"))
+    passport_number = forms.CharField(label=_("Passport number"), max_length=30)
+    passport_country = LazyTypedChoiceField(label=_("Issuing country"), choices=_country_choices)
+    passport_issue_date = _date_field(_("Passport issue date"), required=False)
+    passport_expiry_date = _date_field(_("Passport expiry date"), required=False)
+    declared_on = _date_field(_("Date of declaration"))
     basis = forms.ModelChoiceField(
-        label=_("basis of residence"), queryset=ResidenceBasis.objects.filter(is_active=True)
+        label=_("Basis of residence"), queryset=ResidenceBasis.objects.filter(is_active=True)
     )
     notes = forms.CharField(
-        label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     photo_upload = forms.FileField(
-        label=_("photo"),
+        label=_("Photo"),
         required=False,
         help_text=_("JPEG or PNG, at most 5 MB. It is re-encoded and its metadata removed."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
     )
+    photo_kept = forms.CharField(required=False, widget=forms.HiddenInput)
     confirm_duplicates = forms.BooleanField(
         label=_("I checked the likely duplicates listed above: this is a different person."),
         required=False,
@@ -91,9 +124,9 @@ class ResidentForm(forms.ModelForm):
         model = Resident
         # Exactly the fields a person may set, as the services define them.
         fields = list(services.RESIDENT_FIELDS)
-        widgets = {
-            "date_of_birth": DateInput(),
-            "arrival_date": DateInput(),
+        field_classes = {
+            "date_of_birth": ims_fields.DateField,
+            "arrival_date": ims_fields.DateField,
         }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -101,9 +134,8 @@ class ResidentForm(forms.ModelForm):
         self.user = user
         self.creating = self.instance.pk is None
         self.passport_holder: selectors.PassportHolder | None = None
+        self.photo_is_kept = False
         self.likely_duplicates: list[selectors.LikelyMatch] = []
-        for name in ("date_of_birth", "arrival_date"):
-            self.fields[name].input_formats = DATE_INPUT_FORMATS
         self.fields["surname"].help_text = _("As in the passport, in Latin letters.")
         self.fields["address_province"].queryset = Province.objects.order_by("code")
         if not self.creating:
@@ -155,11 +187,13 @@ class ResidentForm(forms.ModelForm):
             Row(Column("place_of_birth"), Column("arrival_date")),
             Row(Column("phone"), Column("occupation"), Column("employer")),
             "photo_upload",
+            "photo_kept",
         )
         passport = Fieldset(
             _("Passport"),
             Row(Column("passport_number"), Column("passport_country")),
             Row(Column("passport_issue_date"), Column("passport_expiry_date")),
+            HTML("{% include 'residents/_passport_holder.html' %}"),
         )
         address = Fieldset(
             _("Address in Cambodia"),
@@ -190,8 +224,23 @@ class ResidentForm(forms.ModelForm):
     def clean_photo_upload(self) -> Any:
         upload = self.cleaned_data.get("photo_upload")
         if not upload:
-            return None
+            # No new file: the photo kept from a previous attempt, if any.
+            return kept_photo(
+                user=self.user, token=self.data.get(self.add_prefix("photo_kept"), "")
+            )
         return clean_photo(upload)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        photo = getattr(self, "cleaned_data", {}).get("photo_upload")
+        self.photo_is_kept = bool(self.is_bound and self._errors and photo is not None)
+        if self.photo_is_kept:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("photo_kept")] = keep_photo(user=self.user, photo=photo)
+            self.fields["photo_upload"].help_text = _(
+                "Your photo is kept and will be saved with the record. Choose another file only "
+                "to replace it."
+            )
 
     def clean_date_of_birth(self) -> dt.date:
         value = self.cleaned_data["date_of_birth"]
@@ -288,11 +337,11 @@ class DeclarationForm(forms.ModelForm):
     class Meta:
         model = Declaration
         fields = ["declared_on", "basis", "notes"]
-        widgets = {"declared_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"declared_on": ims_fields.DateField}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["declared_on"].input_formats = DATE_INPUT_FORMATS
         self.fields["basis"].queryset = ResidenceBasis.objects.filter(is_active=True)
         self.initial["version"] = self.instance.version
         self.helper = FormHelper()
@@ -386,9 +435,13 @@ class ResidentSearchForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=[("", _("Any status")), *Declaration.Status.choices],
+        widget=FixedChoicesSelect(cache_key="residents.search.status"),
     )
     nationality = LazyTypedChoiceField(
-        label=_("Nationality"), required=False, choices=[("", _("Any nationality")), *countries]
+        label=_("Nationality"),
+        required=False,
+        choices=_nationality_filter_choices,
+        widget=FixedChoicesSelect(cache_key="residents.search.nationality"),
     )
     province = forms.ModelChoiceField(
         label=_("Province"), required=False, queryset=Province.objects.order_by("code"),
@@ -400,7 +453,12 @@ class ResidentSearchForm(forms.Form):
     )  # fmt: skip
     entered_from = _date_field(_("Entered from"), required=False)
     entered_to = _date_field(_("Entered until"), required=False)
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=SORT_CHOICES,
+        widget=FixedChoicesSelect(cache_key="residents.search.sort"),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

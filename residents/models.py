@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from gdi_ims import crypto
+from gdi_ims.formats import western_digits
 from residents import history
 
 
@@ -46,8 +47,11 @@ def overlong_name_field(names: Mapping[str, str | None]) -> tuple[str, int] | No
 
 
 def normalise_document_number(number: str) -> str:
-    """Passport numbers are compared without spaces, dashes or case: 'e 123-456' is 'E123456'."""
-    return "".join(c for c in number.upper() if c.isalnum())
+    """Passport numbers are compared without spaces, dashes or case: 'e 123-456' is 'E123456'.
+
+    Khmer digits typed for a passport's Western ones count as those digits.
+    """
+    return "".join(c for c in western_digits(number).upper() if c.isalnum())
 
 
 class DocumentType(models.Model):

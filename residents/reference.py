@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 BASES = [
-    ("long-term-residence", "Long-term residence before 1993", "ការស្នាក់នៅរយៈពេលវែងមុនឆ្នាំ១៩៩៣"),
+    ("long-term-residence", "Long-term residence before 1993", "ការស្នាក់នៅរយៈពេលវែងមុនឆ្នាំ 1993"),
     ("marriage", "Married to a Cambodian citizen", "រៀបការជាមួយពលរដ្ឋខ្មែរ"),
     ("family", "Family member of a permanent resident", "សមាជិកគ្រួសាររបស់អ្នករស់នៅអចិន្ត្រៃយ៍"),
     ("investment", "Investment", "ការវិនិយោគ"),

@@ -370,6 +370,11 @@ def declarations_of(*, resident: Resident) -> list[Declaration]:
     )
 
 
+def cards_of(*, resident: Resident) -> list[Any]:
+    """The resident's cards, newest first (through the cards' own relation: no import upwards)."""
+    return list(resident.cards.order_by("-issue_date", "-id"))
+
+
 def duplicate_flags_of(*, user: User, resident: Resident) -> list[LikelyDuplicate]:
     flags = list(
         resident.duplicate_flags.select_related("other", "other__province", "decided_by").order_by(
@@ -964,6 +969,13 @@ def verified_declarations_for(*, user: User, province_code: str, page: int = 1) 
         .order_by("reviewed_at", "id")
     )
     return Paginator(declarations, 50).get_page(page)
+
+
+def verified_count_of(*, province: Province) -> int:
+    """How many verified declarations of a province (already scoped) wait for HQ."""
+    return Declaration.objects.filter(
+        status=Declaration.Status.VERIFIED, resident__province_id=province.code
+    ).count()
 
 
 def province_get_for(*, user: User, code: str) -> Province:

@@ -22,7 +22,10 @@ logger = logging.getLogger(__name__)
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 # A 24-megapixel camera photo passes; a small file decoding to gigapixels (pixel bomb) does not.
 PHOTO_MAX_PIXELS = 40_000_000
-PHOTO_MAX_SIDE = 1200
+# Photos are stored at the size the card prints them: 35 x 45 mm at 300 dpi. More pixels are
+# never printed, yet every card of a print run would carry them (a 900 x 1200 photo makes a card's
+# PDF four times larger); the screens show the photo smaller still.
+PHOTO_PRINT_SIZE = (413, 531)
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
 MAGIC = {
@@ -73,7 +76,8 @@ def _open_image(data: bytes, invalid: ValidationError, too_many: Promise) -> Ima
 
 
 def clean_photo(upload: UploadedFile) -> ContentFile:
-    """Accept a JPEG or PNG photo by content; return it re-encoded as JPEG without metadata.
+    """Accept a JPEG or PNG photo by content; return it re-encoded as JPEG without metadata, at
+    most at the card's print size.
 
     Only the pixels are kept: a new image is made from them, so no segment of the upload
     (EXIF with a GPS position, XMP, a JPEG comment, PNG text chunks, an ICC profile, anything
@@ -83,7 +87,7 @@ def clean_photo(upload: UploadedFile) -> ContentFile:
     invalid = ValidationError(_("The photo must be a JPEG or PNG image."), code="invalid_photo")
     too_many = _("The photo has too many pixels (at most %(mp)s megapixels).")
     image = _open_image(data, invalid, too_many).convert("RGB")
-    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    image.thumbnail(PHOTO_PRINT_SIZE, Image.Resampling.LANCZOS)  # never enlarged
     pixels_only = Image.frombytes("RGB", image.size, image.tobytes())
     out = io.BytesIO()
     pixels_only.save(out, format="JPEG", quality=88, optimize=True)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import access
 from accounts.access import Capability
+from accounts.reauth import recent_authentication_required
 from audit.models import AuditEvent
 from audit.services import audit_record
 from gdi_ims.validators import parse_id
@@ -81,7 +82,11 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user, action=AuditEvent.Action.RESIDENT_VIEWED, obj=resident, request=request
     )
     declarations = selectors.declarations_of(resident=resident)
+    cards = selectors.cards_of(resident=resident)
     can_edit = access.can(request.user, Can.RESIDENT_WRITE)
+    # The next step once GDI acknowledged the declaration: the first card, for those who issue it.
+    acknowledged = next((d for d in declarations if d.status == "acknowledged"), None)
+    due_a_card = acknowledged if acknowledged is not None and not cards else None
     return TemplateResponse(
         request,
         "residents/resident_detail.html",
@@ -95,6 +100,9 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "document_form": DocumentForm() if can_edit else None,
             "can_acknowledge": access.can(request.user, Can.DECLARATION_ACKNOWLEDGE),
             "can_review": access.can(request.user, Can.DECLARATION_REVIEW),
+            "cards": cards,
+            "due_a_card": due_a_card,
+            "can_issue_card": access.can(request.user, Can.CARD_WRITE),
         },
     )
 
@@ -570,10 +578,26 @@ def declaration_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@recent_authentication_required
 @require_POST
 def province_acknowledge(request: HttpRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
     access.require(request.user, Can.DECLARATION_ACKNOWLEDGE)
+    expected = selectors.verified_count_of(province=province)
+    if request.POST.get("confirmed") != str(expected):
+        # Not confirmed, or the count changed since the director read it: nothing is done.
+        messages.error(
+            request,
+            ngettext(
+                "Nothing was acknowledged: %(province)s has %(count)s verified declaration. "
+                "Check the list and confirm again.",
+                "Nothing was acknowledged: %(province)s has %(count)s verified declarations. "
+                "Check the list and confirm again.",
+                expected,
+            )
+            % {"province": province.name, "count": expected},
+        )
+        return redirect(f"{_acknowledgements_url()}?province={province.code}")
     try:
         count = services.declaration_acknowledge_province(province=province, actor=request.user)
     except services.ResidentsError as error:

@@ -21,6 +21,8 @@ ALLOWED = {
     "provinces/charts.py": "SVG charts from numbers; every piece of text goes through escape()",
     "templates/jobs/email/renewal_digest.txt": "plain-text e-mail body, never shown as HTML",
     "templates/accounts/email/otp_reset.txt": "plain-text e-mail body, never shown as HTML",
+    "templates/accounts/email/invitation.txt": "plain-text e-mail body, never shown as HTML",
+    "templates/accounts/email/password_reset.txt": "plain-text e-mail body, never shown as HTML",
 }
 
 TEMPLATE_RULE = re.compile(r"\|\s*safe(seq)?\b|\{%\s*autoescape\s+off\s*%\}")

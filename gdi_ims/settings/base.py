@@ -7,14 +7,18 @@ documented in `.env.example`.
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+import fontpkg_noto_sans
 import fontpkg_noto_sans_khmer
 import pghistory
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+
+from gdi_ims import countries
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -49,6 +53,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes
     "csp",
     "audit",
     "pgtrigger",
@@ -197,7 +202,17 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # zxcvbn's estimate (0-4): 3 is "safely unguessable" against an online attack.
+    {"NAME": "accounts.passwords.StrengthValidator", "OPTIONS": {"min_score": 3}},
 ]
+# Sensitive actions (bulk acknowledgement and card issue, revocation, role changes, second-factor
+# resets) ask again for the password and code when the last proof is older than this.
+REAUTH_MAX_AGE_SECONDS = env.int("REAUTH_MAX_AGE_SECONDS", default=300)
+# A forgotten-password link works for an hour (and once: it is bound to the current password).
+PASSWORD_RESET_TIMEOUT = 3600
+# Forgotten-password requests per hour: per client address, and per e-mail address.
+PASSWORD_RESET_RATE_PER_IP = 10
+PASSWORD_RESET_RATE_PER_EMAIL = 3
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Lets the sign-in form say "this account is inactive" instead of a vague failure; loads the
@@ -291,6 +306,11 @@ USE_TZ = True
 # --- Static and media ------------------------------------------------------------------------
 NODE_MODULES = BASE_DIR / "node_modules"
 KHMER_FONT_DIR = Path(fontpkg_noto_sans_khmer.ROOT) / "files"
+# Noto Sans: the letters of names in own script (Vietnamese, Cyrillic, Greek) the Khmer face lacks.
+LATIN_FONT_DIR = Path(fontpkg_noto_sans.ROOT) / "files"
+# OCR-B (Matthew Skala's free version) for the card's machine-readable zone, as the PyUPC-EAN
+# package ships it; found without importing the barcode library itself.
+OCRB_FONT_DIR = Path(find_spec("upcean").submodule_search_locations[0]) / "fonts"  # type: ignore[index, union-attr]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Third-party assets are served straight from the packages that ship them.
@@ -301,6 +321,8 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
     ("fonts/noto-sans-khmer", KHMER_FONT_DIR),
+    # Noto faces for the other scripts names are written in (see templates/includes/fonts.html).
+    ("vendor/fonts", NODE_MODULES / "@fontsource"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -320,14 +342,33 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 COUNTRIES_FIRST = ["CN", "VN", "TH", "KR", "JP"]
+# Every country is named in the reader's language from CLDR (see gdi_ims/countries.py).
+COUNTRIES_OVERRIDE = countries.override()
 
 # --- E-mail ----------------------------------------------------------------------------------
+# EMAIL_URL (smtp+tls://user:password@host:587, smtps://... for implicit TLS) sets the SMTP
+# server in one variable and wins over the separate EMAIL_* ones. Without either, development
+# prints mails on the console; then administrators are shown invitation links themselves.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+# Seconds an SMTP connection may take (a task retries later; a hung server never blocks a worker).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# Where the file backend (django.core.mail.backends.filebased.EmailBackend) writes mails.
+EMAIL_FILE_PATH = env_or("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+if env.str("EMAIL_URL", default=""):
+    _email = env.email_url("EMAIL_URL")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+    EMAIL_PORT = int(_email.get("EMAIL_PORT") or 25)
+    EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+    EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+    EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+    EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="GDI IMS <no-reply@localhost>")
 
 # --- Celery ----------------------------------------------------------------------------------

@@ -208,3 +208,24 @@ def test_the_user_list_says_who_has_two_factor_sign_in_without_a_query_per_user(
 
     rows = {user.username: user._has_second_factor for user in response.context["cl"].result_list}
     assert rows == {"admin": True, "director": True, "clerk": False}
+
+
+def test_a_new_province_set_in_the_admin_ends_the_users_sessions(administrator, officer):
+    signed_in = client_for(officer)
+    admin = client_for(administrator)
+    data = {
+        "username": officer.username, "first_name": officer.first_name,
+        "last_name": officer.last_name, "email": "", "is_active": "on",
+        "date_joined_0": officer.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": officer.date_joined.strftime("%H:%M:%S"),
+        "last_login_0": "", "last_login_1": "", "role": "officer", "province": "17",
+    }  # fmt: skip
+
+    response = admin.post(f"{USERS}{officer.pk}/change/", data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    officer.refresh_from_db()
+    assert officer.province_id == "17"
+    assert signed_in.get("/")["Location"] == "/accounts/login/?next=/"
+    event = AuditEvent.objects.filter(action="role_changed", object_id=str(officer.pk)).get()
+    assert event.detail == {"province_id": ["12", "17"]}

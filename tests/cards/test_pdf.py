@@ -14,13 +14,17 @@ from django.test import Client
 from PIL import Image
 from pypdf import PdfReader
 
-from cards import pdf
+from cards import pdf, samples
 from cards.models import CardEvent, ResidenceCard
 from tests.pdf_glyphs import broken_glyphs
+from tests.pdf_images import mismatches, page_images
 
 pytestmark = pytest.mark.django_db
 
 MM = 72 / 25.4
+REFERENCES = Path(__file__).parent / "reference"
+# Enough to see a hair-line or a Khmer sign out of place; 674 x 425 pixels a face.
+FACE_DPI = 200
 
 
 def pdftotext(content: bytes) -> str:
@@ -55,6 +59,27 @@ def embedded_fonts(reader: PdfReader) -> set[str]:
     return names
 
 
+def glyphs_drawn(reader: PdfReader, face: str, source: Path, chars: str) -> dict[str, bool]:
+    """Whether each character's glyph has an outline in the embedded subset of `face` (subsets
+    keep the source font's glyph ids and empty the glyphs not drawn)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(source)
+    cmap = font.getBestCmap()
+    for page in reader.pages:
+        for entry in page["/Resources"]["/Font"].values():
+            entry = entry.get_object()
+            if str(entry["/BaseFont"]).split("+", 1)[-1] != face:
+                continue
+            descriptor = entry["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            subset = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
+            glyf, order = subset["glyf"], subset.getGlyphOrder()
+            return {
+                c: bool(glyf[order[font.getGlyphID(cmap[ord(c)])]].numberOfContours) for c in chars
+            }
+    return dict.fromkeys(chars, False)
+
+
 def test_a_card_pdf_is_two_id1_pages_with_khmer_embedded_and_the_card_details(issue):
     card = issue(name_km="វ៉ាង លី", surname="WANG", given_names="LI")
 
@@ -65,10 +90,15 @@ def test_a_card_pdf_is_two_id1_pages_with_khmer_embedded_and_the_card_details(is
     for page in reader.pages:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert (round(width / MM, 1), round(height / MM, 1)) == (85.6, 54.0)
-    assert embedded_fonts(reader) == {"Card-Khmer", "Card-Khmer-Bold"}
+    assert embedded_fonts(reader) == {"Card-Khmer", "Card-Khmer-Bold", "Card-OCR-B"}
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert card.number in text
-    assert "WANG LI" in text
+    # Surname and given names are fields of their own, each under its label (the English half
+    # of a label: Khmer extracts lossily).
+    front = reader.pages[0].extract_text().splitlines()
+    under = {line.split(" / ")[-1]: front[i + 1] for i, line in enumerate(front[:-1])}
+    assert (under["Surname"], under["Given names"]) == ("WANG", "LI")
+    assert under["Date of expiry"] == card.expiry_date.strftime("%d-%m-%Y")
     # Text extraction splits some Khmer clusters with spaces: compare without spaces. (What is
     # drawn is right; extraction of shaped Khmer is lossy for a few ligatures.)
     compact = text.replace(" ", "")
@@ -176,7 +206,7 @@ def test_every_card_of_a_print_run_in_chunks_carries_its_own_qr_and_the_khmer_fa
 
     reader = PdfReader(pdf_file)
     assert len(reader.pages) == 6
-    assert embedded_fonts(reader) == {"Card-Khmer", "Card-Khmer-Bold"}
+    assert embedded_fonts(reader) == {"Card-Khmer", "Card-Khmer-Bold", "Card-OCR-B"}
     for page in reader.pages:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert (round(width / MM, 1), round(height / MM, 1)) == (85.6, 54.0)
@@ -246,3 +276,61 @@ def test_a_printable_card_carries_no_specimen_mark(issue):
     content = pdf.render_card(card)
 
     assert "SPECIMEN" not in pdftotext(content) and "Specimen" not in pdftotext(content)
+
+
+def test_a_name_in_own_script_is_printed_in_an_embedded_face_and_one_the_fonts_lack_is_left_out(
+    issue,
+):
+    vietnamese = issue(
+        surname="NGUYEN", given_names="THI MINH ANH", name_native="Nguyễn Thị Minh Anh"
+    )
+    chinese = issue(surname="WANG", given_names="XIAO LI", name_native="王小丽")
+
+    shown, left_out = pdf.render_card(vietnamese), pdf.render_card(chinese)
+
+    reader = PdfReader(io.BytesIO(shown))
+    assert "Name in own script" in reader.pages[0].extract_text()
+    # Text extraction of the subset loses letters: ask the embedded face whether a letter the
+    # Khmer face lacks (ễ, drawn precomposed) was drawn from it.
+    assert glyphs_drawn(reader, "Card-Latin-Bold", pdf.latin_font_files()[700], "ễ") == {"ễ": True}
+    front = PdfReader(io.BytesIO(left_out)).pages[0].extract_text()
+    assert "Name in own script" not in front and "王" not in front
+    # Neither draws an empty box nor a broken cluster.
+    assert broken_glyphs(shown) == [] and broken_glyphs(left_out) == []
+
+
+# --- Visual regression: the faces as reviewed ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("render", "name"), [(pdf.render_card, "card"), (pdf.render_specimen, "specimen")]
+)
+def test_both_faces_of_the_sample_card_look_as_reviewed_in_khmer_and_english(
+    render, name, tmp_path
+):
+    content = render(samples.sample_card())
+
+    front, back = page_images(content, dpi=FACE_DPI, folder=tmp_path)
+
+    assert broken_glyphs(content) == []
+    faces = {f"{name}-front": front, f"{name}-back": back}
+    assert mismatches(faces, references=REFERENCES, folder=tmp_path) == []
+
+
+def test_a_field_moved_by_a_millimetre_is_seen(tmp_path, monkeypatch):
+    real = pdf.render_to_string
+
+    def moved(template: str, context: dict) -> str:
+        extra = "\n.names { left: 30.4mm; }" if template == "pdf/card.css" else ""
+        return real(template, context) + extra
+
+    monkeypatch.setattr(pdf, "render_to_string", moved)
+    monkeypatch.setattr(pdf._local, "renderer", None, raising=False)  # the stylesheet anew
+
+    content = pdf.render_card(samples.sample_card())
+
+    front, back = page_images(content, dpi=FACE_DPI, folder=tmp_path)
+    found = mismatches(
+        {"card-front": front, "card-back": back}, references=REFERENCES, folder=tmp_path
+    )
+    assert [line.split(":")[0] for line in found] == ["card-front"]

@@ -33,6 +33,9 @@ def test_a_clerk_prints_a_run_and_a_scanned_card_is_valid_once_handed_over(
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_test_id("due-table")).to_contain_text("CHEN")
     page.get_by_test_id("issue-province").click()
+    page.get_by_test_id("confirm-issue-province").get_by_role(
+        "button", name="Issue 2 cards"
+    ).click()
     expect(page.get_by_text("2 cards issued.")).to_be_visible()
 
     # ... creates a print run of the cards not yet printed, waits for it, downloads the PDF.

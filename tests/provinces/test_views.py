@@ -5,6 +5,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -486,3 +487,19 @@ def test_the_director_home_page_shows_the_headline(director_client, seeded, dire
 
     assert 'data-testid="headline-finished">1 / 25<' in content
     assert "Days left to the deadline" in content
+
+
+def test_the_pdf_report_names_nationalities_in_both_languages_with_whole_khmer_clusters(
+    director_client, seeded
+):
+    from pypdf import PdfReader
+
+    services.province_summary_refresh()
+    director_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "km"
+
+    response = director_client.get(reverse("provinces:report-pdf"))
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "ចិន" in text  # China, as CLDR names it in Khmer, next to its English name
+    assert "China" in text
+    assert broken_glyphs(response.content) == []

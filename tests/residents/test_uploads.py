@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from residents.uploads import PHOTO_MAX_BYTES, clean_photo, sniff_document
+from residents.uploads import PHOTO_MAX_BYTES, PHOTO_PRINT_SIZE, clean_photo, sniff_document
 from tests.residents.conftest import pdf_bytes
 
 
@@ -33,10 +33,20 @@ def test_the_photo_loses_its_metadata():
     assert Image.open(io.BytesIO(photo.read())).getexif() == {}
 
 
-def test_a_large_photo_is_scaled_down():
-    photo = clean_photo(image_file("JPEG", (3000, 2000)))
+@pytest.mark.parametrize(
+    ("uploaded", "stored"),
+    [
+        ((900, 1200), (398, 531)),  # a portrait: as tall as the card prints it (45 mm at 300 dpi)
+        ((3000, 2000), (413, 275)),  # a landscape: as wide (35 mm)
+        ((413, 531), (413, 531)),  # already at print size
+        ((200, 260), (200, 260)),  # smaller: never enlarged
+    ],
+)
+def test_a_photo_is_stored_at_most_at_the_cards_print_size(uploaded, stored):
+    photo = clean_photo(image_file("JPEG", uploaded))
 
-    assert Image.open(io.BytesIO(photo.read())).size == (1200, 800)
+    assert PHOTO_PRINT_SIZE == (413, 531)
+    assert Image.open(io.BytesIO(photo.read())).size == stored
 
 
 @pytest.mark.parametrize(

@@ -279,6 +279,10 @@ def test_the_same_passport_in_scope_names_the_existing_record(officer_client, re
     page = response.content.decode()
     assert Resident.objects.count() == 1
     assert f"This passport is already recorded for WANG LI NA (resident no. {resident.pk})." in page
+    assert (
+        f'<a class="alert-link" href="/residents/{resident.pk}/">Open the existing record</a>'
+        in (page)
+    )
 
 
 def test_the_same_passport_out_of_scope_only_says_another_province_holds_it(
@@ -292,6 +296,8 @@ def test_the_same_passport_out_of_scope_only_says_another_province_holds_it(
     assert Resident.objects.count() == 1
     assert "This passport is already recorded by another province&#x27;s office." in page
     assert "NGUYEN" not in page
+    assert "Open the existing record" not in page
+    assert f"/residents/{other_resident.pk}/" not in page
 
 
 def test_a_likely_duplicate_warns_at_entry_and_saves_once_confirmed(officer_client, officer):
@@ -341,9 +347,42 @@ def test_a_photo_is_accepted_by_content_and_served_only_through_the_checked_view
     resident = Resident.objects.get()
     photo = officer_client.get(f"/residents/{resident.pk}/photo/")
     assert photo["Content-Type"] == "image/jpeg"
-    assert Image.open(io.BytesIO(b"".join(photo.streaming_content))).size == (600, 800)
+    assert Image.open(io.BytesIO(b"".join(photo.streaming_content))).size == (398, 531)
     assert other_officer_client.get(f"/residents/{resident.pk}/photo/").status_code == 404
     assert "/media/" not in officer_client.get(f"/residents/{resident.pk}/").content.decode()
+
+
+def test_a_valid_photo_is_kept_when_the_form_comes_back_with_an_error(officer_client):
+    import re
+
+    upload = SimpleUploadedFile("me.png", jpeg_bytes((60, 80)), content_type="image/png")
+    refused = officer_client.post(
+        "/residents/new/", {**resident_post_data(surname=""), "photo_upload": upload}
+    )
+    page = refused.content.decode()
+    token = re.search(r'name="photo_kept" value="([^"]+)"', page).group(1)
+
+    assert Resident.objects.count() == 0
+    assert "Nothing you typed was lost. Your photo is kept." in page
+    assert "Choose the photo again." not in page
+
+    officer_client.post("/residents/new/", {**resident_post_data(), "photo_kept": token})
+
+    resident = Resident.objects.get()
+    photo = officer_client.get(f"/residents/{resident.pk}/photo/")
+    assert Image.open(io.BytesIO(b"".join(photo.streaming_content))).size == (60, 80)
+
+
+def test_a_kept_photo_is_no_one_elses_to_attach(officer_client, officer):
+    from residents.forms import keep_photo
+    from tests.factories import UserFactory
+
+    someone = UserFactory(role=officer.role, province_id=officer.province_id)
+    token = keep_photo(user=someone, photo=SimpleUploadedFile("p.jpg", jpeg_bytes()))
+
+    officer_client.post("/residents/new/", {**resident_post_data(), "photo_kept": token})
+
+    assert not Resident.objects.get().photo
 
 
 def test_a_file_that_is_not_an_image_is_refused_as_a_photo(officer_client):
@@ -486,10 +525,43 @@ def test_the_director_acknowledges_a_province_in_bulk(director_client, officer):
     for _n in range(3):
         make_resident(maker=officer, status=Status.VERIFIED)
 
-    response = director_client.post("/residents/acknowledgements/12/", follow=True)
+    response = director_client.post(
+        "/residents/acknowledgements/12/", {"confirmed": "3"}, follow=True
+    )
 
     assert "3 verified declarations of Phnom Penh acknowledged." in response.content.decode()
     assert Declaration.objects.filter(status=Status.ACKNOWLEDGED).count() == 3
+
+
+@pytest.mark.parametrize("confirmed", [None, "", "2", "4"])
+def test_a_province_is_acknowledged_only_once_the_director_confirmed_its_count(
+    director_client, officer, confirmed
+):
+    for _n in range(3):
+        make_resident(maker=officer, status=Status.VERIFIED)
+    data = {"confirmed": confirmed} if confirmed is not None else {}
+
+    response = director_client.post("/residents/acknowledgements/12/", data, follow=True)
+
+    assert Declaration.objects.filter(status=Status.ACKNOWLEDGED).count() == 0
+    assert (
+        "Nothing was acknowledged: Phnom Penh has 3 verified declarations. "
+        "Check the list and confirm again." in response.content.decode()
+    )
+
+
+def test_acknowledging_a_province_asks_to_confirm_with_the_count_and_what_cannot_be_undone(
+    director_client, officer
+):
+    for _n in range(2):
+        make_resident(maker=officer, status=Status.VERIFIED)
+
+    page = director_client.get("/residents/acknowledgements/?province=12").content.decode()
+
+    assert "Acknowledge 2 verified declarations of Phnom Penh?" in page
+    assert "not only those shown on this page" in page
+    assert "This cannot be undone." in page
+    assert 'name="confirmed" value="2"' in page
 
 
 # --- Queries -------------------------------------------------------------------------------------
@@ -506,3 +578,39 @@ def test_a_list_page_costs_the_same_number_of_queries_for_10_or_40_residents(
 
     with django_assert_num_queries(len(small.captured_queries)):
         officer_client.get("/residents/?sort=name")
+
+
+# --- The next step on a resident's page ----------------------------------------------------------
+def test_after_acknowledging_the_director_is_offered_to_issue_the_card(director_client, officer):
+    resident = make_resident(maker=officer, status=Status.VERIFIED)
+    declaration = resident.declarations.get()
+
+    response = director_client.post(
+        f"/residents/declarations/{declaration.pk}/acknowledge/", {"next": "detail"}, follow=True
+    )
+
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/residents/{resident.pk}/"
+    assert f'action="/cards/issue/{declaration.pk}/"' in page
+    assert "Next step: the declaration is acknowledged and the resident has no card yet." in page
+
+
+def test_an_officer_reads_that_the_card_office_issues_the_card_next(officer_client, officer):
+    resident = make_resident(maker=officer, status=Status.ACKNOWLEDGED)
+
+    page = officer_client.get(f"/residents/{resident.pk}/").content.decode()
+
+    assert "the card office issues the resident's card next." in page
+    assert "/cards/issue/" not in page
+
+
+def test_a_resident_page_links_to_each_of_their_cards(director_client, director, officer):
+    from cards import services as card_services
+
+    resident = make_resident(maker=officer, status=Status.ACKNOWLEDGED)
+    card = card_services.card_issue(declaration=resident.declarations.get(), actor=director)
+
+    page = director_client.get(f"/residents/{resident.pk}/").content.decode()
+
+    assert f'<a href="/cards/{card.pk}/" class="text-nowrap">{card.number}</a>' in page
+    assert "/cards/issue/" not in page

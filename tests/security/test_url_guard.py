@@ -63,6 +63,26 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "accounts:otp-verify": ALL,
     "accounts:otp-enrol": ALL,
     "accounts:password-change": ALL,
+    "accounts:recovery-codes": ALL,
+    "accounts:security": ALL,
+    "accounts:reauth": ALL,
+    "accounts:sessions-end-others": ALL,
+    # The invitation link: public, its signed token is the key (a dummy one is refused).
+    "accounts:invitation": PUBLIC,
+    # Forgotten password: public, the same answer whether or not an address is on file.
+    "accounts:password-reset": PUBLIC,
+    "accounts:password-reset-done": PUBLIC,
+    "accounts:password-reset-confirm": PUBLIC,
+    "accounts:password-reset-complete": PUBLIC,
+    # Users (administrators only)
+    "accounts:user-list": roles(ADMIN),
+    "accounts:user-export": roles(ADMIN),
+    "accounts:user-create": roles(ADMIN),
+    "accounts:user-detail": roles(ADMIN),
+    "accounts:user-deactivate": roles(ADMIN),
+    "accounts:user-reactivate": roles(ADMIN),
+    "accounts:user-invite": roles(ADMIN),
+    "accounts:user-otp-reset": roles(ADMIN),
     # Audit
     "audit:event-list": can(Can.AUDIT_READ),
     # Provinces. "17" is not the provincial personas' province: refused to them.
@@ -129,6 +149,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "imports:batch-report": can(Can.IMPORT),
     "imports:batch-rejected": can(Can.IMPORT),
     "imports:batch-residents": can(Can.IMPORT),
+    "imports:user-import": can(Can.USER_MANAGE),
     "imports:export": can(Can.EXPORT),
     "imports:export-download": can(Can.EXPORT),
     # Nightly jobs: administrators run jobs, HQ directors read the page; renewals due

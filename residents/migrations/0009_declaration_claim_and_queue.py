@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('residents', '0007_names_that_sound_alike'),
+        ('residents', '0008_basis_names_in_western_digits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

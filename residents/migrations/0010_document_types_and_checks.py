@@ -15,7 +15,7 @@ def load_document_types(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("residents", "0008_declaration_claim_and_queue"),
+        ("residents", "0009_declaration_claim_and_queue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,57 @@
+"""Form widgets shared by the apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+_OPTIONS: dict[tuple[str, str], str] = {}
+
+
+class FixedChoicesSelect(forms.Select):
+    """A select whose options are rendered once per language and reused by every request.
+
+    Django renders each <option> through a template: the world's countries in a search form cost
+    a list page more than its fifty rows. Only for choices fixed when the code loads (countries,
+    statuses), never for choices read from the database.
+    """
+
+    def __init__(self, *args: Any, cache_key: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cache_key = cache_key
+
+    def _options(self) -> str:
+        key = (self.cache_key, get_language() or "")
+        options = _OPTIONS.get(key)
+        if options is None:
+            options = _OPTIONS[key] = "".join(
+                format_html('<option value="{}">{}</option>', "" if value is None else value, label)
+                for value, label in self.choices
+            )
+        return options
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        final_attrs = {"name": name, **self.build_attrs(self.attrs, attrs)}
+        chosen = (self.format_value(value) or [""])[0]
+        option = f'<option value="{escape(chosen)}">'
+        options = self._options().replace(option, option[:-1] + " selected>", 1)
+        return mark_safe(f"<select{_attributes(final_attrs)}>{options}</select>")  # noqa: S308 (escaped above)
+
+
+def _attributes(attrs: dict[str, Any]) -> str:
+    """As django/forms/widgets/attrs.html writes them: in order, True bare, False and None out."""
+    return "".join(
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+        for name, value in attrs.items()
+        if value is not False and value is not None
+    )
