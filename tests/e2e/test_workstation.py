@@ -73,17 +73,21 @@ def test_a_verifier_clears_a_filtered_batch_from_the_keyboard(geo, page, screens
     expect(page.get_by_test_id("review-form")).to_be_visible()
     screenshot(page, "review-km")
     page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("button", name="Verify")).to_be_visible()
+    page.wait_for_load_state()
 
     # V verifies; the next record of the same filter opens by itself.
     page.keyboard.press("v")
     expect(page).to_have_url(re.compile(rf"/declarations/{second.pk}/review/"))
     expect(page.get_by_text("Declaration verified.")).to_be_visible()
+    page.wait_for_load_state()  # the keys' script runs once the page has loaded
     # R asks for the reason first; Enter in the reason returns it.
     page.keyboard.press("r")
     expect(page.get_by_label("Reason (required to return or reject)")).to_be_focused()
     page.keyboard.type("The passport copy is cut off")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/declarations/{third.pk}/review/"))
+    page.wait_for_load_state()
     page.keyboard.press("v")
     expect(page.get_by_text("Nothing else to verify in this queue.")).to_be_visible()
 
