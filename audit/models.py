@@ -44,6 +44,7 @@ class AuditEvent(models.Model):
         RESIDENT_VIEWED = "resident_viewed", _("Resident record viewed")
         PHOTO_VIEWED = "photo_viewed", _("Photo viewed")
         DOCUMENT_VIEWED = "document_viewed", _("Document viewed")
+        DOCUMENT_CHECKED = "document_checked", _("Supporting document checked")
         RESIDENT_CREATED = "resident_created", _("Resident created")
         RESIDENT_CHANGED = "resident_changed", _("Resident changed")
         DECLARATION_SUBMITTED = "declaration_submitted", _("Declaration submitted")

@@ -29,6 +29,8 @@ from residents import selectors, services
 from residents.models import (
     SEARCH_NAME_MAX,
     Declaration,
+    DeclarationDocument,
+    DocumentType,
     ResidenceBasis,
     Resident,
     normalise_document_number,
@@ -498,3 +500,85 @@ class ResidentSearchForm(forms.Form):
             entered_to=data.get("entered_to"),
             sort=data.get("sort") or ("relevance" if data.get("q") else "newest"),
         )
+
+
+QUEUE_SORT_CHOICES = [
+    ("oldest", _("Oldest first")),
+    ("newest", _("Newest first")),
+    ("name", _("Name")),
+]
+
+
+class QueueFilterForm(forms.Form):
+    """The verification queue's search and filters, read from the URL (a link can be shared)."""
+
+    q = forms.CharField(label=_("Name"), required=False, max_length=100)
+    passport = forms.CharField(label=_("Passport number"), required=False, max_length=30)
+    card = forms.CharField(label=_("Card number"), required=False, max_length=30)
+    district = forms.ModelChoiceField(
+        label=_("District"), required=False, queryset=District.objects.none(),
+        to_field_name="code", empty_label=_("All districts"),
+    )  # fmt: skip
+    commune = forms.RegexField(label=_("Commune"), required=False, regex=r"^\d{6}$")
+    batch = forms.IntegerField(label=_("Import batch"), required=False, min_value=1)
+    maker = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    basis = forms.ModelChoiceField(
+        label=_("Basis of residence"), required=False,
+        queryset=ResidenceBasis.objects.filter(is_active=True), empty_label=_("Any basis"),
+    )  # fmt: skip
+    flags = forms.ChoiceField(
+        label=_("Likely duplicates"), required=False,
+        choices=[("", _("With or without")), ("open", _("To decide")),
+                 ("none", _("No likely duplicate"))],
+    )  # fmt: skip
+    older_than = forms.TypedChoiceField(
+        label=_("Time in the queue"), required=False, coerce=int, empty_value=None,
+        choices=[("", _("Any time")), ("7", _("More than 7 days")),
+                 ("30", _("More than 30 days"))],
+    )  # fmt: skip
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=QUEUE_SORT_CHOICES)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = (
+            selectors.districts_of(user.province_id)
+            if user.province_id
+            else District.objects.none()
+        )
+
+    def filters(self) -> selectors.QueueFilters:
+        """The filters typed; a bad value (a tampered link) drops that filter only."""
+        if not self.is_bound:
+            return selectors.QueueFilters()
+        self.is_valid()
+        data = self.cleaned_data
+        return selectors.QueueFilters(
+            q=data.get("q") or "",
+            passport=data.get("passport") or "",
+            card=data.get("card") or "",
+            district=data["district"].code if data.get("district") else "",
+            commune=data.get("commune") or "",
+            batch=data.get("batch"),
+            maker=data.get("maker"),
+            basis=data["basis"].pk if data.get("basis") else None,
+            flags=data.get("flags") or "",
+            older_than=data.get("older_than"),
+            sort=data.get("sort") or "oldest",
+        )
+
+
+class DocumentCheckForm(forms.Form):
+    """What a supporting document is, and whether it holds; on the review screen."""
+
+    document_type = forms.ModelChoiceField(
+        label=_("document type"), required=False,
+        queryset=DocumentType.objects.filter(is_active=True), empty_label=_("Type not set"),
+    )  # fmt: skip
+    verdict = forms.ChoiceField(
+        label=_("check"),
+        choices=[
+            (value, label)
+            for value, label in DeclarationDocument.Check.choices
+            if value != DeclarationDocument.Check.UNCHECKED
+        ],
+    )

@@ -54,6 +54,25 @@ def normalise_document_number(number: str) -> str:
     return "".join(c for c in western_digits(number).upper() if c.isalnum())
 
 
+class DocumentType(models.Model):
+    """A kind of supporting document (passport copy, marriage certificate...); configurable."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_km = models.CharField(_("name (Khmer)"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("document type")
+        verbose_name_plural = _("document types")
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_km if get_language() == "km" else self.name_en
+
+
 class ResidenceBasis(models.Model):
     """The configurable list of grounds on which a foreigner resides permanently."""
 
@@ -61,6 +80,10 @@ class ResidenceBasis(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=120)
     name_km = models.CharField(_("name (Khmer)"), max_length=120)
     is_active = models.BooleanField(_("active"), default=True)
+    # What a verifier must have accepted before verifying a declaration on this basis.
+    required_documents = models.ManyToManyField(
+        DocumentType, blank=True, related_name="required_by", verbose_name=_("required documents")
+    )
 
     class Meta:
         ordering = ["name_en"]
@@ -274,7 +297,8 @@ class DeclarationQuerySet(models.QuerySet):
 @pghistory.track(
     history.insert_event(),
     pghistory.UpdateEvent(),
-    exclude=["updated_at", "version"],
+    # A claim is who is looking at the record, not a change of it.
+    exclude=["updated_at", "version", "claimed_by", "claimed_until"],
     meta={"indexes": [models.Index(fields=["resident"], name="declarationevent_resident")]},
 )
 class Declaration(models.Model):
@@ -348,6 +372,18 @@ class Declaration(models.Model):
         db_index=False,
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    # The verifier reviewing the record now, until the claim lapses by itself. On the row itself,
+    # so that a verifier pulling "next" past a row another one has just claimed re-reads it.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("held by"),
+        db_index=False,
+    )
+    claimed_until = models.DateTimeField(_("held until"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = DeclarationQuerySet.as_manager()
@@ -369,6 +405,14 @@ class Declaration(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="declaration_status_submitted"),
+            # The verification queue's keyset order (oldest and newest first).
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status="submitted"),
+                name="declaration_queue_order",
+            ),
+            # Filter by maker (the maker's list of returns reads it too).
+            models.Index(fields=["created_by", "status"], name="declaration_maker_status"),
         ]
 
     def __str__(self) -> str:
@@ -380,11 +424,18 @@ class Declaration(models.Model):
 
 @pghistory.track(
     pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
     exclude=["file"],
     meta={"indexes": [models.Index(fields=["declaration"], name="docevent_declaration")]},
 )
 class DeclarationDocument(models.Model):
     """A supporting document uploaded with a declaration (PDF, JPEG or PNG, checked by content)."""
+
+    class Check(models.TextChoices):
+        UNCHECKED = "unchecked", _("Not checked yet")
+        ACCEPTED = "accepted", _("Accepted")
+        ILLEGIBLE = "illegible", _("Illegible")
+        MISSING = "missing", _("Missing or incomplete")
 
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(_("file"), upload_to="declarations/%Y/%m/")
@@ -395,6 +446,29 @@ class DeclarationDocument(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Set by the verifier on the review screen: what the document is, and whether it holds.
+    document_type = models.ForeignKey(
+        DocumentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document type"),
+        db_index=False,
+    )
+    verdict = models.CharField(
+        _("check"), max_length=12, choices=Check.choices, default=Check.UNCHECKED
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+        db_index=False,
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("supporting document")

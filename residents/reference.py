@@ -20,11 +20,41 @@ BASES = [
 ]
 
 
+DOCUMENT_TYPES = [
+    ("passport-copy", "Copy of the passport", "ច្បាប់ចម្លងលិខិតឆ្លងដែន"),
+    ("marriage-certificate", "Marriage certificate", "សំបុត្រអាពាហ៍ពិពាហ៍"),
+    ("birth-certificate", "Birth certificate", "សំបុត្រកំណើត"),
+    ("proof-of-address", "Proof of address", "ភស្តុតាងអាសយដ្ឋាន"),
+    ("employment-letter", "Letter from the employer", "លិខិតពីនិយោជក"),
+    ("investment-licence", "Investment licence", "អាជ្ញាប័ណ្ណវិនិយោគ"),
+    ("other", "Other document", "ឯកសារផ្សេងទៀត"),
+]
+
+
+def load_document_types(*, type_model: Any = None) -> int:
+    """Create the document types that do not exist yet; return how many were created.
+
+    No basis requires any of them until an administrator says so (Django admin): a province's
+    records already in the queue are not blocked by a rule they were entered without.
+    """
+    if type_model is None:
+        from residents.models import DocumentType as type_model
+    existing = set(type_model.objects.values_list("code", flat=True))
+    missing = [
+        type_model(code=code, name_en=name_en, name_km=name_km)
+        for code, name_en, name_km in DOCUMENT_TYPES
+        if code not in existing
+    ]
+    type_model.objects.bulk_create(missing)
+    return len(missing)
+
+
 def load_residence_bases(*, basis_model: Any = None) -> int:
     """Create the bases that do not exist yet; return how many were created.
 
     The data migration passes its historical model; everyone else gets the current one.
     """
+    from_current_models = basis_model is None
     if basis_model is None:
         from residents.models import ResidenceBasis as basis_model
     existing = set(basis_model.objects.values_list("code", flat=True))
@@ -34,4 +64,6 @@ def load_residence_bases(*, basis_model: Any = None) -> int:
         if code not in existing
     ]
     basis_model.objects.bulk_create(missing)
+    if from_current_models:
+        load_document_types()
     return len(missing)

@@ -8,14 +8,15 @@ and the action to those rows, so the history says who did what even outside a we
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pghistory
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,7 @@ from residents.models import (
     NAME_FIELDS,
     Declaration,
     DeclarationDocument,
+    DocumentType,
     LikelyDuplicate,
     ResidenceBasis,
     Resident,
@@ -445,9 +447,23 @@ def _review(
     _guard(locked, status)
     _check_version(locked.version, version, _("declaration"))
     _check_version(resident.version, resident_version, _("resident"))
+    _refuse_if_held_by_another(locked, actor)
     if status == Declaration.Status.VERIFIED and resident.duplicate_flags.open().exists():
         raise NotAllowed(
             _("Decide on the likely duplicates first (not a duplicate, or confirmed).")
+        )
+    missing = missing_documents_of(declaration=locked)
+    if status == Declaration.Status.VERIFIED and missing:
+        raise NotAllowed(
+            _("These required documents are not accepted yet: %(documents)s.")
+            % {"documents": ", ".join(str(t) for t in missing)}
+        )
+    if status == Declaration.Status.RETURNED and missing:
+        # The officer reads what to bring, whatever the verifier typed.
+        reason = "{}\n{}".format(
+            reason,
+            _("Documents to provide: %(documents)s.")
+            % {"documents": ", ".join(str(t) for t in missing)},
         )
     with pghistory.context(user=actor.pk, action=action, reason=reason):
         before = locked.status
@@ -455,8 +471,157 @@ def _review(
         locked.status_reason = reason
         locked.reviewed_by = actor
         locked.reviewed_at = timezone.now()
+        locked.claimed_by, locked.claimed_until = None, None
         locked.save()
         _audit_declaration(actor, REVIEW_ACTIONS[status], locked, **{"from": before})
+    return locked
+
+
+# --- Claims ----------------------------------------------------------------------------------
+# Opening a declaration claims it for a few minutes: nobody else reviews it meanwhile. The claim
+# is two columns of the declaration row, so a verifier's "next" that skips locked rows and then
+# reaches a row another has just claimed re-reads that row and passes over it.
+def _claim_lapses() -> dt.datetime:
+    return timezone.now() + dt.timedelta(minutes=settings.VERIFICATION_CLAIM_MINUTES)
+
+
+def _claimable_by(actor: User) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now()) | Q(claimed_by=actor)
+
+
+def _refuse_if_held_by_another(declaration: Declaration, actor: User) -> None:
+    held = declaration.claimed_until and declaration.claimed_until >= timezone.now()
+    if held and declaration.claimed_by_id != actor.pk:
+        raise NotAllowed(
+            _("%(verifier)s is reviewing this declaration until %(time)s.")
+            % {
+                "verifier": declaration.claimed_by,
+                "time": timezone.localtime(declaration.claimed_until).strftime("%H:%M"),
+            }
+        )
+
+
+def _require_reviewer(declaration: Declaration, actor: User) -> None:
+    _require_verifier_of(actor, declaration.resident.province_id)
+    if declaration.created_by_id == actor.pk:
+        raise NotAllowed(
+            _("You entered this declaration yourself: another verifier must review it.")
+        )
+
+
+@transaction.atomic
+def declaration_claim(*, declaration: Declaration, actor: User) -> bool:
+    """Hold a submitted declaration for the actor unless another verifier holds it.
+
+    One conditional UPDATE: of two verifiers opening the record at once, one holds it. The
+    actor's other claims are released (a verifier reviews one record at a time).
+    """
+    _require_reviewer(declaration, actor)
+    claimed = (
+        Declaration.objects.filter(pk=declaration.pk, status=Declaration.Status.SUBMITTED)
+        .filter(_claimable_by(actor))
+        .update(claimed_by=actor, claimed_until=_claim_lapses())
+    )
+    if claimed:
+        _release_others(actor, keep=declaration.pk)
+    return bool(claimed)
+
+
+@transaction.atomic
+def declaration_claim_next(
+    *, actor: User, candidates: QuerySet[Declaration], ordered: Callable[[QuerySet], QuerySet]
+) -> Declaration | None:
+    """Claim the first declaration of `candidates` (in `ordered`'s order) nobody else holds.
+
+    The candidates come from the scoped queue selector, already filtered and seeked past the
+    current record. Rows another verifier is claiming at this instant are locked: SKIP LOCKED
+    passes over them instead of waiting, so verifiers pulling "next" at once each get another.
+    """
+    if not access.can(actor, Capability.DECLARATION_REVIEW) or not actor.province_id:
+        raise NotAllowed(_("Only a verifier of the province can review this declaration."))
+    found = (
+        ordered(candidates.filter(_claimable_by(actor)))
+        .select_for_update(skip_locked=True, of=("self",))
+        .values_list("pk", flat=True)[:1]
+    )
+    pk = next(iter(found), None)
+    if pk is None:
+        return None
+    Declaration.objects.filter(pk=pk).update(claimed_by=actor, claimed_until=_claim_lapses())
+    _release_others(actor, keep=pk)
+    return Declaration.objects.select_related("resident").get(pk=pk)
+
+
+def _release_others(actor: User, *, keep: int) -> None:
+    Declaration.objects.filter(claimed_by=actor).exclude(pk=keep).update(
+        claimed_by=None, claimed_until=None
+    )
+
+
+@transaction.atomic
+def declaration_release(*, declaration: Declaration, actor: User) -> None:
+    """Give a held declaration back to the queue (only the holder's own claim)."""
+    Declaration.objects.filter(pk=declaration.pk, claimed_by=actor).update(
+        claimed_by=None, claimed_until=None
+    )
+
+
+# --- Supporting documents --------------------------------------------------------------------
+def missing_documents_of(*, declaration: Declaration) -> list[DocumentType]:
+    """The documents the declaration's basis requires that no accepted document shows: one query."""
+    accepted = DeclarationDocument.objects.filter(
+        declaration_id=declaration.pk,
+        document_type=OuterRef("pk"),
+        verdict=DeclarationDocument.Check.ACCEPTED,
+    )
+    return list(
+        DocumentType.objects.filter(required_by=declaration.basis_id, is_active=True)
+        .exclude(Exists(accepted))
+        .order_by("name_en")
+    )
+
+
+@transaction.atomic
+def document_check(
+    *,
+    document: DeclarationDocument,
+    actor: User,
+    verdict: str,
+    document_type: DocumentType | None,
+) -> DeclarationDocument:
+    """Record what a supporting document is and whether it holds (accepted, illegible, missing).
+
+    Only while the declaration waits for verification, by a verifier who did not make it and
+    is not kept out by another's claim. Locks: resident, declaration, then the document.
+    """
+    resident, declaration = _lock_declaration(document.declaration_id)
+    _require_verifier_of(actor, resident.province_id)
+    if declaration.created_by_id == actor.pk:
+        raise NotAllowed(
+            _("You entered this declaration yourself: another verifier must review it.")
+        )
+    if declaration.status != Declaration.Status.SUBMITTED:
+        raise NotAllowed(_("This declaration is not waiting for verification."))
+    _refuse_if_held_by_another(declaration, actor)
+    if verdict not in DeclarationDocument.Check.values or verdict == "unchecked":
+        raise ResidentsError(_("Choose: accepted, illegible, or missing or incomplete."))
+    locked = DeclarationDocument.objects.select_for_update().get(pk=document.pk)
+    with pghistory.context(user=actor.pk, action="document.check"):
+        locked.verdict = verdict
+        locked.document_type = document_type
+        locked.checked_by = actor
+        locked.checked_at = timezone.now()
+        locked.save()
+        audit_record(
+            actor=actor,
+            action=Action.DOCUMENT_CHECKED,
+            obj=locked,
+            detail={
+                "declaration": declaration.pk,
+                "verdict": verdict,
+                "type": document_type.code if document_type else "",
+            },
+        )
     return locked
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,14 +26,16 @@ from gdi_ims.validators import parse_id
 from residents import selectors, services
 from residents.forms import (
     DeclarationForm,
+    DocumentCheckForm,
     DocumentForm,
+    QueueFilterForm,
     ResidentForm,
     ResidentSearchForm,
     ReviewForm,
     search_data_from_url,
     search_query_for_url,
 )
-from residents.models import LikelyDuplicate
+from residents.models import Declaration, LikelyDuplicate
 
 Can = Capability
 
@@ -271,23 +274,133 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         detail={"declaration": document.declaration_id},
     )
+    # `?inline=1`: shown inside the review page (an image, or a PDF in a same-origin frame).
+    inline = request.GET.get("inline") == "1"
     response = FileResponse(
         document.file.open("rb"),
         content_type=document.content_type,
-        as_attachment=True,
+        as_attachment=not inline,
         filename=document.original_name,
     )
     response["Cache-Control"] = "private, no-store"
+    if inline:
+        # Only this response may be framed, by this site's own pages; Chromium's PDF viewer is
+        # an embedded object of the framed document, hence object-src 'self' here alone.
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_replace = {"frame-ancestors": ["'self'"], "object-src": ["'self'"]}
     return response
 
 
 # --- Verification ----------------------------------------------------------------------------
+def _queue_filters(request: HttpRequest) -> tuple[selectors.QueueFilters, str, bool]:
+    """The queue's filters from the URL, the same filters as a query string, and readability."""
+    data, readable = search_data_from_url(request.GET)
+    for key in ("after", "before", "last", "start"):
+        data.pop(key, None)
+    form = QueueFilterForm(data or None, user=request.user)
+    return form.filters(), search_query_for_url(data).urlencode(), readable
+
+
+def _queue_url(query: str) -> str:
+    return reverse("residents:verification-queue") + (f"?{query}" if query else "")
+
+
+def _review_url(pk: int, query: str) -> str:
+    return reverse("residents:review", args=[pk]) + (f"?{query}" if query else "")
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def verification_queue(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Can.DECLARATION_REVIEW)
-    page = selectors.verification_queue_for(user=request.user, page=request.GET.get("page", 1))
-    return TemplateResponse(request, "residents/verification_queue.html", {"page": page})
+    if request.method == "POST":
+        # The search is posted: the passport number leaves the URL sealed.
+        return redirect(_queue_url(search_query_for_url(request.POST).urlencode()))
+    filters, query, readable = _queue_filters(request)
+    if not readable:
+        messages.warning(
+            request, _("This link's passport number cannot be read: type the number again.")
+        )
+    data, _readable = search_data_from_url(request.GET)
+    form = QueueFilterForm(data or None, user=request.user)
+    page = selectors.verification_queue_for(
+        user=request.user,
+        filters=filters,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        last=request.GET.get("last") == "1",
+        start=request.GET.get("start", "")[:100],
+    )
+    counts = page.counts
+    links = {
+        "districts": [(row, _with(query, district=row["value"])) for row in counts["districts"]],
+        "bases": [(row, _with(query, basis=row["value"])) for row in counts["bases"]],
+        "makers": [(row, _with(query, maker=row["value"])) for row in counts["makers"]],
+        "flags_open": _with(query, flags="open"),
+        "flags_none": _with(query, flags="none"),
+        "older_than_7": _with(query, older_than=7),
+        "older_than_30": _with(query, older_than=30),
+        "all": _queue_url(""),
+    }
+    return TemplateResponse(
+        request,
+        "residents/verification_queue.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "prefix": f"{query}&" if query else "",
+            "links": links,
+            "now": timezone.now(),
+            "kept": QueryDict(query).lists(),
+        },
+    )
+
+
+def _with(query: str, **changes: object) -> str:
+    """The queue's URL with one filter changed (the others kept)."""
+    data = QueryDict(query, mutable=True)
+    for key, value in changes.items():
+        data[key] = str(value)
+    return _queue_url(data.urlencode())
+
+
+@login_required
+@require_POST
+def verification_next(request: HttpRequest) -> HttpResponse:
+    """Claim the next declaration of the queue, in its filter and order, and open it."""
+    access.require(request.user, Can.DECLARATION_REVIEW)
+    filters, query, _readable = _queue_filters(request)
+    current = request.POST.get("current", "")
+    after = None
+    if current.isdigit():
+        declaration = selectors.declaration_get_for(user=request.user, pk=int(current))
+        services.declaration_release(declaration=declaration, actor=request.user)
+        after = declaration
+    return _open_next(request, filters, query, after=after)
+
+
+def _open_next(
+    request: HttpRequest,
+    filters: selectors.QueueFilters,
+    query: str,
+    *,
+    after: Declaration | None = None,
+) -> HttpResponse:
+    """Claim the first free record of the queue past `after` (then from its start), and open it."""
+    claimed = None
+    for candidates in selectors.next_candidates_for(
+        user=request.user, filters=filters, after=after
+    ):
+        claimed = services.declaration_claim_next(
+            actor=request.user,
+            candidates=candidates,
+            ordered=lambda qs: selectors.queue_ordered(qs, filters),
+        )
+        if claimed is not None:
+            return redirect(_review_url(claimed.pk, query))
+    messages.info(request, _("Nothing else to verify in this queue."))
+    return redirect(_queue_url(query))
 
 
 @login_required
@@ -296,6 +409,8 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.DECLARATION_REVIEW)
     resident = selectors.resident_get_for(user=request.user, pk=declaration.resident_id)
+    filters, query, _readable = _queue_filters(request)
+    own = declaration.created_by_id == request.user.pk
     if request.method == "GET":
         # The review page shows the whole record, passport included.
         audit_record(
@@ -305,6 +420,9 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
             detail={"declaration": declaration.pk},
         )
+        if declaration.status == Declaration.Status.SUBMITTED and not own:
+            services.declaration_claim(declaration=declaration, actor=request.user)
+            declaration.refresh_from_db(fields=["claimed_by", "claimed_until"])
     form = ReviewForm(
         request.POST or None,
         initial={"version": declaration.version, "resident_version": resident.version},
@@ -334,7 +452,14 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
                 "reject": _("Declaration rejected."),
             }
             messages.success(request, done[data["action"]])
-            return redirect("residents:verification-queue")
+            # The next record opens by itself, in the queue's filter and order.
+            return _open_next(request, filters, query, after=declaration)
+    review = selectors.review_of(user=request.user, declaration=declaration, resident=resident)
+    held_by_other = (
+        declaration.claimed_by_id not in (None, request.user.pk)
+        and declaration.claimed_until is not None
+        and declaration.claimed_until >= timezone.now()
+    )
     return TemplateResponse(
         request,
         "residents/declaration_review.html",
@@ -342,11 +467,40 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
             "declaration": declaration,
             "resident": resident,
             "passport": resident.current_documents[0] if resident.current_documents else None,
-            "flags": selectors.duplicate_flags_of(user=request.user, resident=resident),
             "form": form,
-            "own": declaration.created_by_id == request.user.pk,
+            "own": own,
+            "held_by_other": held_by_other,
+            "query": query,
+            "queue_url": _queue_url(query),
+            "can_decide": declaration.status == Declaration.Status.SUBMITTED
+            and not own
+            and not held_by_other,
+            **review,
         },
     )
+
+
+@login_required
+@require_POST
+def document_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """A verifier's mark on one supporting document; back to the review screen, same queue."""
+    document = selectors.document_get_for(user=request.user, pk=pk)
+    access.require(request.user, Can.DECLARATION_REVIEW)
+    form = DocumentCheckForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose: accepted, illegible, or missing or incomplete."))
+    else:
+        try:
+            services.document_check(
+                document=document,
+                actor=request.user,
+                verdict=form.cleaned_data["verdict"],
+                document_type=form.cleaned_data["document_type"],
+            )
+        except services.ResidentsError as error:
+            messages.error(request, str(error.message))
+    _filters, query, _readable = _queue_filters(request)
+    return redirect(_review_url(document.declaration_id, query))
 
 
 @login_required

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,28 +14,119 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='time')),
-                ('username', models.CharField(blank=True, max_length=150, verbose_name='user name')),
-                ('role', models.CharField(blank=True, max_length=16, verbose_name='role')),
-                ('province_code', models.CharField(blank=True, max_length=8, verbose_name='province')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('action', models.CharField(choices=[('sign_in', 'Signed in'), ('sign_in_failed', 'Sign-in failed'), ('locked_out', 'Locked out'), ('sign_out', 'Signed out'), ('session_expired', 'Session ended (time limit)'), ('otp_enrolled', 'Two-factor sign-in set up'), ('otp_verified', 'Two-factor code accepted'), ('otp_failed', 'Two-factor code refused'), ('otp_reset', 'Two-factor device removed'), ('user_created', 'User created'), ('user_changed', 'User changed'), ('role_changed', 'Role or scope changed'), ('user_deactivated', 'User deactivated'), ('user_deleted', 'User deleted'), ('resident_viewed', 'Resident record viewed'), ('photo_viewed', 'Photo viewed'), ('document_viewed', 'Document viewed'), ('resident_created', 'Resident created'), ('resident_changed', 'Resident changed'), ('declaration_submitted', 'Declaration submitted'), ('declaration_verified', 'Declaration verified'), ('declaration_returned', 'Declaration returned'), ('declaration_rejected', 'Declaration rejected'), ('declaration_acknowledged', 'Declaration acknowledged'), ('duplicate_resolved', 'Duplicate resolved'), ('imported', 'Data imported'), ('exported', 'Data exported'), ('pdf_downloaded', 'PDF downloaded'), ('card_issued', 'Card issued'), ('card_printed', 'Card printed'), ('card_spoiled', 'Card spoiled'), ('card_reprinted', 'Card reprinted'), ('card_handed_over', 'Card handed over'), ('card_renewed', 'Card renewed'), ('card_replaced', 'Card replaced'), ('card_revoked', 'Card revoked'), ('card_validity_checked', 'Card validity checked'), ('print_run_created', 'Print run created'), ('province_list_submitted', 'Province list submitted'), ('province_list_signed_off', 'Province list signed off'), ('province_list_returned', 'Province list returned'), ('audit_searched', 'Audit trail searched'), ('keys_rotated', 'Encryption keys rotated'), ('other', 'Other')], max_length=40, verbose_name='action')),
-                ('object_type', models.CharField(blank=True, max_length=100, verbose_name='object type')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='object id')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='object')),
-                ('detail', models.JSONField(blank=True, default=dict, verbose_name='detail')),
-                ('prev_hash', models.CharField(editable=False, max_length=64)),
-                ('hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, verbose_name="time")),
+                (
+                    "username",
+                    models.CharField(blank=True, max_length=150, verbose_name="user name"),
+                ),
+                ("role", models.CharField(blank=True, max_length=16, verbose_name="role")),
+                (
+                    "province_code",
+                    models.CharField(blank=True, max_length=8, verbose_name="province"),
+                ),
+                (
+                    "ip",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address"),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("sign_in", "Signed in"),
+                            ("sign_in_failed", "Sign-in failed"),
+                            ("locked_out", "Locked out"),
+                            ("sign_out", "Signed out"),
+                            ("session_expired", "Session ended (time limit)"),
+                            ("otp_enrolled", "Two-factor sign-in set up"),
+                            ("otp_verified", "Two-factor code accepted"),
+                            ("otp_failed", "Two-factor code refused"),
+                            ("otp_reset", "Two-factor device removed"),
+                            ("user_created", "User created"),
+                            ("user_changed", "User changed"),
+                            ("role_changed", "Role or scope changed"),
+                            ("user_deactivated", "User deactivated"),
+                            ("user_deleted", "User deleted"),
+                            ("resident_viewed", "Resident record viewed"),
+                            ("photo_viewed", "Photo viewed"),
+                            ("document_viewed", "Document viewed"),
+                            ("resident_created", "Resident created"),
+                            ("resident_changed", "Resident changed"),
+                            ("declaration_submitted", "Declaration submitted"),
+                            ("declaration_verified", "Declaration verified"),
+                            ("declaration_returned", "Declaration returned"),
+                            ("declaration_rejected", "Declaration rejected"),
+                            ("declaration_acknowledged", "Declaration acknowledged"),
+                            ("duplicate_resolved", "Duplicate resolved"),
+                            ("imported", "Data imported"),
+                            ("exported", "Data exported"),
+                            ("pdf_downloaded", "PDF downloaded"),
+                            ("card_issued", "Card issued"),
+                            ("card_printed", "Card printed"),
+                            ("card_spoiled", "Card spoiled"),
+                            ("card_reprinted", "Card reprinted"),
+                            ("card_handed_over", "Card handed over"),
+                            ("card_renewed", "Card renewed"),
+                            ("card_replaced", "Card replaced"),
+                            ("card_revoked", "Card revoked"),
+                            ("card_validity_checked", "Card validity checked"),
+                            ("print_run_created", "Print run created"),
+                            ("province_list_submitted", "Province list submitted"),
+                            ("province_list_signed_off", "Province list signed off"),
+                            ("province_list_returned", "Province list returned"),
+                            ("audit_searched", "Audit trail searched"),
+                            ("keys_rotated", "Encryption keys rotated"),
+                            ("other", "Other"),
+                        ],
+                        max_length=40,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "object_type",
+                    models.CharField(blank=True, max_length=100, verbose_name="object type"),
+                ),
+                (
+                    "object_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="object id"),
+                ),
+                (
+                    "object_repr",
+                    models.CharField(blank=True, max_length=200, verbose_name="object"),
+                ),
+                ("detail", models.JSONField(blank=True, default=dict, verbose_name="detail")),
+                ("prev_hash", models.CharField(editable=False, max_length=64)),
+                ("hash", models.CharField(editable=False, max_length=64, unique=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['user', '-id'], name='audit_user_id'), models.Index(fields=['action', '-id'], name='audit_action_id'), models.Index(fields=['object_type', 'object_id'], name='audit_object'), models.Index(fields=['province_code', '-id'], name='audit_province_id')],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["-id"],
+                "indexes": [
+                    models.Index(fields=["user", "-id"], name="audit_user_id"),
+                    models.Index(fields=["action", "-id"], name="audit_action_id"),
+                    models.Index(fields=["object_type", "object_id"], name="audit_object"),
+                    models.Index(fields=["province_code", "-id"], name="audit_province_id"),
+                ],
             },
         ),
     ]

@@ -220,6 +220,9 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.UserBackend",
 ]
 
+# How long opening a declaration holds it for that verifier; the claim lapses by itself.
+VERIFICATION_CLAIM_MINUTES = env.int("VERIFICATION_CLAIM_MINUTES", default=10)
+
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

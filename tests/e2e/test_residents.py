@@ -74,10 +74,8 @@ def test_entry_verification_scoping_and_return_journey(geo, page, screenshot):
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_text("Declaration verified.")).to_be_visible()
 
-    # ... and returns the other one with a reason.
-    page.get_by_test_id("queue-row").filter(has_text="TRAN THI LAN").get_by_role(
-        "link", name="Review"
-    ).click()
+    # ... the next record of the queue opens by itself, and she returns it with a reason.
+    expect(page.get_by_role("heading", name="Review: TRAN THI LAN")).to_be_visible()
     page.get_by_role("button", name="Return to officer").click()
     expect(page.get_by_text("Give the reason: the officer will read it.")).to_be_visible()
     page.get_by_label("Reason (required to return or reject)").fill(
@@ -85,6 +83,7 @@ def test_entry_verification_scoping_and_return_journey(geo, page, screenshot):
     )
     page.get_by_role("button", name="Return to officer").click()
     expect(page.get_by_text("Declaration returned to the officer.")).to_be_visible()
+    expect(page.get_by_text("Nothing else to verify in this queue.")).to_be_visible()
     expect(page.get_by_text("Nothing to verify.")).to_be_visible()
     sign_out(page)
     declaration.refresh_from_db()

@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import close_old_connections, connection
 
-from residents import services
+from residents import selectors, services
 from residents.models import Declaration
 from tests.factories import UserFactory
 from tests.residents.conftest import make_resident
@@ -99,3 +99,54 @@ def test_twenty_simultaneous_edits_from_the_same_version_save_exactly_one(office
     resident.refresh_from_db()
     assert resident.version == 2
     assert resident.phone in {f"0{i}" for i in range(THREADS)}
+
+
+def test_ten_verifiers_pulling_next_at_once_each_get_a_different_record(officer):
+    from tests.cards.test_concurrency import run_together
+
+    verifiers = [
+        UserFactory(username=f"verifier_next_{i}", role="verifier", province_id="12")
+        for i in range(10)
+    ]
+    for n in range(15):
+        make_resident(maker=officer, surname=f"QUEUED{n}")
+    filters = selectors.QueueFilters()
+
+    def pull(verifier) -> int | None:
+        claimed = services.declaration_claim_next(
+            actor=verifier,
+            candidates=selectors.verification_candidates_for(user=verifier, filters=filters),
+            ordered=lambda qs: selectors.queue_ordered(qs, filters),
+        )
+        return claimed.pk if claimed else None
+
+    results = run_together([lambda v=v: pull(v) for v in verifiers])
+
+    assert all(isinstance(r, int) for r in results), results
+    assert len(set(results)) == 10
+    held = dict(
+        Declaration.objects.filter(claimed_by__isnull=False).values_list("pk", "claimed_by_id")
+    )
+    assert held == {pk: v.pk for pk, v in zip(results, verifiers, strict=True)}
+
+
+def test_ten_verifiers_opening_the_same_record_at_once_leave_one_holder(officer):
+    from tests.cards.test_concurrency import run_together
+
+    verifiers = [
+        UserFactory(username=f"verifier_open_{i}", role="verifier", province_id="12")
+        for i in range(10)
+    ]
+    declaration = make_resident(maker=officer, surname="CONTESTED").declarations.get()
+
+    results = run_together(
+        [
+            lambda v=v: services.declaration_claim(declaration=declaration, actor=v)
+            for v in verifiers
+        ]
+    )
+
+    declaration.refresh_from_db()
+    assert results.count(True) == 1
+    assert results.count(False) == 9
+    assert declaration.claimed_by == verifiers[results.index(True)]

@@ -121,4 +121,4 @@ def test_the_queue_holds_the_provinces_submitted_declarations_made_by_others(
 
     queue = selectors.verification_queue_for(user=verifier)
 
-    assert [d.resident for d in queue] == [waiting]
+    assert [d.resident for d in queue.items] == [waiting]

@@ -39,6 +39,7 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "residents:declaration-submit": lambda w: {"pk": w["declaration"].pk},
     "residents:document-upload": lambda w: {"pk": w["declaration"].pk},
     "residents:document": lambda w: {"pk": w["document"].pk},
+    "residents:document-check": lambda w: {"pk": w["document"].pk},
     "residents:review": lambda w: {"pk": w["declaration"].pk},
     "residents:duplicate-decide": lambda w: {"pk": w["duplicate"].pk},
     "residents:declaration-acknowledge": lambda w: {"pk": w["verified"].pk},
