@@ -67,6 +67,7 @@ def build_world(*, officer: User, verifier: User, clerk: User) -> dict[str, Any]
     )
     return {
         "code": code,
+        "user": officer,
         "resident": resident,
         "declaration": declaration,
         "document": document,

@@ -64,12 +64,19 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "imports:batch-rejected": lambda w: {"pk": w["batch"].pk},
     "imports:batch-residents": lambda w: {"pk": w["batch"].pk},
     "jobs:notification-read": lambda w: {"pk": w["notification"].pk},
+    "accounts:user-detail": lambda w: {"pk": w["user"].pk},
+    "accounts:user-deactivate": lambda w: {"pk": w["user"].pk},
+    "accounts:user-reactivate": lambda w: {"pk": w["user"].pk},
+    "accounts:user-invite": lambda w: {"pk": w["user"].pk},
+    "accounts:user-otp-reset": lambda w: {"pk": w["user"].pk},
 }
 # Object URLs that are not about one province's record.
 NOT_SCOPED = {
     "cards:verify": "the public page a card's QR code opens (a secret token, no sign-in)",
     "jobs:run-detail": "a nightly job run covers every province (HQ only)",
     "jobs:run-now": "names a job, not a record (administrators only)",
+    "accounts:invitation": "an invitation's one-time secret link (no sign-in)",
+    "accounts:password-reset-confirm": "a password reset's one-time secret link (no sign-in)",
 }
 
 # Tables whose rows a refused request must leave exactly as they were.
