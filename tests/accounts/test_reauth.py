@@ -52,6 +52,7 @@ def test_a_stale_bulk_acknowledgement_asks_to_confirm_and_changes_nothing(
 
     response = director_client.post(
         "/residents/acknowledgements/12/",
+        {"confirmed": "1"},  # the director confirmed the count shown (1)
         headers={"referer": "http://testserver/residents/acknowledgements/"},
     )
 
@@ -69,7 +70,7 @@ def test_after_confirming_with_password_and_code_the_action_goes_through(
     confirmed = director_client.post(
         "/accounts/confirm/", {"password": PASSWORD, "code": code_for(director), "next": "/x/"}
     )
-    response = director_client.post("/residents/acknowledgements/12/")
+    response = director_client.post("/residents/acknowledgements/12/", {"confirmed": "1"})
 
     assert confirmed["Location"] == "/x/"
     assert response.status_code == 302
@@ -93,7 +94,7 @@ def test_a_wrong_password_or_code_does_not_confirm(
     later()
 
     refused = director_client.post("/accounts/confirm/", data)
-    director_client.post("/residents/acknowledgements/12/")
+    director_client.post("/residents/acknowledgements/12/", {"confirmed": "1"})
 
     assert refused.context["form"].errors[field] == [error]
     assert Declaration.objects.filter(status=Declaration.Status.ACKNOWLEDGED).count() == 0
@@ -157,7 +158,7 @@ def test_a_stale_role_change_or_second_factor_reset_asks_to_confirm(admin_client
 def test_within_the_window_nothing_more_is_asked(director_client, officer):
     make_resident(maker=officer, status=Declaration.Status.VERIFIED)
 
-    director_client.post("/residents/acknowledgements/12/")
+    director_client.post("/residents/acknowledgements/12/", {"confirmed": "1"})
 
     assert Declaration.objects.filter(status=Declaration.Status.ACKNOWLEDGED).count() == 1
 

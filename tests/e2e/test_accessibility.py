@@ -49,7 +49,7 @@ def main_pages(role: str, records: dict[str, str]) -> list[str]:
     """The role's menu entries, and the record pages the role reaches from them."""
     from django.urls import reverse
 
-    pages = [reverse(item.url_name) for item in NAV_ITEMS if role in item.roles]
+    pages = [reverse(item.url_name) for item in NAV_ITEMS if item.shown_to(role)]
     pages += [records["resident"], records["card"]]
     if role == User.Role.OFFICER:
         pages.append(records["edit"])
