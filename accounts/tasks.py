@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
@@ -21,23 +22,34 @@ def send_otp_reset_notice_task(user_id: int) -> bool:
     user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
     if user is None:
         return False
-    subjects, bodies = [], []
-    for language in ("km", "en"):
-        with translation.override(language):
-            subjects.append(_("Your two-factor sign-in was reset"))
-            bodies.append(render_to_string("accounts/email/otp_reset.txt", {"user": user}))
-    EmailMessage(
-        subject=" / ".join(subjects),
-        body="\n\n".join(bodies),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-    ).send()
+    _send(
+        user,
+        subject=_("Your two-factor sign-in was reset"),
+        template="accounts/email/otp_reset.txt",
+        context={"user": user},
+        languages=("km", "en"),
+    )
     return True
 
 
 def _languages_of(user: User) -> tuple[str, ...]:
     """The user's language, or both when it is not known."""
     return (user.language,) if user.language else ("km", "en")
+
+
+def _send(user: User, *, subject: Promise, template: str, context: dict, languages: tuple) -> None:
+    """One e-mail in each of `languages`, subjects joined and bodies one after the other."""
+    subjects, bodies = [], []
+    for language in languages:
+        with translation.override(language):
+            subjects.append(str(subject))
+            bodies.append(render_to_string(template, context))
+    EmailMessage(
+        subject=" / ".join(subjects),
+        body="\n\n".join(bodies),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    ).send()
 
 
 @shared_task(autoretry_for=(SMTPException, ConnectionError, TimeoutError), retry_backoff=30,
@@ -58,17 +70,13 @@ def send_invitation_task(user_id: int) -> bool:
         "url": invitations.invitation_url(user),
         "hours": invitations.MAX_AGE_SECONDS // 3600,
     }
-    subjects, bodies = [], []
-    for language in _languages_of(user):
-        with translation.override(language):
-            subjects.append(_("Your GDI IMS account"))
-            bodies.append(render_to_string("accounts/email/invitation.txt", context))
-    EmailMessage(
-        subject=" / ".join(subjects),
-        body="\n\n".join(bodies),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-    ).send()
+    _send(
+        user,
+        subject=_("Your GDI IMS account"),
+        template="accounts/email/invitation.txt",
+        context=context,
+        languages=_languages_of(user),
+    )
     return True
 
 
@@ -96,15 +104,11 @@ def send_password_reset_task(user_id: int) -> bool:
         "url": settings.JOBS_SITE_URL.rstrip("/") + path,
         "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
     }
-    subjects, bodies = [], []
-    for language in _languages_of(user):
-        with translation.override(language):
-            subjects.append(_("Choose a new GDI IMS password"))
-            bodies.append(render_to_string("accounts/email/password_reset.txt", context))
-    EmailMessage(
-        subject=" / ".join(subjects),
-        body="\n\n".join(bodies),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-    ).send()
+    _send(
+        user,
+        subject=_("Choose a new GDI IMS password"),
+        template="accounts/email/password_reset.txt",
+        context=context,
+        languages=_languages_of(user),
+    )
     return True
