@@ -26,13 +26,12 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from bench._common import setup_django_on
+from bench._serve import ROOT, gunicorn
 
 BENCH_DB = "gdi_ims_bench_load"
-ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = {"officer": 300, "verifier": 50, "director": 5, "clerk": 10}
 
 
@@ -71,14 +70,6 @@ def _sessions(path: Path) -> None:
             ids = list(residents.values_list("pk", flat=True)[:50])
             sessions[role].append([client.cookies[settings.SESSION_COOKIE_NAME].value, ids])
     path.write_text(json.dumps(sessions))
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -121,41 +112,10 @@ def main() -> None:
         seed_cards()
     work = Path(tempfile.mkdtemp(prefix="gdi-ims-load-"))
     _sessions(work / "sessions.json")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "gdi_ims.settings.base",
-        "DJANGO_DEBUG": "false",
-        "PORT": str(port),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-    }
-    gunicorn_log = (work / "gunicorn.log").open("wb")
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "gdi_ims.wsgi:application",
-            "--config",
-            "python:gdi_ims.gunicorn",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=gunicorn_log,
-        stderr=subprocess.STDOUT,
-    )
     samples: list[int] = []
     stop = threading.Event()
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/accounts/login/", timeout=5):  # noqa: S310
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.5)
-        workers = [child.pid for child in psutil.Process(server.pid).children()]
+    with gunicorn(work / "gunicorn.log") as (base, master):
+        workers = [child.pid for child in psutil.Process(master).children()]
 
         def sample_connections() -> None:
             with connection.cursor() as cursor:
@@ -220,11 +180,7 @@ def main() -> None:
         # Connections opened during the run count whole (they began with it); closed ones are lost.
         ended = db_pids + [p for p in _database_pids(BENCH_DB) if p not in db_pids]
         db_cpu = _cpu_seconds(ended) - db_cpu
-    finally:
         stop.set()
-        server.terminate()
-        server.wait(timeout=30)
-        gunicorn_log.close()
     with (work / "load_stats.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     print(
