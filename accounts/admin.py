@@ -117,6 +117,10 @@ class UserAdmin(BaseUserAdmin):
         if not change and obj.has_usable_password():
             # The administrator chose the first password: the new user replaces it at sign-in.
             obj.must_change_password = True
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # As the IMS's deactivate button does (services.user_deactivate): the user is signed
+            # out everywhere at once; the receiver records how many sessions ended.
+            obj._audit_sessions_ended = end_sessions_of(obj)
         super().save_model(request, obj, form, change)
         if change and {"role", "province"} & set(form.changed_data):
             # As on the IMS's users page: a new scope applies at once, not at the next sign-in.

@@ -92,15 +92,14 @@ def _user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> Non
     if not changed:
         return
     if before["is_active"] and not instance.is_active:
-        from accounts.sessions import end_sessions_of
-
-        ended = end_sessions_of(instance)
+        # Receivers only record: whoever deactivated (accounts.admin) ended the sessions and says
+        # how many; a bare save() ends none (the sign-in backend still refuses the inactive user).
         audit_record(
             actor=actor,
             action=AuditEvent.Action.USER_DEACTIVATED,
             obj=instance,
             request=request,
-            detail={"sessions_ended": ended},
+            detail={"sessions_ended": getattr(instance, "_audit_sessions_ended", 0)},
         )
     scope_changes = {f: [before[f], getattr(instance, f)] for f in SCOPE_FIELDS if f in changed}
     if scope_changes:

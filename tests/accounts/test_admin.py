@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.urls import NoReverseMatch, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -229,3 +230,38 @@ def test_a_new_province_set_in_the_admin_ends_the_users_sessions(administrator, 
     assert signed_in.get("/")["Location"] == "/accounts/login/?next=/"
     event = AuditEvent.objects.filter(action="role_changed", object_id=str(officer.pk)).get()
     assert event.detail == {"province_id": ["12", "17"]}
+
+
+def test_deactivating_in_the_admin_ends_the_users_sessions(administrator, officer):
+    signed_in = client_for(officer)
+    admin = client_for(administrator)
+    data = {
+        "username": officer.username, "first_name": officer.first_name,
+        "last_name": officer.last_name, "email": "",
+        "date_joined_0": officer.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": officer.date_joined.strftime("%H:%M:%S"),
+        "last_login_0": "", "last_login_1": "", "role": "officer", "province": "12",
+    }  # fmt: skip
+
+    response = admin.post(f"{USERS}{officer.pk}/change/", data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    officer.refresh_from_db()
+    assert officer.is_active is False
+    assert signed_in.get("/")["Location"] == "/accounts/login/?next=/"
+    event = AuditEvent.objects.filter(action="user_deactivated", object_id=str(officer.pk)).get()
+    assert (event.username, event.detail) == ("admin", {"sessions_ended": 1})
+
+
+def test_a_bare_save_that_deactivates_is_recorded_and_ends_no_session(officer):
+    signed_in = client_for(officer)
+    key = signed_in.session.session_key
+
+    officer.is_active = False
+    officer.save()
+
+    event = AuditEvent.objects.filter(action="user_deactivated", object_id=str(officer.pk)).get()
+    assert event.detail == {"sessions_ended": 0}
+    assert Session.objects.filter(session_key=key).exists()
+    # The sign-in backend refuses an inactive user's session all the same.
+    assert signed_in.get("/")["Location"] == "/accounts/login/?next=/"

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from accounts import services
 from accounts.sessions import LOGIN_AT_SESSION_KEY, SEEN_AT_SESSION_KEY
 from audit.models import AuditEvent
 from tests.conftest import client_for
@@ -161,11 +162,12 @@ def test_sign_out_deletes_the_session_on_the_server(officer):
     assert AuditEvent.objects.filter(action="sign_out", username="officer_pp").count() == 1
 
 
-def test_deactivating_a_user_ends_all_their_sessions_but_not_others(officer, officer2):
+def test_deactivating_a_user_ends_all_their_sessions_but_not_others(
+    administrator, officer, officer2
+):
     laptop, phone, colleague = client_for(officer), client_for(officer), client_for(officer2)
 
-    officer.is_active = False
-    officer.save()
+    services.user_deactivate(actor=administrator, user=officer)
 
     assert laptop.get("/").status_code == 302
     assert phone.get("/").status_code == 302
@@ -174,14 +176,12 @@ def test_deactivating_a_user_ends_all_their_sessions_but_not_others(officer, off
     assert event.detail == {"sessions_ended": 2}
 
 
-def test_a_reactivated_user_does_not_get_their_ended_sessions_back(officer):
+def test_a_reactivated_user_does_not_get_their_ended_sessions_back(administrator, officer):
     laptop = client_for(officer)
     key = laptop.session.session_key
-    officer.is_active = False
-    officer.save()
+    services.user_deactivate(actor=administrator, user=officer)
 
-    officer.is_active = True
-    officer.save()
+    services.user_reactivate(actor=administrator, user=officer)
 
     assert not Session.objects.filter(session_key=key).exists()
     assert laptop.get("/").status_code == 302
