@@ -120,7 +120,3 @@ def blind_index(value: str, *, context: str) -> str:
     """Keyed hash of an already normalised value, for equality look-ups and unique constraints."""
     message = f"{context}\x1f{value}".encode()
     return hmac.new(_index_key(), message, hashlib.sha256).hexdigest()
-
-
-def generate_key() -> str:
-    return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")

@@ -37,8 +37,16 @@ def reject_control_characters(value: str) -> None:
         )
 
 
-_UNSAFE_NAME_CHARS = re.compile(r"[^\w.\- ]+")
+_SAFE_NAME_PUNCTUATION = frozenset("._-() ")
 MAX_UPLOAD_NAME = 100
+
+
+def _safe_name_char(c: str) -> str:
+    # Letters, digits and combining marks of every script (Khmer vowel signs and coeng are marks,
+    # which `\w` alone would drop) and a little punctuation; anything else becomes "_".
+    if c in _SAFE_NAME_PUNCTUATION or c.isalnum() or unicodedata.category(c).startswith("M"):
+        return c
+    return "_"
 
 
 def safe_upload_name(name: str, *, default: str = "upload") -> str:
@@ -50,7 +58,7 @@ def safe_upload_name(name: str, *, default: str = "upload") -> str:
     name = unicodedata.normalize("NFKC", name or "")
     name = name.replace("\\", "/").split("/")[-1]
     name = "".join(c for c in name if c not in BIDI_CONTROLS and unicodedata.category(c) != "Cc")
-    name = _UNSAFE_NAME_CHARS.sub("_", name).strip(" ._")
+    name = re.sub("_{2,}", "_", "".join(map(_safe_name_char, name))).strip(" ._")
     stem, ext = os.path.splitext(name)
     stem, ext = stem[: MAX_UPLOAD_NAME - len(ext[:10])], ext[:10]
     return f"{stem}{ext}" if stem else default

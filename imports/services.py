@@ -31,6 +31,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
 from gdi_ims import queue
+from gdi_ims.validators import safe_upload_name
 from imports import conf, engine, files, staging
 from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.reader import FileRefused, open_sheet
@@ -67,7 +68,7 @@ def import_batch_create(*, actor: User, province: Province, upload: UploadedFile
     """
     if not can_import_for(actor, province):
         raise PermissionDenied("not allowed to import for this province")
-    name = (upload.name or "upload")[-200:]
+    name = safe_upload_name(upload.name or "")
     limit = conf.get("MAX_BYTES")
     if upload.size and upload.size > limit:
         batch = ImportBatch.objects.create(

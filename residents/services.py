@@ -26,6 +26,7 @@ from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from gdi_ims.validators import safe_upload_name
 from provinces.models import Province
 from residents.models import (
     NAME_FIELDS,
@@ -762,7 +763,7 @@ def document_add(
     with pghistory.context(user=actor.pk, action="document.add"):
         document = DeclarationDocument(
             declaration=locked,
-            original_name=name[:200],
+            original_name=safe_upload_name(name),
             content_type=content_type,
             size=file.size,
             uploaded_by=actor,

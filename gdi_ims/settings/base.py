@@ -48,7 +48,6 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",
-    "django_filters",
     "django_htmx",
     "axes",
     "django_otp",
@@ -319,7 +318,6 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
-    ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
     ("fonts/noto-sans-khmer", KHMER_FONT_DIR),
     # Noto faces for the other scripts names are written in (see templates/includes/fonts.html).
     ("vendor/fonts", NODE_MODULES / "@fontsource"),

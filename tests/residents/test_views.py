@@ -421,6 +421,14 @@ def test_a_pdf_supporting_document_is_stored_and_downloaded_by_the_province_only
     assert other_officer_client.get(f"/residents/documents/{document.pk}/").status_code == 404
 
 
+def test_a_document_keeps_a_safe_form_of_its_name_in_any_script(officer_client, declaration):
+    upload = SimpleUploadedFile("លិខិត\u202egpj.exe (1).pdf", pdf_bytes(), "application/pdf")
+
+    officer_client.post(f"/residents/declarations/{declaration.pk}/documents/", {"file": upload})
+
+    assert declaration.documents.get().original_name == "លិខិតgpj.exe (1).pdf"
+
+
 def test_a_document_that_is_not_pdf_jpeg_or_png_is_refused(officer_client, declaration):
     upload = SimpleUploadedFile("scan.pdf", b"PK\x03\x04 a zip", content_type="application/pdf")
 

@@ -127,6 +127,8 @@ def test_the_admin_refuses_a_user_name_with_a_direction_override_and_changes_not
         ("pic\u202egpj.exe", "picgpj.exe"),
         ("<script>alert(1)</script>.png", "script_.png"),  # "/" ends a folder name
         ("passport scan 01.PDF", "passport scan 01.PDF"),
+        ("លិខិតឆ្លងដែន (2).pdf", "លិខិតឆ្លងដែន (2).pdf"),
+        ("护照 扫描.jpg", "护照 扫描.jpg"),
     ],
 )
 def test_uploaded_file_names_never_escape_their_folder(uploaded, stored):

@@ -1,4 +1,4 @@
-# Dates are shown as DD-MM-YYYY everywhere, in both languages (see DOMAIN.md).
+# Dates are shown as DD-MM-YYYY everywhere, in both languages: one format, no locale variant.
 DATE_FORMAT = "d-m-Y"
 SHORT_DATE_FORMAT = "d-m-Y"
 DATETIME_FORMAT = "d-m-Y H:i"
