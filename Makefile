@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=gdi_ims.settings.test
 
 .PHONY: run dev static setup system services install assets env db migrate messages seed test lint fmt \
-        pytest e2e bench migrations-check lock check-deploy backup restore clean
+        pytest e2e bench typecheck migrations-check lock check-deploy backup restore clean
 
 run: setup seed
 	@echo ""
@@ -78,6 +78,11 @@ lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	$(PY) scripts/check_output_encoding.py
+	.venv/bin/djlint --lint templates
+
+# Static types (mypy with django-stubs, configured in pyproject.toml).
+typecheck: install
+	.venv/bin/mypy
 
 fmt: install
 	.venv/bin/ruff check --fix .
