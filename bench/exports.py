@@ -13,7 +13,7 @@ Figures, each against a baseline measured in the same run on the same data:
   against the CSV export of the same rows.
 
 Size: BENCH_EXPORT_ROWS (default 1,000,000) residents: BENCH_EXPORT_BASE (default 5,000) demo
-residents (residents.demo, each with an encrypted passport and a declaration), copied by the
+residents (demo.residents, each with an encrypted passport and a declaration), copied by the
 database until the register has the size asked (copies keep the ciphertext, under a fresh blind
 index). Database: gdi_ims_bench_exports on the DATABASE_URL server (127.0.0.1 only), kept between
 runs. The residents' search indexes are dropped there: an export reads the whole table in id order.
@@ -34,7 +34,7 @@ BENCH_DB = "gdi_ims_bench_exports"
 def _load(total: int, base: int) -> None:
     from django.db import connection, transaction
 
-    from residents.demo import seed_residents
+    from demo.residents import seed_residents
     from residents.history import bulk_history
     from residents.models import Declaration, Resident, TravelDocument
 
@@ -121,8 +121,8 @@ def main() -> None:
     setup_django_on(BENCH_DB)
     from django.db import connection
 
-    from accounts.demo import seed_users
     from accounts.models import User
+    from demo.users import seed_users
     from imports import selectors, spreadsheets
     from imports.views import EXPORT_HEADER
 

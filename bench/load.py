@@ -103,9 +103,9 @@ def main() -> None:
     import psutil
     from django.db import connection
 
-    from accounts.demo import seed_users
-    from cards.demo import seed_cards
-    from residents.demo import seed_residents
+    from demo.cards import seed_cards
+    from demo.residents import seed_residents
+    from demo.users import seed_users
 
     seed_users(password="bench-only-password-not-used")  # noqa: S106
     if seed_residents(count=count, history=False, flag_duplicates=False):

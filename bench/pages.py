@@ -12,8 +12,8 @@ the same middleware, sessions and sign-in; urlconf bench/_urls.py):
   clients without think time: requests/s of the residents list against the trivial view's
   (goal >= 1/10).
 
-Size: BENCH_PAGES_RESIDENTS (default 3,000) demo residents (residents.demo) and their cards
-(cards.demo). Database: gdi_ims_bench_pages on the DATABASE_URL server (127.0.0.1 only), kept
+Size: BENCH_PAGES_RESIDENTS (default 3,000) demo residents (demo.residents) and their cards
+(demo.cards). Database: gdi_ims_bench_pages on the DATABASE_URL server (127.0.0.1 only), kept
 between runs.
 """
 
@@ -41,11 +41,11 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import override_settings
 
-    from accounts.demo import seed_users
     from accounts.models import User
-    from cards.demo import seed_cards
+    from demo.cards import seed_cards
+    from demo.residents import seed_residents
+    from demo.users import seed_users
     from residents import selectors
-    from residents.demo import seed_residents
 
     seed_users(password="bench-only-password-not-used")  # noqa: S106
     if seed_residents(count=count, history=False, flag_duplicates=False):

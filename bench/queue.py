@@ -31,8 +31,8 @@ def main() -> None:
     setup_django_on(BENCH_DB)
     from django.db import connection
 
-    from accounts.demo import seed_users
     from accounts.models import User
+    from demo.users import seed_users
     from residents.models import Declaration, ResidenceBasis, Resident, TravelDocument
 
     seed_users(password="bench-only-password-not-used")  # noqa: S106

@@ -8,7 +8,7 @@ Figures, each against a baseline measured in the same run on the same data:
 - the list, first page against the 10,000th page (keyset: goal deep <= 2x first), and the
   10,000th page fetched with OFFSET for comparison.
 
-Size: BENCH_RESIDENTS (default 1,000,000) synthetic residents from residents.demo (same names,
+Size: BENCH_RESIDENTS (default 1,000,000) synthetic residents from demo.residents (same names,
 nationalities and provinces as the demo data), each with an encrypted passport and a declaration.
 Database: gdi_ims_bench_residents on the DATABASE_URL server (127.0.0.1 only), created and migrated
 when missing; the rows are kept between runs and only the missing ones are added.
@@ -62,7 +62,7 @@ def _load(count: int) -> None:
     """Add the missing residents; secondary indexes are dropped for the load and rebuilt after."""
     from django.db import connection
 
-    from residents.demo import seed_residents
+    from demo.residents import seed_residents
 
     with connection.cursor() as cursor:
         # Definitions of indexes dropped for a load, kept until rebuilt (even across a crash).
@@ -112,7 +112,7 @@ def main() -> None:
     setup_django_on(BENCH_DB)
     from django.db import connection
 
-    from accounts.demo import seed_users
+    from demo.users import seed_users
     from residents import selectors
     from residents.models import Resident, TravelDocument
     from residents.selectors import ResidentFilters

@@ -38,9 +38,9 @@ def main() -> None:
 def _run(decisions: int) -> None:
     from django.test import Client
 
-    from accounts.demo import seed_users
     from accounts.models import User
-    from residents.demo import seed_residents
+    from demo.residents import seed_residents
+    from demo.users import seed_users
     from residents.models import Declaration
 
     seed_users(password="bench-only-password-not-used")  # noqa: S106

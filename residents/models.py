@@ -12,6 +12,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Left, Upper
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -168,7 +169,10 @@ class Resident(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("entered at"), auto_now_add=True, db_index=True)
+    # A default, not auto_now_add: a loader (the demo data) may give the entry time it had.
+    created_at = models.DateTimeField(
+        _("entered at"), default=timezone.now, editable=False, db_index=True
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic locking: a save carries the version it read; a stale version is refused.
     version = models.PositiveIntegerField(default=1)
@@ -349,7 +353,7 @@ class Declaration(models.Model):
         related_name="+",
         verbose_name=_("maker"),
     )
-    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("entered at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "cards",
     "imports",
     "jobs",
+    # The top floor: demo data and `seed_demo` (imports every app above; none imports it).
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -32,17 +32,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts import demo as accounts_demo
 from accounts.models import User
 from cards import services as card_services
-from cards.demo import seed_cards
 from cards.models import PrintRun, ResidenceCard
+from demo import users as accounts_demo
+from demo.cards import seed_cards
+from demo.compilation import seed_compilation
+from demo.residents import seed_residents
 from imports import services as import_services
 from imports.models import ImportBatch
 from jobs.models import JobRun, Notification
-from provinces.demo import seed_compilation
 from provinces.geography import load_geography_now
-from residents.demo import seed_residents
 from residents.models import Declaration, DeclarationDocument, LikelyDuplicate, Resident
 from residents.reference import load_residence_bases
 from tests.cards.conftest import acknowledged

@@ -5,9 +5,9 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.test import Client
 
-from accounts.demo import DEMO_USERS
 from accounts.models import User
-from provinces.demo import ESTIMATES
+from demo.compilation import ESTIMATES
+from demo.users import DEMO_USERS
 from provinces.models import ProvinceCompilation, ProvinceSummary
 from residents.models import Resident
 

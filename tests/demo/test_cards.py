@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cards.demo import seed_cards
 from cards.models import CardEvent, ResidenceCard
+from demo.cards import seed_cards
 from tests.cards.conftest import SIEM_REAP, acknowledged
 
 pytestmark = pytest.mark.django_db

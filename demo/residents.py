@@ -10,8 +10,7 @@ import datetime as dt
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -402,19 +401,6 @@ def passport_number(i: int, nationality: str) -> str:
     return f"{prefix}{30_000_000 + i:08d}"
 
 
-@contextmanager
-def _backdated_entry() -> Iterator[None]:
-    """Let demo rows carry their own entry time (auto_now_add would stamp them all 'now')."""
-    fields = [Resident._meta.get_field("created_at"), Declaration._meta.get_field("created_at")]
-    for model_field in fields:
-        model_field.auto_now_add = False
-    try:
-        yield
-    finally:
-        for model_field in fields:
-            model_field.auto_now_add = True
-
-
 def seed_residents(
     *,
     count: int,
@@ -453,7 +439,7 @@ def seed_residents(
         indexes = range(start, min(start + CHUNK, count))
         # The row-by-row history triggers cost more than the inserts themselves; the events are
         # written set-based instead, one INSERT ... SELECT per table and chunk.
-        with transaction.atomic(), _backdated_entry(), bulk_history():
+        with transaction.atomic(), bulk_history():
             created += _seed_chunk(
                 indexes, places, bases, makers, reviewers, director, central, flag_duplicates,
                 context_id,

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.db.models import Count
 from pghistory.models import Events
 
+from demo.residents import seed_residents
 from residents import selectors
-from residents.demo import seed_residents
 from residents.models import Declaration, Resident, TravelDocument
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from accounts import demo, otp
+from accounts import otp
 from accounts.models import User
-from provinces.demo import seed_compilation
+from demo import users as demo
+from demo.compilation import seed_compilation
+from demo.residents import seed_residents
 from provinces.geography import load_geography_now
-from residents.demo import seed_residents
 
 
 class Command(BaseCommand):
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  password: {password}")
         added = seed_residents(count=options["residents"])
         self.stdout.write(f"Demo residents: {added} added, {options['residents']} wanted.")
-        from cards.demo import seed_cards
+        from demo.cards import seed_cards
 
         self.stdout.write(f"Demo cards: {seed_cards()} issued.")
         director = next(user for user in users if user.role == User.Role.DIRECTOR)
