@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.models import User
 from accounts.sessions import end_sessions_of
-from gdi_ims.validators import reject_control_characters
+from core.validators import reject_control_characters
 
 NAME_FIELDS = ("username", "first_name", "last_name", "email")
 

@@ -15,7 +15,7 @@ from django.contrib.auth.forms import (
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from gdi_ims.validators import reject_control_characters
+from core.validators import reject_control_characters
 from provinces.models import Province
 
 

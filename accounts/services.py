@@ -13,7 +13,6 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -24,6 +23,7 @@ from accounts.models import User
 from accounts.sessions import end_sessions_of
 from audit.models import AuditEvent
 from audit.services import audit_record
+from core.errors import ApplicationError
 from provinces.models import Province
 
 Action = AuditEvent.Action
@@ -33,12 +33,8 @@ SCOPE_FIELDS = ("role", "province_id")
 username_validator = UnicodeUsernameValidator()
 
 
-class AccountsError(Exception):
-    """A refused action; `message` is meant for the person who tried it."""
-
-    def __init__(self, message: str | Promise) -> None:
-        super().__init__(str(message))
-        self.message = message
+class AccountsError(ApplicationError):
+    """A refused action on an account (core.errors)."""
 
 
 def _require_user_manager(actor: User) -> None:

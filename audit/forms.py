@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
+from core.validators import reject_control_characters
 from gdi_ims import fields as ims_fields
-from gdi_ims.validators import reject_control_characters
 
 
 class AuditSearchForm(forms.Form):

@@ -20,6 +20,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import numbers
 from cards.models import CardEvent, PrintRun, PrintRunCard, ResidenceCard, expiry_date_for
+from core.errors import Conflict
 from gdi_ims import queue
 from residents.models import Declaration, Resident
 
@@ -30,8 +31,11 @@ Kind = CardEvent.Kind
 Action = AuditEvent.Action
 
 
-class IllegalTransition(ValidationError):
-    """A status move that the transition table does not allow."""
+class IllegalTransition(Conflict, ValidationError):
+    """A status move that the transition table does not allow (core.errors).
+
+    Still a ValidationError too, so that a form's clean() may raise it onto the form.
+    """
 
 
 def _today() -> dt.date:

@@ -28,7 +28,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import forms, pdf, ratelimit, selectors, services
 from cards.models import PrintRun, ResidenceCard
-from gdi_ims.validators import parse_id
+from core.validators import parse_id
 from residents.models import Resident
 
 Role = User.Role

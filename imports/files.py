@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.utils import timezone
 
-from gdi_ims import crypto
+from core import crypto
 from imports import conf
 from imports.models import ImportBatch
 from imports.reader import FileRefused

@@ -14,7 +14,8 @@ from redis.exceptions import RedisError
 from accounts import access
 from accounts.access import Capability
 from accounts.models import User
-from gdi_ims import crypto, db_router
+from core import crypto
+from gdi_ims import db_router
 from imports import spreadsheets
 from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.services import progress_key

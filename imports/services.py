@@ -30,8 +30,8 @@ from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from core.validators import safe_upload_name
 from gdi_ims import queue
-from gdi_ims.validators import safe_upload_name
 from imports import conf, engine, files, staging
 from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.reader import FileRefused, open_sheet

@@ -20,7 +20,7 @@ from django.apps import apps
 from django.db import connection, models
 from django.utils import timezone
 
-from gdi_ims import crypto
+from core import crypto
 from imports import bulk, engine
 from imports.models import ImportBatch, ImportedResident, StagedRow
 from residents.models import (

@@ -29,6 +29,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import expiry
 from cards.models import ResidenceCard
+from core.errors import NotAllowed
 from gdi_ims import queue
 from jobs import conf
 from jobs.models import EXPIRED, JobRun, Notification, RenewalNotice
@@ -402,7 +403,7 @@ def job_run_enqueue(*, job: str, actor: User) -> JobRun:
 def notification_mark_read(*, notification: Notification, user: User) -> Notification:
     """Mark one of the user's notifications read (already read: left as it was)."""
     if notification.recipient_id != user.pk:
-        raise PermissionError("not the recipient")
+        raise NotAllowed(_("This notification is someone else's."))
     if notification.read_at is None:
         notification.read_at = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(

@@ -14,6 +14,7 @@ from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from core.errors import Conflict
 from provinces import selectors
 from provinces.models import (
     DailySnapshot,
@@ -34,12 +35,8 @@ Kind = ProvinceListEvent.Kind
 REFRESH_LOCK_KEY = 7_000_701
 
 
-class ProvinceListError(Exception):
-    """A step of the province list that the rules refuse; the message is for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class ProvinceListError(Conflict):
+    """A step of the province list that the rules refuse (core.errors)."""
 
 
 # --- Province list steps -----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from accounts.models import User
-from gdi_ims import crypto
+from core import crypto
 from gdi_ims import fields as ims_fields
 from gdi_ims.widgets import FixedChoicesSelect
 from provinces.models import District, Province

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from gdi_ims import crypto
+from core import crypto
 from gdi_ims.formats import western_digits
 from residents import history
 

@@ -26,7 +26,9 @@ from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
-from gdi_ims.validators import safe_upload_name
+from core.errors import ApplicationError, Conflict
+from core.errors import NotAllowed as CoreNotAllowed
+from core.validators import safe_upload_name
 from provinces.models import Province
 from residents.models import (
     NAME_FIELDS,
@@ -67,23 +69,19 @@ DUPLICATE_FIELDS = {"surname", "given_names", "name_native", "name_km", "date_of
                     "nationality"}  # fmt: skip
 
 
-class ResidentsError(Exception):
-    """A refused action; `message` is meant for the person who tried it."""
-
-    def __init__(self, message: str | Promise) -> None:
-        super().__init__(str(message))
-        self.message = message
+class ResidentsError(ApplicationError):
+    """A refused action on a resident or a declaration (core.errors)."""
 
 
-class StaleVersion(ResidentsError):
+class StaleVersion(ResidentsError, Conflict):
     pass
 
 
-class IllegalTransition(ResidentsError):
+class IllegalTransition(ResidentsError, Conflict):
     pass
 
 
-class NotAllowed(ResidentsError):
+class NotAllowed(ResidentsError, CoreNotAllowed):
     pass
 
 

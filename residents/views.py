@@ -22,7 +22,7 @@ from accounts.access import Capability
 from accounts.reauth import recent_authentication_required
 from audit.models import AuditEvent
 from audit.services import audit_record
-from gdi_ims.validators import parse_id
+from core.validators import parse_id
 from residents import selectors, services
 from residents.forms import (
     DeclarationForm,

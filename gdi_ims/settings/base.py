@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",  # recovery codes
     "csp",
+    "core",
     "audit",
     "pgtrigger",
     "pghistory",
@@ -90,6 +91,8 @@ MIDDLEWARE = [
     "gdi_ims.middleware.PasswordChangeRequiredMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "gdi_ims.middleware.MethodNotAllowedMiddleware",
+    # A refusal a view left uncaught (core.errors): its message and status, the same everywhere.
+    "core.middleware.ApplicationErrorMiddleware",
     # Axes last: it turns a lockout raised by authenticate() into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -476,7 +479,7 @@ LOGGING = {
     },
 }
 
-# --- Personal data at rest (see gdi_ims/crypto.py) -------------------------------------------
+# --- Personal data at rest (see core/crypto.py) -------------------------------------------
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
 

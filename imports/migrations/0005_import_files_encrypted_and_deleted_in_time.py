@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 
 def encrypt_stored_files(apps, schema_editor):
-    from gdi_ims import crypto
+    from core import crypto
 
     ImportBatch = apps.get_model("imports", "ImportBatch")
     for batch in ImportBatch.objects.exclude(file="").only("id", "file").iterator():

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.admin import IMSUserChangeForm
 from accounts.models import User
-from gdi_ims.validators import reject_control_characters, safe_upload_name
+from core.validators import reject_control_characters, safe_upload_name
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from audit.models import AuditEvent
-from gdi_ims import crypto
+from core import crypto
 from residents.models import TravelDocument
 from tests.factories import TravelDocumentFactory
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cards import services as card_services
 from cards.models import ResidenceCard
-from gdi_ims.validators import parse_id
+from core.validators import parse_id
 from residents import selectors
 from tests.cards.conftest import acknowledged
 from tests.residents.conftest import make_resident

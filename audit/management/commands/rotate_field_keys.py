@@ -15,7 +15,7 @@ from django.db import transaction
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from gdi_ims import crypto
+from core import crypto
 
 
 class Command(BaseCommand):

@@ -1,0 +1,35 @@
+"""The IMS's one error vocabulary: an action the rules refuse, with a message for its person.
+
+Services raise these (never PermissionError or ValueError for a refusal a user can meet); each
+app's errors subclass them. A view may catch one to re-display its form; one left uncaught is
+answered once, by `core.middleware.ApplicationErrorMiddleware`: the message, and the status below.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+
+
+class ApplicationError(Exception):
+    """A refused action; `message` is meant for the person who tried it."""
+
+    status = 400
+
+    def __init__(self, message: str | Promise) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class NotAllowed(ApplicationError):
+    """The actor may not do this (their scope was checked first: out of scope is a 404)."""
+
+    status = 403
+
+
+class Conflict(ApplicationError):
+    """The record is not in a state that allows this (a transition refused, a stale version)."""
+
+    status = 409
