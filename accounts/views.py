@@ -42,6 +42,7 @@ from accounts.forms import (
     UserSearchForm,
 )
 from accounts.models import User
+from accounts.types import AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_record
 from audit.services import client_ip as audit_client_ip
@@ -101,7 +102,7 @@ def _complete_second_factor(request: HttpRequest, device: Device) -> None:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthenticatedRequest) -> HttpResponse:
     device = otp.confirmed_device(request.user)
     if device is None:
         return HttpResponseRedirect(_with_next(request, "accounts:otp-enrol"))
@@ -161,7 +162,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_enrol(request: HttpRequest) -> HttpResponse:
+def otp_enrol(request: AuthenticatedRequest) -> HttpResponse:
     if otp.confirmed_device(request.user) is not None:
         return HttpResponseRedirect(_with_next(request, "accounts:otp-verify"))
     device = otp.enrolment_device(request.user, request.session)
@@ -197,7 +198,7 @@ EXPORT_HEADER = ["username", "first_name", "last_name", "email", "phone", "role"
 
 @login_required
 @require_GET
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedRequest) -> HttpResponse:
     form = UserSearchForm(request.GET or None)
     filters = form.filters() if form.is_valid() else {}
     users = selectors.user_list_for(user=request.user, **filters)
@@ -213,7 +214,7 @@ def _csv_cell(value: object) -> str:
 
 @login_required
 @require_GET
-def user_export(request: HttpRequest) -> HttpResponse:
+def user_export(request: AuthenticatedRequest) -> HttpResponse:
     form = UserSearchForm(request.GET or None)
     filters = form.filters() if form.is_valid() else {}
     users = selectors.user_list_for(user=request.user, **filters)
@@ -257,7 +258,7 @@ def _invited_page(request: HttpRequest, user: User, *, emailed: bool) -> HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Capability.USER_MANAGE)
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -272,7 +273,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = selectors.user_get_for(user=request.user, pk=pk)
     form = UserEditForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
@@ -313,7 +314,7 @@ def _user_action(request: HttpRequest, pk: int, act: Callable[[User], str]) -> H
 
 @login_required
 @require_POST
-def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def user_deactivate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def act(user: User) -> str:
         services.user_deactivate(actor=request.user, user=user)
         return _("The account is deactivated and its sessions are ended.")
@@ -323,7 +324,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def user_reactivate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def act(user: User) -> str:
         services.user_reactivate(actor=request.user, user=user)
         return _("The account is active again.")
@@ -334,7 +335,7 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @reauth.recent_authentication_required
 @require_POST
-def user_otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def user_otp_reset(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def act(user: User) -> str:
         if user.pk == request.user.pk:
             raise services.AccountsError(
@@ -348,7 +349,7 @@ def user_otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def user_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = selectors.user_get_for(user=request.user, pk=pk)
     try:
         emailed = services.user_invite(actor=request.user, user=user)
@@ -435,7 +436,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 # --- Account security: one's own second factor, recovery codes and sessions --------------------
 @login_required
 @require_GET
-def account_security(request: HttpRequest) -> HttpResponse:
+def account_security(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "has_second_factor": otp.confirmed_device(request.user) is not None,
         "required": otp.requires_second_factor(request.user),
@@ -450,7 +451,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
     if otp.confirmed_device(request.user) is None:
         messages.info(request, _("Set up two-factor sign-in first."))
         return HttpResponseRedirect(_with_next(request, "accounts:otp-enrol"))
@@ -470,7 +471,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def sessions_end_others(request: HttpRequest) -> HttpResponse:
+def sessions_end_others(request: AuthenticatedRequest) -> HttpResponse:
     ended = services.sessions_end_others(user=request.user, keep=request.session.session_key)
     messages.success(
         request,
@@ -489,7 +490,7 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def reauthenticate(request: HttpRequest) -> HttpResponse:
+def reauthenticate(request: AuthenticatedRequest) -> HttpResponse:
     device = otp.confirmed_device(request.user)
     form = ReauthenticationForm(request.POST or None, with_code=device is not None)
     if request.method == "POST" and form.is_valid():

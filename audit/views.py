@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
+from accounts.types import AuthenticatedRequest
 from audit import selectors
 from audit.forms import AuditSearchForm
 from audit.models import AuditEvent
@@ -17,7 +18,7 @@ PAGE_SIZE = 50
 
 @login_required
 @require_GET
-def audit_event_list(request: HttpRequest) -> HttpResponse:
+def audit_event_list(request: AuthenticatedRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
     filters = form.filters() if form.is_valid() else {}
     events = list(selectors.audit_event_list_for(user=request.user, **filters)[: PAGE_SIZE + 1])

@@ -15,6 +15,7 @@ from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.types import AuthenticatedRequest
 from gdi_ims import health
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ HOME_TEMPLATES = {
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     return TemplateResponse(request, HOME_TEMPLATES[request.user.role], {})
 
 
