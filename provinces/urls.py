@@ -17,4 +17,5 @@ urlpatterns = [
     path("<str:code>/review/", views.province_review, name="review"),
     path("<str:code>/sign-off/", views.province_sign_off, name="sign-off"),
     path("<str:code>/return/", views.province_return, name="return"),
+    path("<str:code>/reopen/", views.province_reopen, name="reopen"),
 ]
