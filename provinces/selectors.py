@@ -614,3 +614,108 @@ def province_page_for(*, user: User, code: str) -> ProvincePage:
         burndown_days=burndown_days,
         burndown_remaining=burndown_remaining,
     )
+
+
+# --- Throughput --------------------------------------------------------------------------------
+
+THROUGHPUT_DAYS = 7
+THROUGHPUT_WEEKS = 4
+
+
+@dataclass
+class ThroughputRow:
+    """One person's counts: per day (the last 7, oldest first) and per week (Monday to Sunday)."""
+
+    user_id: int | None
+    name: str
+    province_code: str
+    days: list[int]
+    weeks: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.weeks)
+
+
+@dataclass
+class Throughput:
+    province: Province | None  # None: every province (HQ)
+    days: list[dt.date]
+    weeks: list[dt.date]  # each week's Monday, oldest first; the last is this week
+    decisions: list[ThroughputRow]
+    entries: list[ThroughputRow]
+
+
+def _rows_by_person(
+    counts: list[tuple[int | None, str, str, dt.date, int]],
+    days: list[dt.date],
+    weeks: list[dt.date],
+) -> list[ThroughputRow]:
+    """Fold (user, name, province, day, count) into one row per person, busiest first."""
+    rows: dict[tuple[int | None, str], ThroughputRow] = {}
+    for user_id, name, province_code, day, count in counts:
+        row = rows.setdefault(
+            (user_id, province_code),
+            ThroughputRow(user_id, name, province_code, [0] * len(days), [0] * len(weeks)),
+        )
+        if day >= days[0]:
+            row.days[(day - days[0]).days] += count
+        row.weeks[(day - weeks[0]).days // 7] += count
+    return sorted(rows.values(), key=lambda r: (-r.total, r.name))
+
+
+def throughput_for(*, user: User, code: str | None = None) -> Throughput:
+    """Decisions per verifier and records entered per officer, per day and per week.
+
+    Two grouped queries whatever the numbers of people and days: the decisions from the audit
+    trail (one event per verify, return or reject, through its (action, at, province) index), the
+    records entered from the residents (their maker and `created_at`, indexed). A province's chief
+    (the verifier) sees their province, HQ every province or one; others are refused.
+    """
+    province = None
+    if code is not None:
+        province = province_get_for(user=user, code=code)
+    elif user.province_id:
+        raise PermissionDenied
+    access.require(user, Capability.THROUGHPUT_READ)
+    today = timezone.localdate()
+    days = [today - dt.timedelta(days=n) for n in range(THROUGHPUT_DAYS - 1, -1, -1)]
+    monday = today - dt.timedelta(days=today.weekday())
+    weeks = [monday - dt.timedelta(weeks=n) for n in range(THROUGHPUT_WEEKS - 1, -1, -1)]
+    since = min(days[0], weeks[0])
+    tz = settings.TIME_ZONE
+    start = dt.datetime.combine(since, dt.time.min, tzinfo=timezone.get_current_timezone())
+    audit_table, resident_table = AuditEvent._meta.db_table, Resident._meta.db_table
+    user_table = User._meta.db_table
+    decision_params: list[object] = [tz, list(DECISIONS), start]
+    entry_params: list[object] = [tz, start]
+    decision_where = entry_where = ""
+    if province is not None:
+        decision_where, entry_where = " AND a.province_code = %s", " AND r.province_id = %s"
+        decision_params.append(province.code)
+        entry_params.append(province.code)
+    decisions_sql = f"""
+    SELECT a.user_id, a.username, a.province_code, (a.at AT TIME ZONE %s)::date AS day, count(*)
+      FROM {audit_table} a
+     WHERE a.action = ANY(%s) AND a.at >= %s{decision_where}
+     GROUP BY 1, 2, 3, 4
+    """  # noqa: S608 - only names from model meta; values are params
+    entries_sql = f"""
+    SELECT r.created_by_id, u.username, r.province_id,
+           (r.created_at AT TIME ZONE %s)::date AS day, count(*)
+      FROM {resident_table} r JOIN {user_table} u ON u.id = r.created_by_id
+     WHERE r.created_at >= %s{entry_where}
+     GROUP BY 1, 2, 3, 4
+    """  # noqa: S608 - only names from model meta; values are params
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(decisions_sql, decision_params)
+        decisions = cursor.fetchall()
+        cursor.execute(entries_sql, entry_params)
+        entries = cursor.fetchall()
+    return Throughput(
+        province=province,
+        days=days,
+        weeks=weeks,
+        decisions=_rows_by_person(decisions, days, weeks),
+        entries=_rows_by_person(entries, days, weeks),
+    )

@@ -89,6 +89,7 @@ def province_detail(request: HttpRequest, code: str) -> HttpResponse:
         "return_form": ReturnForm(),
         "sign_off_form": SignOffForm(),
         "reopen_form": ReopenForm(),
+        "can_see_throughput": access.can(user, Capability.THROUGHPUT_READ),
     }
     return TemplateResponse(request, "provinces/province_detail.html", context)
 
@@ -204,6 +205,18 @@ def province_estimate(request: HttpRequest, code: str) -> HttpResponse:
     )
     messages.success(request, _("The estimate was saved."))
     return _detail(code)
+
+
+@require_GET
+@login_required
+def throughput(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Decisions per verifier and records entered per officer: one province, or all for HQ."""
+    figures = selectors.throughput_for(user=request.user, code=code)
+    return TemplateResponse(
+        request,
+        "provinces/throughput.html",
+        {"throughput": figures, "is_hq": selectors.is_hq(request.user)},
+    )
 
 
 @require_POST
