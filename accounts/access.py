@@ -49,6 +49,9 @@ class Capability(enum.StrEnum):
     PROVINCE_READ = "province.read"  # one's own province page
     PROVINCE_SUBMIT = "province.submit"
     HQ_DASHBOARD = "hq.dashboard"  # every province's progress, reports
+    # Decisions per verifier and records entered per officer: the province's chief (the
+    # provincial verifier, who answers for the province's list) for their province, HQ for all.
+    THROUGHPUT_READ = "throughput.read"
     PROVINCE_SIGN_OFF = "province.sign_off"
     AUDIT_READ = "audit.read"
     JOB_READ = "job.read"
@@ -75,6 +78,7 @@ ROLES: dict[Capability, frozenset[str]] = {
     Capability.PROVINCE_READ: frozenset({OFFICER, VERIFIER}),
     Capability.PROVINCE_SUBMIT: frozenset({VERIFIER}),
     Capability.HQ_DASHBOARD: frozenset({DIRECTOR, ADMIN}),
+    Capability.THROUGHPUT_READ: frozenset({VERIFIER, DIRECTOR, ADMIN}),
     Capability.PROVINCE_SIGN_OFF: frozenset({DIRECTOR}),
     Capability.AUDIT_READ: frozenset({DIRECTOR, ADMIN}),
     Capability.JOB_READ: frozenset({DIRECTOR, ADMIN}),

@@ -74,6 +74,7 @@ class AuditEvent(models.Model):
         PROVINCE_LIST_SUBMITTED = "province_list_submitted", _("Province list submitted")
         PROVINCE_LIST_SIGNED_OFF = "province_list_signed_off", _("Province list signed off")
         PROVINCE_LIST_RETURNED = "province_list_returned", _("Province list returned")
+        PROVINCE_LIST_REOPENED = "province_list_reopened", _("Province list reopened")
         # Operations
         AUDIT_SEARCHED = "audit_searched", _("Audit trail searched")
         KEYS_ROTATED = "keys_rotated", _("Encryption keys rotated")
@@ -113,6 +114,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["action", "-id"], name="audit_action_id"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["province_code", "-id"], name="audit_province_id"),
+            # Throughput and the forecast: decisions (by action) in a window, per province.
+            models.Index(fields=["action", "at", "province_code"], name="audit_action_at"),
         ]
 
     def __str__(self) -> str:

@@ -39,6 +39,10 @@ REASONS = {
     "repeated_column": _("The column “%(column)s” appears more than once."),
     "no_rows": _("The file has a header but no rows."),
     "province_not_allowed": _("You cannot import for this province."),
+    "signed_off": _(
+        "HQ signed this province's list off before the file was imported: nothing was imported. "
+        "Import it again once HQ has reopened the list."
+    ),
     "check_failed": _(
         "The file could not be checked (it is no longer in storage, or a value in it could not be "
         "stored). Nothing was imported: upload the file again."

@@ -35,6 +35,7 @@ from gdi_ims import queue
 from imports import conf, engine, files, staging
 from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.reader import FileRefused, open_sheet
+from provinces import hold
 from provinces.models import Province
 from residents import services as residents_services
 from residents.history import bulk_history
@@ -47,6 +48,12 @@ COMMIT_LOCK = 4_052_026
 
 def can_import_for(user: User, province: Province) -> bool:
     return access.can(user, Capability.IMPORT) and access.in_scope(user, province.code)
+
+
+def _refuse_if_held(province_id: str) -> None:
+    """Nothing is imported into a province whose list HQ holds signed off."""
+    if hold.province_list_held(province_id):
+        raise ValidationError(hold.HELD_MESSAGE, code="signed_off")
 
 
 def progress_key(batch_id: int) -> str:
@@ -68,6 +75,7 @@ def import_batch_create(*, actor: User, province: Province, upload: UploadedFile
     """
     if not can_import_for(actor, province):
         raise PermissionDenied("not allowed to import for this province")
+    _refuse_if_held(province.code)
     name = safe_upload_name(upload.name or "")
     limit = conf.get("MAX_BYTES")
     if upload.size and upload.size > limit:
@@ -248,6 +256,7 @@ def import_commit_request(*, batch: ImportBatch, actor: User) -> ImportBatch:
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != ImportBatch.Status.VALIDATED:
             return locked  # a second click, or a refused file: nothing to do
+        _refuse_if_held(locked.province_id)
         locked.status = ImportBatch.Status.COMMIT_QUEUED
         locked.committed_by = actor
         locked.save(update_fields=["status", "committed_by"])
@@ -284,6 +293,13 @@ def import_commit(*, batch_id: int) -> None:
             .get(pk=batch_id)
         )
         if batch.status != ImportBatch.Status.COMMIT_QUEUED:
+            return
+        if hold.province_list_held(batch.province_id):
+            # Signed off after the commit was asked for: nothing is written (the share lock holds
+            # a sign-off back while a commit that passed this check writes).
+            ImportBatch.objects.filter(pk=batch_id).update(
+                status=ImportBatch.Status.FAILED, failure_code="signed_off", failure_params={}
+            )
             return
         if staging.staged_count(batch.pk) != batch.ok_rows:
             try:

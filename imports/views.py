@@ -74,12 +74,16 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     batches = selectors.import_batch_list_for(user=request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        batch = services.import_batch_create(
-            actor=request.user,
-            province=form.cleaned_data["province"],
-            upload=form.cleaned_data["file"],
-        )
-        return redirect("imports:batch-detail", pk=batch.pk)
+        try:
+            batch = services.import_batch_create(
+                actor=request.user,
+                province=form.cleaned_data["province"],
+                upload=form.cleaned_data["file"],
+            )
+        except ValidationError as refusal:  # the province's list is signed off
+            form.add_error("province", refusal)
+        else:
+            return redirect("imports:batch-detail", pk=batch.pk)
     context = {"form": form, "batches": batches[:100]}
     status = 400 if request.method == "POST" else 200
     return TemplateResponse(request, "imports/importbatch_list.html", context, status=status)
@@ -149,7 +153,11 @@ def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
     if batch.status != ImportBatch.Status.VALIDATED:
         messages.error(request, _("This file cannot be imported now."))
         return redirect("imports:batch-detail", pk=batch.pk)
-    batch = services.import_commit_request(batch=batch, actor=request.user)
+    try:
+        batch = services.import_commit_request(batch=batch, actor=request.user)
+    except ValidationError as refusal:  # the province's list was signed off meanwhile
+        messages.error(request, " ".join(refusal.messages))
+        return redirect("imports:batch-detail", pk=batch.pk)
     if batch.status == ImportBatch.Status.COMMITTED:
         messages.success(
             request,

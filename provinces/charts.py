@@ -46,13 +46,14 @@ def nice_ceiling(value: int) -> int:
         step *= 10
 
 
-def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:
+def _svg(width: int, height: int, title: str, body: list[str], description: str = "") -> SafeString:
     t = escape(title)
+    desc = f"<desc>{escape(description)}</desc>" if description else ""
     return mark_safe(  # noqa: S308 - every piece of text in `body` went through escape()
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-label="{t}" class="ims-chart" '
         f'font-family="{FONT}" font-size="12" fill="{TEXT}">'
-        f"<title>{t}</title>{''.join(body)}</svg>"
+        f"<title>{t}</title>{desc}{''.join(body)}</svg>"
     )
 
 
@@ -136,6 +137,94 @@ def line_chart(
             f'<text x="{left + plot_w / 2}" y="{top + plot_h / 2}" text-anchor="middle">–</text>'
         )
     return _svg(width, height, title, body)
+
+
+def burndown_chart(
+    days: Sequence[dt.date],
+    remaining: Sequence[int],
+    *,
+    finish: dt.date | None,
+    deadline: dt.date,
+    title: str,
+    description: str,
+    labels: tuple[str, str, str],
+    width: int = 640,
+) -> SafeString:
+    """Remaining records per day (the last day is today), the projection down to 0 at `finish`
+    (dashed), and the deadline (a vertical line). The time axis runs on to the deadline, or to
+    the projected finish when later (at most a year after today)."""
+    height, left, right, top, bottom = 260, 60, 16, 30, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    remaining_label, projection_label, deadline_label = labels
+    body: list[str] = []
+    if not days:
+        body.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle">–</text>')
+        return _svg(width, height, title, body, description)
+    today, now = days[-1], remaining[-1]
+    start = days[0]
+    end = max(deadline, today)
+    if finish is not None and finish > end:
+        end = min(finish, today + dt.timedelta(days=365))
+    span = max((end - start).days, 1)
+    top_value = nice_ceiling(max([*remaining, 0]))
+
+    def x_of(day: dt.date) -> float:
+        return left + plot_w * (day - start).days / span
+
+    def y_of(value: float) -> float:
+        return top + plot_h - plot_h * value / top_value
+
+    for k in range(5):
+        value = top_value * k / 4
+        y = y_of(value)
+        body.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
+        )
+        body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value:,.0f}</text>')
+    for day, anchor in ((start, "start"), (today, "middle"), (end, "end")):
+        if day == today and (today in (start, end)):
+            continue
+        body.append(
+            f'<text x="{x_of(day):.1f}" y="{top + plot_h + 18}" text-anchor="{anchor}">'
+            f"{day:%d-%m-%Y}</text>"
+        )
+    # The deadline.
+    dx = x_of(deadline)
+    body.append(
+        f'<line x1="{dx:.1f}" y1="{top}" x2="{dx:.1f}" y2="{top + plot_h}" '
+        f'stroke="#dc3545" stroke-width="1.5" data-role="deadline"/>'
+    )
+    # What remained each day.
+    colour = SERIES_COLOURS[0]
+    points = [(x_of(d), y_of(v)) for d, v in zip(days, remaining, strict=True)]
+    if len(points) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        body.append(
+            f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5" '
+            f'data-role="remaining"/>'
+        )
+    body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points)
+    # The projection, from today down to 0 at the finish (cut at the end of the axis).
+    if finish is not None and now > 0 and finish > today:
+        last, value = finish, 0.0
+        if finish > end:
+            last = end
+            value = now * (1 - (end - today).days / (finish - today).days)
+        body.append(
+            f'<line x1="{x_of(today):.1f}" y1="{y_of(now):.1f}" x2="{x_of(last):.1f}" '
+            f'y2="{y_of(value):.1f}" stroke="{SERIES_COLOURS[1]}" stroke-width="2" '
+            f'stroke-dasharray="6 4" data-role="projection"/>'
+        )
+    legend = (
+        (remaining_label, colour),
+        (projection_label, SERIES_COLOURS[1]),
+        (deadline_label, "#dc3545"),
+    )
+    for n, (label, fill) in enumerate(legend):
+        lx = left + n * 190
+        body.append(f'<rect x="{lx}" y="6" width="14" height="14" fill="{fill}"/>')
+        body.append(f'<text x="{lx + 20}" y="18">{escape(label)}</text>')
+    return _svg(width, height, title, body, description)
 
 
 def progress_bar(done: int, *, behind: int = 0, label: str = "") -> SafeString:

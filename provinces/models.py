@@ -86,6 +86,7 @@ class ProvinceCompilation(models.Model):
         UNDER_REVIEW = "under_review", _("Under review")
         FINISHED = "finished", _("Finished")
         RETURNED = "returned", _("Returned")
+        REOPENED = "reopened", _("Reopened by HQ")
 
     # The one table of allowed moves. HQ may also sign off from any unfinished status, but only
     # with a recorded override reason (see services.province_list_sign_off).
@@ -94,8 +95,10 @@ class ProvinceCompilation(models.Model):
         Status.SUBMITTED: frozenset({Status.UNDER_REVIEW, Status.FINISHED, Status.RETURNED}),
         Status.UNDER_REVIEW: frozenset({Status.FINISHED, Status.RETURNED}),
         Status.RETURNED: frozenset({Status.SUBMITTED}),
-        # HQ can reopen a finished list, with a reason.
-        Status.FINISHED: frozenset({Status.RETURNED}),
+        # A finished list holds its records (provinces.hold) until HQ deliberately reopens it,
+        # with a reason; the province then works on it and submits it again.
+        Status.FINISHED: frozenset({Status.REOPENED}),
+        Status.REOPENED: frozenset({Status.SUBMITTED}),
     }
 
     province = models.OneToOneField(
@@ -138,6 +141,16 @@ class ProvinceCompilation(models.Model):
     )
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
     return_reason = models.TextField(_("reason for return"), blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reopened by"),
+    )
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+    reopen_reason = models.TextField(_("reason for reopening"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -152,6 +165,10 @@ class ProvinceCompilation(models.Model):
             models.CheckConstraint(
                 name="compilation_returned_has_reason",
                 condition=~Q(status="returned") | ~Q(return_reason=""),
+            ),
+            models.CheckConstraint(
+                name="compilation_reopened_has_reason",
+                condition=~Q(status="reopened") | ~Q(reopen_reason=""),
             ),
         ]
 
@@ -172,6 +189,7 @@ class ProvinceListEvent(models.Model):
         SIGNED_OFF = "signed_off", _("Signed off")
         SIGNED_OFF_OVERRIDE = "signed_off_override", _("Signed off by HQ override")
         RETURNED = "returned", _("Returned")
+        REOPENED = "reopened", _("Reopened by HQ")
 
     province = models.ForeignKey(
         Province, on_delete=models.CASCADE, related_name="list_events", verbose_name=_("province")

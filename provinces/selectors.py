@@ -13,8 +13,9 @@ from functools import cached_property
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -22,8 +23,9 @@ from django_countries import countries
 from accounts import access
 from accounts.access import Capability
 from accounts.models import User
+from audit.models import AuditEvent
 from gdi_ims import db_router
-from provinces import charts
+from provinces import charts, forecast
 from provinces.models import (
     DailySnapshot,
     DistrictSummary,
@@ -170,6 +172,30 @@ class Dashboard:
         }
 
     @cached_property
+    def forecasts(self) -> dict[str, forecast.Forecast]:
+        """Each province's forecast, by code (outside the cached fragment: decisions move it)."""
+        return forecasts_of(self.rows, using=self.using)
+
+    @cached_property
+    def forecast(self) -> forecast.Forecast:
+        return forecast.combined(
+            list(self.forecasts.values()), today=timezone.localdate(), deadline=deadline()
+        )
+
+    @property
+    def extra_verifier_days(self) -> int:
+        """The provinces' extra verifier-days added up (verifiers do not move between them)."""
+        return sum(f.extra_verifier_days or 0 for f in self.forecasts.values())
+
+    @property
+    def forecast_rows(self) -> list[tuple[ProvinceRow, forecast.Forecast]]:
+        return [(row, self.forecasts[row.province.code]) for row in self.rows]
+
+    def burndown_chart(self) -> str:
+        days, remaining = _burndown(DailySnapshot.objects.using(self.using))
+        return burndown_chart(days, remaining, self.forecast)
+
+    @cached_property
     def _stamps(self) -> dict[str, dt.datetime | None]:
         """Newest and oldest summary refresh, latest compilation change: one query."""
         return Province.objects.using(self.using).aggregate(
@@ -267,6 +293,85 @@ def _trend(queryset: QuerySet[DailySnapshot]) -> tuple[list[dt.date], list[int],
     )
 
 
+FINAL_DECISIONS = (AuditEvent.Action.DECLARATION_VERIFIED, AuditEvent.Action.DECLARATION_REJECTED)
+DECISIONS = (*FINAL_DECISIONS, AuditEvent.Action.DECLARATION_RETURNED)
+
+
+def remaining_of(row: ProvinceRow) -> int:
+    """Records still to decide: of max(estimate, entered), those not verified, acknowledged or
+    rejected (see provinces.forecast)."""
+    s = row.summary
+    expected = max(row.compilation.estimated_residents, s.residents)
+    return max(expected - s.verified - s.acknowledged - s.rejected, 0)
+
+
+def decision_window(
+    *, using: str = DEFAULT_DB_ALIAS, province_code: str | None = None
+) -> dict[str, tuple[int, int]]:
+    """Per province: (final decisions, verifier-days) in the last 7 days; one query.
+
+    Read from the audit trail (one event per decision, with the verifier and their province),
+    through its index on (action, at, province_code).
+    """
+    since = timezone.now() - dt.timedelta(days=forecast.WINDOW_DAYS)
+    params: list[object] = [list(FINAL_DECISIONS), settings.TIME_ZONE, list(DECISIONS), since]
+    where = ""
+    if province_code is not None:
+        where = " AND province_code = %s"
+        params.append(province_code)
+    sql = f"""
+    SELECT province_code,
+           count(*) FILTER (WHERE action = ANY(%s)) AS decided,
+           count(DISTINCT (user_id, (at AT TIME ZONE %s)::date)) AS verifier_days
+      FROM {AuditEvent._meta.db_table}
+     WHERE action = ANY(%s) AND at >= %s{where}
+     GROUP BY province_code
+    """  # noqa: S608 - only names from model meta; values are params
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return {code: (decided, days) for code, decided, days in cursor.fetchall()}
+
+
+def forecasts_of(
+    rows: list[ProvinceRow], *, using: str = DEFAULT_DB_ALIAS, province_code: str | None = None
+) -> dict[str, forecast.Forecast]:
+    """A forecast per province row, from its summary and the decisions of the last 7 days.
+
+    `province_code` narrows the one query to a single province (its page).
+    """
+    window = decision_window(using=using, province_code=province_code)
+    today, end = timezone.localdate(), deadline()
+    return {
+        row.province.code: forecast.Forecast(
+            remaining=remaining_of(row),
+            decided=window.get(row.province.code, (0, 0))[0],
+            verifier_days=window.get(row.province.code, (0, 0))[1],
+            today=today,
+            deadline=end,
+        )
+        for row in rows
+    }
+
+
+def _burndown(queryset: QuerySet[DailySnapshot]) -> tuple[list[dt.date], list[int]]:
+    """Records remaining to decide on each day of the snapshots (today's estimates)."""
+    since = timezone.localdate() - dt.timedelta(days=TREND_DAYS)
+    expected = Greatest(
+        Coalesce(F("province__compilation__estimated_residents"), Value(0)), F("residents")
+    )
+    points = (
+        queryset.filter(day__gte=since)
+        .values("day")
+        .annotate(
+            remaining=Sum(
+                Greatest(expected - F("verified") - F("acknowledged") - F("rejected"), Value(0))
+            )
+        )
+        .order_by("day")
+    )
+    return [p["day"] for p in points], [p["remaining"] for p in points]
+
+
 def dashboard_for(*, user: User, sort: str = "code", descending: bool = False) -> Dashboard:
     """The HQ dashboard: 25 rows, headline, chart data, in a constant number of queries.
 
@@ -315,6 +420,35 @@ def trend_chart(days: list[dt.date], verified: list[int], cards: list[int]) -> s
             charts.Series(_("Cards issued"), cards),
         ],
         title=_("Daily trend"),
+    )
+
+
+def burndown_chart(days: list[dt.date], remaining: list[int], outlook: forecast.Forecast) -> str:
+    """Remaining records per day, today's figure, and the projection to the finish."""
+    # Today's point is the live summary's, whatever today's snapshot said.
+    if days and days[-1] == outlook.today:
+        days, remaining = days[:-1], remaining[:-1]
+    finish = outlook.finish
+    if finish is None:
+        projection = _("No projection: no record was verified or rejected in the last 7 days.")
+    else:
+        projection = _("Projected finish: %(date)s.") % {"date": f"{finish:%d-%m-%Y}"}
+    description = _(
+        "Records still to decide, per day, against the deadline of %(deadline)s. "
+        "Today: %(remaining)s. %(projection)s"
+    ) % {
+        "deadline": f"{outlook.deadline:%d-%m-%Y}",
+        "remaining": outlook.remaining,
+        "projection": projection,
+    }
+    return charts.burndown_chart(
+        [*days, outlook.today],
+        [*remaining, outlook.remaining],
+        finish=finish,
+        deadline=outlook.deadline,
+        title=_("Burn-down: records still to decide"),
+        description=description,
+        labels=(_("Remaining"), _("Projection"), _("Deadline")),
     )
 
 
@@ -382,11 +516,15 @@ class ProvincePage:
     trend_days: list[dt.date] = field(default_factory=list)
     trend_verified: list[int] = field(default_factory=list)
     trend_cards: list[int] = field(default_factory=list)
+    forecast: forecast.Forecast | None = None
+    burndown_days: list[dt.date] = field(default_factory=list)
+    burndown_remaining: list[int] = field(default_factory=list)
 
     def charts(self) -> dict[str, str]:
         return {
             "nationality": nationality_chart(self.nationalities),
             "trend": trend_chart(self.trend_days, self.trend_verified, self.trend_cards),
+            "burndown": burndown_chart(self.burndown_days, self.burndown_remaining, self.forecast),
         }
 
 
@@ -453,6 +591,7 @@ def province_page_for(*, user: User, code: str) -> ProvincePage:
             .order_by("-created_at")[:5]
         )
     days, verified, cards = _trend(DailySnapshot.objects.filter(province=province))
+    burndown_days, burndown_remaining = _burndown(DailySnapshot.objects.filter(province=province))
     return ProvincePage(
         row=row,
         districts=districts,
@@ -471,4 +610,112 @@ def province_page_for(*, user: User, code: str) -> ProvincePage:
         trend_days=days,
         trend_verified=verified,
         trend_cards=cards,
+        forecast=forecasts_of([row], province_code=province.code)[province.code],
+        burndown_days=burndown_days,
+        burndown_remaining=burndown_remaining,
+    )
+
+
+# --- Throughput --------------------------------------------------------------------------------
+
+THROUGHPUT_DAYS = 7
+THROUGHPUT_WEEKS = 4
+
+
+@dataclass
+class ThroughputRow:
+    """One person's counts: per day (the last 7, oldest first) and per week (Monday to Sunday)."""
+
+    user_id: int | None
+    name: str
+    province_code: str
+    days: list[int]
+    weeks: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.weeks)
+
+
+@dataclass
+class Throughput:
+    province: Province | None  # None: every province (HQ)
+    days: list[dt.date]
+    weeks: list[dt.date]  # each week's Monday, oldest first; the last is this week
+    decisions: list[ThroughputRow]
+    entries: list[ThroughputRow]
+
+
+def _rows_by_person(
+    counts: list[tuple[int | None, str, str, dt.date, int]],
+    days: list[dt.date],
+    weeks: list[dt.date],
+) -> list[ThroughputRow]:
+    """Fold (user, name, province, day, count) into one row per person, busiest first."""
+    rows: dict[tuple[int | None, str], ThroughputRow] = {}
+    for user_id, name, province_code, day, count in counts:
+        row = rows.setdefault(
+            (user_id, province_code),
+            ThroughputRow(user_id, name, province_code, [0] * len(days), [0] * len(weeks)),
+        )
+        if day >= days[0]:
+            row.days[(day - days[0]).days] += count
+        row.weeks[(day - weeks[0]).days // 7] += count
+    return sorted(rows.values(), key=lambda r: (-r.total, r.name))
+
+
+def throughput_for(*, user: User, code: str | None = None) -> Throughput:
+    """Decisions per verifier and records entered per officer, per day and per week.
+
+    Two grouped queries whatever the numbers of people and days: the decisions from the audit
+    trail (one event per verify, return or reject, through its (action, at, province) index), the
+    records entered from the residents (their maker and `created_at`, indexed). A province's chief
+    (the verifier) sees their province, HQ every province or one; others are refused.
+    """
+    province = None
+    if code is not None:
+        province = province_get_for(user=user, code=code)
+    elif user.province_id:
+        raise PermissionDenied
+    access.require(user, Capability.THROUGHPUT_READ)
+    today = timezone.localdate()
+    days = [today - dt.timedelta(days=n) for n in range(THROUGHPUT_DAYS - 1, -1, -1)]
+    monday = today - dt.timedelta(days=today.weekday())
+    weeks = [monday - dt.timedelta(weeks=n) for n in range(THROUGHPUT_WEEKS - 1, -1, -1)]
+    since = min(days[0], weeks[0])
+    tz = settings.TIME_ZONE
+    start = dt.datetime.combine(since, dt.time.min, tzinfo=timezone.get_current_timezone())
+    audit_table, resident_table = AuditEvent._meta.db_table, Resident._meta.db_table
+    user_table = User._meta.db_table
+    decision_params: list[object] = [tz, list(DECISIONS), start]
+    entry_params: list[object] = [tz, start]
+    decision_where = entry_where = ""
+    if province is not None:
+        decision_where, entry_where = " AND a.province_code = %s", " AND r.province_id = %s"
+        decision_params.append(province.code)
+        entry_params.append(province.code)
+    decisions_sql = f"""
+    SELECT a.user_id, a.username, a.province_code, (a.at AT TIME ZONE %s)::date AS day, count(*)
+      FROM {audit_table} a
+     WHERE a.action = ANY(%s) AND a.at >= %s{decision_where}
+     GROUP BY 1, 2, 3, 4
+    """  # noqa: S608 - only names from model meta; values are params
+    entries_sql = f"""
+    SELECT r.created_by_id, u.username, r.province_id,
+           (r.created_at AT TIME ZONE %s)::date AS day, count(*)
+      FROM {resident_table} r JOIN {user_table} u ON u.id = r.created_by_id
+     WHERE r.created_at >= %s{entry_where}
+     GROUP BY 1, 2, 3, 4
+    """  # noqa: S608 - only names from model meta; values are params
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(decisions_sql, decision_params)
+        decisions = cursor.fetchall()
+        cursor.execute(entries_sql, entry_params)
+        entries = cursor.fetchall()
+    return Throughput(
+        province=province,
+        days=days,
+        weeks=weeks,
+        decisions=_rows_by_person(decisions, days, weeks),
+        entries=_rows_by_person(entries, days, weeks),
     )

@@ -211,7 +211,10 @@ def province_list_sign_off(
 
 
 def province_list_return(*, province: Province, actor: User, reason: str) -> ProvinceCompilation:
-    """HQ returns a submitted (or reopens a finished) list to the province, with a reason."""
+    """HQ returns a submitted list (or one under review) to the province, with a reason.
+
+    A signed-off list is not returned but reopened (`province_list_reopen`).
+    """
     _require_hq(actor)
     reason = reason.strip()
     if not reason:
@@ -237,6 +240,40 @@ def province_list_return(*, province: Province, actor: User, reason: str) -> Pro
             reason=reason,
         )
         _audit(actor, AuditEvent.Action.PROVINCE_LIST_RETURNED, compilation, before)
+        _refresh_after_commit()
+    return compilation
+
+
+def province_list_reopen(*, province: Province, actor: User, reason: str) -> ProvinceCompilation:
+    """HQ reopens a signed-off list, with a reason: its records may be changed and imported again.
+
+    The only way out of the hold (provinces.hold); the province then submits the list again.
+    """
+    _require_hq(actor)
+    reason = reason.strip()
+    if not reason:
+        raise ProvinceListError(_("Give the reason for reopening the list."))
+    with transaction.atomic():
+        compilation = _compilation_locked(province)
+        if not compilation.can_move_to(Status.REOPENED):
+            raise ProvinceListError(
+                _("Only a signed-off list can be reopened; this one is %(status)s.")
+                % {"status": compilation.get_status_display().lower()}
+            )
+        before = compilation.status
+        compilation.status = Status.REOPENED
+        compilation.reopened_by = actor
+        compilation.reopened_at = timezone.now()
+        compilation.reopen_reason = reason
+        compilation.save()
+        _record(
+            compilation=compilation,
+            kind=Kind.REOPENED,
+            actor=actor,
+            from_status=before,
+            reason=reason,
+        )
+        _audit(actor, AuditEvent.Action.PROVINCE_LIST_REOPENED, compilation, before, reason=reason)
         _refresh_after_commit()
     return compilation
 

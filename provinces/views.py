@@ -20,7 +20,7 @@ from accounts.access import Capability
 from audit.models import AuditEvent
 from audit.services import audit_record
 from provinces import reports, selectors, services
-from provinces.forms import EstimateForm, ReturnForm, SignOffForm
+from provinces.forms import EstimateForm, ReopenForm, ReturnForm, SignOffForm
 from provinces.tasks import refresh_province_summary_task
 
 
@@ -88,6 +88,8 @@ def province_detail(request: HttpRequest, code: str) -> HttpResponse:
         ),
         "return_form": ReturnForm(),
         "sign_off_form": SignOffForm(),
+        "reopen_form": ReopenForm(),
+        "can_see_throughput": access.can(user, Capability.THROUGHPUT_READ),
     }
     return TemplateResponse(request, "provinces/province_detail.html", context)
 
@@ -165,6 +167,29 @@ def province_return(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @login_required
+def province_reopen(request: HttpRequest, code: str) -> HttpResponse:
+    """HQ lifts the hold of a signed-off list, with a reason (audited)."""
+    province = selectors.province_get_for(user=request.user, code=code)
+    access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("reason", []):
+            messages.error(request, error)
+        return _detail(code)
+    if _run_step(
+        request,
+        services.province_list_reopen,
+        province=province,
+        reason=form.cleaned_data["reason"],
+    ):
+        messages.success(
+            request, _("The province list is reopened: its records can be changed again.")
+        )
+    return _detail(code)
+
+
+@require_POST
+@login_required
 def province_estimate(request: HttpRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
     access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
@@ -180,6 +205,18 @@ def province_estimate(request: HttpRequest, code: str) -> HttpResponse:
     )
     messages.success(request, _("The estimate was saved."))
     return _detail(code)
+
+
+@require_GET
+@login_required
+def throughput(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Decisions per verifier and records entered per officer: one province, or all for HQ."""
+    figures = selectors.throughput_for(user=request.user, code=code)
+    return TemplateResponse(
+        request,
+        "provinces/throughput.html",
+        {"throughput": figures, "is_hq": selectors.is_hq(request.user)},
+    )
 
 
 @require_POST

@@ -29,6 +29,7 @@ from audit.services import audit_record
 from core.errors import ApplicationError, Conflict
 from core.errors import NotAllowed as CoreNotAllowed
 from core.validators import safe_upload_name
+from provinces import hold
 from provinces.models import Province
 from residents.models import (
     NAME_FIELDS,
@@ -85,6 +86,10 @@ class NotAllowed(ResidentsError, CoreNotAllowed):
     pass
 
 
+class ListHeld(NotAllowed):
+    """The province's list is signed off: nothing in it changes until HQ reopens it."""
+
+
 class DuplicatePassport(ResidentsError):
     def __init__(self, message: str | Promise, *, holder: Resident) -> None:
         super().__init__(message)
@@ -113,11 +118,19 @@ class DeclarationInput:
 def _require_officer_of(actor: User, province_id: str) -> None:
     if not access.can(actor, Capability.RESIDENT_WRITE) or actor.province_id != province_id:
         raise NotAllowed(_("Only an officer of the province can enter or change this record."))
+    _refuse_if_held(province_id)
 
 
 def _require_verifier_of(actor: User, province_id: str) -> None:
     if not access.can(actor, Capability.DECLARATION_REVIEW) or actor.province_id != province_id:
         raise NotAllowed(_("Only a verifier of the province can review this declaration."))
+    _refuse_if_held(province_id)
+
+
+def _refuse_if_held(province_id: str) -> None:
+    """Entering, editing and reviewing all stop while HQ holds the province's list signed off."""
+    if hold.province_list_held(province_id):
+        raise ListHeld(hold.HELD_MESSAGE)
 
 
 def _require_director(actor: User) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import template
+from django.urls import reverse
 
 from accounts.models import User
 from provinces import charts, selectors
@@ -22,3 +25,32 @@ def province_headline(user: User) -> selectors.Headline | None:
 def progress_bar(done: int, behind: int = 0, label: str = "") -> str:
     """A progress bar as SVG (compiled in front of entered), safe under the CSP."""
     return charts.progress_bar(done, behind=behind, label=label)
+
+
+# What each figure counts, as the filters of the list that shows exactly those records.
+DRILL_DOWNS: dict[str, tuple[str, dict[str, str]]] = {
+    "residents": ("residents:list", {}),
+    "draft": ("residents:list", {"status": "draft"}),
+    "submitted": ("residents:list", {"status": "submitted"}),
+    "returned": ("residents:list", {"status": "returned"}),
+    "verified": ("residents:list", {"status": "verified"}),
+    "rejected": ("residents:list", {"status": "rejected"}),
+    "acknowledged": ("residents:list", {"status": "acknowledged"}),
+    "cards_issued": ("cards:card-list", {"status": "issued"}),
+    "cards_printed": ("cards:card-list", {"status": "printed"}),
+    "cards_active": ("cards:card-list", {"status": "active"}),
+    "cards_expiring": ("cards:card-list", {"status": "expiring"}),
+    "cards_expired": ("cards:card-list", {"status": "expired"}),
+}
+
+
+@register.simple_tag
+def drill_down(figure: str, province: str = "", district: str = "") -> str:
+    """The URL of the list of exactly the records a figure counts (filters in the query)."""
+    name, filters = DRILL_DOWNS[figure]
+    query = dict(filters)
+    if province:
+        query["province"] = province
+    if district:
+        query["district"] = district
+    return f"{reverse(name)}?{urlencode(query)}" if query else reverse(name)

@@ -32,6 +32,8 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "provinces:review": lambda w: {"code": w["code"]},
     "provinces:sign-off": lambda w: {"code": w["code"]},
     "provinces:return": lambda w: {"code": w["code"]},
+    "provinces:reopen": lambda w: {"code": w["code"]},
+    "provinces:province-throughput": lambda w: {"code": w["code"]},
     "residents:detail": lambda w: {"pk": w["resident"].pk},
     "residents:edit": lambda w: {"pk": w["resident"].pk},
     "residents:photo": lambda w: {"pk": w["resident"].pk},

@@ -98,6 +98,10 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "provinces:review": can(Can.PROVINCE_SIGN_OFF),
     "provinces:sign-off": can(Can.PROVINCE_SIGN_OFF),
     "provinces:return": can(Can.PROVINCE_SIGN_OFF),
+    "provinces:reopen": can(Can.PROVINCE_SIGN_OFF),
+    # Every province's throughput is HQ's; a province's, its chief's too.
+    "provinces:throughput": can(Can.THROUGHPUT_READ) & can(Can.HQ_DASHBOARD),
+    "provinces:province-throughput": can(Can.THROUGHPUT_READ),
     # Residents and declarations
     "residents:list": can(Can.RESIDENT_READ),
     "residents:create": can(Can.RESIDENT_WRITE),
