@@ -132,6 +132,7 @@ class Checker:
         self.province = province
         self.today = today
         self.bases, self.basis_codes = active_bases()
+        self._basis_of: dict[str, int | None] = {}
         self.seen_passports: dict[tuple[str, str], int] = {}
         self.seen_persons: dict[tuple[str, dt.date, str], int] = {}
         self.unknown_columns: list[str] = []
@@ -139,6 +140,8 @@ class Checker:
         self.width = 0
         self.header_row = 1
         self._required_positions: list[int] = []
+        self._present: list[tuple[columns.Column, int]] = []
+        self._empty: dict[str, Any] = {}
         # Lines under the list that are not data (footers): (row number, their text).
         self.skipped: list[tuple[int, str]] = []
 
@@ -164,6 +167,12 @@ class Checker:
         if missing:
             raise FileRefused("missing_columns", columns=", ".join(missing))
         self._required_positions = [self.positions[key] for key in columns.REQUIRED]
+        # Only the file's columns are read per row; the others (all optional: a missing required
+        # column refuses the file) start empty, in the columns' order.
+        self._present = [
+            (c, self.positions[c.key]) for c in columns.COLUMNS if c.key in self.positions
+        ]
+        self._empty = {c.key: None if c.key in DATE_COLUMNS else "" for c in columns.COLUMNS}
 
     # --- Rows -----------------------------------------------------------------------------------
     def chunks(self, sheet: Sheet) -> Iterator[list[Row]]:
@@ -224,10 +233,9 @@ class Checker:
         if row.issues:
             row.kind = ERROR
             return row
-        raw = {key: cells[pos] for key, pos in self.positions.items()}
-        data = row.data
-        for column in columns.COLUMNS:
-            value = raw.get(column.key)
+        data = row.data = dict(self._empty)
+        for column, position in self._present:
+            value = cells[position]
             if column.key in DATE_COLUMNS:
                 data[column.key] = self._date(row, column.key, value)
                 continue
@@ -302,7 +310,9 @@ class Checker:
                     district = row.data.get("district")
                     return _commune(value, district) if district else None
                 case "basis":
-                    basis = self.bases.get(columns.normalise_header(value))
+                    if value not in self._basis_of:  # a list repeats a few ways of writing them
+                        self._basis_of[value] = self.bases.get(columns.normalise_header(value))
+                    basis = self._basis_of[value]
                     if basis is None:
                         raise values.Bad("bad_basis", choices=self.basis_codes)
                     return basis

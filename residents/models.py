@@ -24,6 +24,8 @@ from residents import history
 def search_name_of(*parts: str) -> str:
     """Upper-case, accent-free, single-spaced form of a name, as stored for fuzzy search."""
     text = " ".join(p for p in parts if p)
+    if text.isascii():  # nothing to decompose (an import computes this for every row)
+        return " ".join(text.upper().split())
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.upper().split())

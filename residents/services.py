@@ -801,21 +801,25 @@ def flag_likely_duplicates(*, resident_ids: list[int]) -> int:
             """
             INSERT INTO residents_likelyduplicate
                 (resident_id, other_id, similarity, match_kind, status, created_at)
-            SELECT r.id, o.id, similarity(r.search_name, o.search_name),
-                   ims_name_match(r.search_name, o.search_name), 'open', now()
+            SELECT r.id, o.id, similarity(r.search_name, o.search_name), o.match_kind,
+                   'open', now()
               FROM residents_resident r
              -- One index probe per new resident, whatever the planner believes about the
              -- table (its statistics lag behind a big import's own transaction): OFFSET 0
-             -- keeps the subquery from being merged into a join over the whole table.
+             -- keeps the subquery from being merged into a join over the whole table. The
+             -- name rule (the costly part) runs once per candidate, and only for a pair not
+             -- flagged from its other side.
              CROSS JOIN LATERAL (
-                   SELECT o.id, o.search_name FROM residents_resident o
+                   SELECT o.id, o.search_name,
+                          ims_name_match(r.search_name, o.search_name) AS match_kind
+                     FROM residents_resident o
                     WHERE o.nationality = r.nationality
                       AND o.date_of_birth = r.date_of_birth
                       AND o.id <> r.id
+                      AND (o.id < r.id OR NOT o.id = ANY(%s))
                    OFFSET 0) o
              WHERE r.id = ANY(%s)
-               AND ims_name_match(r.search_name, o.search_name) IS NOT NULL
-               AND (o.id < r.id OR NOT o.id = ANY(%s))
+               AND o.match_kind IS NOT NULL
                AND NOT EXISTS (
                    SELECT 1 FROM residents_likelyduplicate d
                     WHERE d.resident_id = o.id AND d.other_id = r.id)
