@@ -100,6 +100,9 @@ class ResidentQuerySet(models.QuerySet):
     def in_province(self, province_code: str) -> ResidentQuerySet:
         return self.filter(province_id=province_code)
 
+    def not_merged(self) -> ResidentQuerySet:
+        return self.filter(merged_into__isnull=True)
+
 
 @pghistory.track(
     history.insert_event(),
@@ -172,6 +175,17 @@ class Resident(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic locking: a save carries the version it read; a stale version is refused.
     version = models.PositiveIntegerField(default=1)
+    # Set when a verifier found this record to be the same person as another one: the record
+    # stays (its history with it), everything it held now belongs to the survivor.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        verbose_name=_("merged into"),
+    )
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True)
 
     objects = ResidentQuerySet.as_manager()
 
@@ -193,6 +207,9 @@ class Resident(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="resident_surname_upper", condition=Q(surname=Upper("surname"))
+            ),
+            models.CheckConstraint(
+                name="resident_not_merged_into_itself", condition=~Q(merged_into=F("id"))
             ),
             models.CheckConstraint(
                 name="resident_address_nested",
@@ -521,6 +538,7 @@ class LikelyDuplicate(models.Model):
         OPEN = "open", _("To check")
         NOT_DUPLICATE = "not_duplicate", _("Not a duplicate")
         CONFIRMED = "confirmed", _("Confirmed duplicate")
+        MERGED = "merged", _("Merged: the same person")
 
     resident = models.ForeignKey(
         Resident,

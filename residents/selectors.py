@@ -432,19 +432,23 @@ STATUS_ACTIONS = {
     Declaration.Status.ACKNOWLEDGED: _("Acknowledged"),
     LikelyDuplicate.Status.NOT_DUPLICATE: _("Marked as not a duplicate"),
     LikelyDuplicate.Status.CONFIRMED: _("Confirmed as a duplicate"),
+    LikelyDuplicate.Status.MERGED: _("Merged: the same person"),
 }
 
 
 def _action_of(model: type, event: Any) -> str:
     if event.pgh_label == "insert":
         return str(CREATED[model])
+    if model is Resident and "merged_into_id" in (event.pgh_diff or {}):
+        return str(_("Records merged: the same person"))
     status = (event.pgh_diff or {}).get("status")
     if status and status[1] in STATUS_ACTIONS:
         return str(STATUS_ACTIONS[status[1]])
     return str(CHANGED.get(model, _("Changed")))
 
 
-HIDDEN_FIELDS = {"id", "version", "updated_at", "search_name", "resident", "declaration"}
+HIDDEN_FIELDS = {"id", "version", "updated_at", "search_name", "resident", "declaration",
+                 "merged_at"}  # fmt: skip
 
 
 def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
@@ -453,7 +457,13 @@ def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
     A fixed number of queries: the events, then one look-up per kind of referenced name.
     """
     declarations = list(resident.declarations.all())
-    events = list(Events.objects.references(resident).filter(pgh_model__in=list(SUBJECTS)))
+    # A record merged into this one brought its history along (and a merged record shows the
+    # survivor's merge too): both records' events, one list.
+    people = [resident, *Resident.objects.filter(merged_into=resident)]
+    if resident.merged_into_id:
+        people.append(Resident.objects.get(pk=resident.merged_into_id))
+    ids = {p.pk for p in people}
+    events = list(Events.objects.references(*people).filter(pgh_model__in=list(SUBJECTS)))
     if declarations:
         # Supporting documents point at declarations, not at the resident.
         events += Events.objects.references(declarations).filter(
@@ -474,8 +484,11 @@ def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
         e
         for e in events
         if e.pgh_model != "residents.LikelyDuplicateEvent"
-        or e.pgh_data.get("resident") == resident.pk
+        # (the event's data names columns: "resident_id")
+        or e.pgh_data.get("resident_id", e.pgh_data.get("resident")) in ids
     ]
+    # An event naming both records (a flag between them) is read once.
+    events = list({(e.pgh_model, e.pgh_id): e for e in events}.values())
     names = _NameLookup(events)
     entries = []
     for event in events:
@@ -501,6 +514,7 @@ def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
                 action=_action_of(model, event),
                 subject=f"{subject} {event.pgh_data.get('id', '')}"
                 if model is Declaration
+                or (model is Resident and event.pgh_data.get("id") != resident.pk)
                 else str(subject),
                 changes=changes,
                 reason=reason,

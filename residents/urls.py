@@ -20,6 +20,7 @@ urlpatterns = [
     path("verification/next/", views.verification_next, name="verification-next"),
     path("declarations/<int:pk>/review/", views.declaration_review, name="review"),
     path("duplicates/<int:pk>/decide/", views.duplicate_decide, name="duplicate-decide"),
+    path("duplicates/<int:pk>/merge/", views.duplicate_merge, name="duplicate-merge"),
     path("returned/", views.returned_list, name="returned"),
     path("acknowledgements/", views.acknowledgements, name="acknowledgements"),
     path(

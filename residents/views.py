@@ -23,7 +23,7 @@ from accounts.reauth import recent_authentication_required
 from audit.models import AuditEvent
 from audit.services import audit_record
 from gdi_ims.validators import parse_id
-from residents import selectors, services
+from residents import merge, selectors, services
 from residents.forms import (
     DeclarationForm,
     DocumentCheckForm,
@@ -526,6 +526,33 @@ def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if target is not None:
         return redirect("residents:review", pk=target)
     return redirect("residents:detail", pk=flag.resident_id)
+
+
+@login_required
+@require_POST
+def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """"Same person": merge the flagged pair into the record the verifier keeps."""
+    flag = selectors.duplicate_get_for(user=request.user, pk=pk)
+    access.require(request.user, Can.DECLARATION_REVIEW)
+    keep = parse_id(request.POST.get("keep"))
+    if keep not in (flag.resident_id, flag.other_id):
+        messages.error(request, _("Choose the record to keep."))
+        return redirect("residents:detail", pk=flag.resident_id)
+    survivor = selectors.resident_get_for(user=request.user, pk=keep)
+    try:
+        merge.residents_merge(flag=flag, survivor=survivor, actor=request.user)
+    except services.ResidentsError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _("Records merged: resident no. %(merged)s is now part of resident no. %(kept)s.")
+            % {"merged": ({flag.resident_id, flag.other_id} - {keep}).pop(), "kept": keep},
+        )
+    target = parse_id(request.POST.get("declaration"))
+    if target is not None:
+        return redirect("residents:review", pk=target)
+    return redirect("residents:detail", pk=keep)
 
 
 @login_required
