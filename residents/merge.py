@@ -1,4 +1,4 @@
-""""Same person": two records of one resident become one, and nothing either held is lost.
+""" "Same person": two records of one resident become one, and nothing either held is lost.
 
 A verifier decides a likely-duplicate pair is one person. One record survives; the other stays in
 the register, marked merged and pointing at the survivor, so its history (and every audit event
@@ -120,9 +120,13 @@ def _move_cards(gone: Resident, keep: Resident, actor: User, now: object) -> int
                 card.status, card.status_reason = ResidenceCard.Status.REVOKED, reason
                 card.save(update_fields=["status", "status_reason"])
                 CardEvent.objects.create(
-                    card=card, kind=CardEvent.Kind.REVOKED, actor=actor, at=now, reason=reason,
+                    card=card,
+                    kind=CardEvent.Kind.REVOKED,
+                    actor=actor,
+                    at=now,
+                    reason=reason,
                     data={"merged_into": keep.pk},
-                )  # fmt: skip
+                )
                 audit_record(actor=actor, action=AuditEvent.Action.CARD_REVOKED, obj=card)
     return _move(ResidenceCard.objects.filter(resident=gone), "resident", keep)
 
@@ -170,7 +174,9 @@ def _move_other_references(gone: Resident, keep: Resident) -> dict[str, int]:
     moved: dict[str, int] = {}
     # Hidden relations (related_name "+") too: they point at a resident all the same.
     relations = [
-        f for f in Resident._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete
+        f
+        for f in Resident._meta.get_fields(include_hidden=True)
+        if f.auto_created and not f.concrete
     ]
     for relation in relations:
         model = relation.related_model
@@ -179,8 +185,9 @@ def _move_other_references(gone: Resident, keep: Resident) -> dict[str, int]:
             continue
         if relation.many_to_many:
             continue
-        count = _move(model._default_manager.filter(**{relation.field.name: gone}),
-                      relation.field.name, keep)  # fmt: skip
+        count = _move(
+            model._default_manager.filter(**{relation.field.name: gone}), relation.field.name, keep
+        )
         if count:
             moved[f"{model._meta.label_lower}.{relation.field.name}"] = count
     return moved

@@ -531,7 +531,7 @@ def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    """"Same person": merge the flagged pair into the record the verifier keeps."""
+    """ "Same person": merge the flagged pair into the record the verifier keeps."""
     flag = selectors.duplicate_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.DECLARATION_REVIEW)
     keep = parse_id(request.POST.get("keep"))

@@ -1,4 +1,4 @@
-""""Same person": a likely-duplicate pair merged into one record, nothing either held lost."""
+""" "Same person": a likely-duplicate pair merged into one record, nothing either held lost."""
 
 from __future__ import annotations
 
@@ -25,10 +25,22 @@ BORN = dt.date(1980, 5, 17)
 
 def pair(officer: User) -> tuple[Resident, Resident, LikelyDuplicate]:
     """Two records of one woman, the later one flagged against the earlier one."""
-    first = make_resident(maker=officer, number="E10000001", surname="WANG", given_names="LI NA",
-                          date_of_birth=BORN, nationality="CN")  # fmt: skip
-    second = make_resident(maker=officer, number="E10000002", surname="WANG", given_names="LINA",
-                           date_of_birth=BORN, nationality="CN")  # fmt: skip
+    first = make_resident(
+        maker=officer,
+        number="E10000001",
+        surname="WANG",
+        given_names="LI NA",
+        date_of_birth=BORN,
+        nationality="CN",
+    )
+    second = make_resident(
+        maker=officer,
+        number="E10000002",
+        surname="WANG",
+        given_names="LINA",
+        date_of_birth=BORN,
+        nationality="CN",
+    )
     assert services.flag_likely_duplicates(resident_ids=[second.pk]) == 1
     return first, second, second.duplicate_flags.get()
 
@@ -38,8 +50,9 @@ def snapshot() -> dict[str, object]:
     return {
         "residents": sorted(Resident.objects.values_list("pk", "merged_into_id", "version")),
         "declarations": sorted(Declaration.objects.values_list("pk", "resident_id", "status")),
-        "flags": sorted(LikelyDuplicate.objects.values_list("pk", "resident_id", "other_id",
-                                                            "status")),  # fmt: skip
+        "flags": sorted(
+            LikelyDuplicate.objects.values_list("pk", "resident_id", "other_id", "status")
+        ),
         "cards": sorted(ResidenceCard.objects.values_list("pk", "resident_id", "status")),
         "audit": AuditEvent.objects.exclude(action=AuditEvent.Action.RESIDENT_VIEWED).count(),
     }
@@ -54,11 +67,21 @@ def test_same_person_moves_declarations_documents_passports_and_flags_to_the_rec
 ):
     first, second, flag = pair(officer)
     document = DeclarationDocument.objects.create(
-        declaration=second.declarations.get(), original_name="lease.pdf",
-        content_type="application/pdf", size=10, uploaded_by=officer, file="x.pdf",
-    )  # fmt: skip
-    third = make_resident(maker=officer, number="E10000003", surname="WANG", given_names="LI NAA",
-                          date_of_birth=BORN, nationality="CN")  # fmt: skip
+        declaration=second.declarations.get(),
+        original_name="lease.pdf",
+        content_type="application/pdf",
+        size=10,
+        uploaded_by=officer,
+        file="x.pdf",
+    )
+    third = make_resident(
+        maker=officer,
+        number="E10000003",
+        surname="WANG",
+        given_names="LI NAA",
+        date_of_birth=BORN,
+        nationality="CN",
+    )
     services.flag_likely_duplicates(resident_ids=[third.pk])  # third ~ first and third ~ second
 
     kept = merge.residents_merge(flag=flag, survivor=first, actor=verifier)
@@ -137,19 +160,24 @@ def test_the_later_record_can_be_the_one_kept(officer, verifier):
     assert second.declarations.count() == 2
 
 
-def test_the_import_row_and_every_other_reference_move_to_the_record_kept(
-    officer, verifier, clerk
-):
+def test_the_import_row_and_every_other_reference_move_to_the_record_kept(officer, verifier, clerk):
     from jobs.models import JobRun, RenewalNotice
 
     first, second, flag = pair(officer)
-    batch = ImportBatch.objects.create(province_id="12", created_by=officer, file_name="pp.csv",
-                                       file_sha256="0" * 64)  # fmt: skip
+    batch = ImportBatch.objects.create(
+        province_id="12", created_by=officer, file_name="pp.csv", file_sha256="0" * 64
+    )
     ImportedResident.objects.create(batch=batch, row_number=2, resident=second)
     card = card_services.card_issue(declaration=acknowledge(second), actor=clerk)
     run = JobRun.objects.create(job=JobRun.Job.FLAG_CARD_EXPIRY)
-    notice = RenewalNotice.objects.create(card=card, resident=second, province_id="12",
-                                          threshold=90, expiry_date=card.expiry_date, run=run)  # fmt: skip
+    notice = RenewalNotice.objects.create(
+        card=card,
+        resident=second,
+        province_id="12",
+        threshold=90,
+        expiry_date=card.expiry_date,
+        run=run,
+    )
 
     merge.residents_merge(flag=flag, survivor=first, actor=verifier)
 
@@ -158,9 +186,7 @@ def test_the_import_row_and_every_other_reference_move_to_the_record_kept(
     assert notice.resident_id == first.pk
 
 
-def test_both_records_histories_show_the_merge_and_the_kept_one_shows_both_pasts(
-    officer, verifier
-):
+def test_both_records_histories_show_the_merge_and_the_kept_one_shows_both_pasts(officer, verifier):
     first, second, flag = pair(officer)
 
     merge.residents_merge(flag=flag, survivor=first, actor=verifier)
@@ -168,7 +194,9 @@ def test_both_records_histories_show_the_merge_and_the_kept_one_shows_both_pasts
     kept = selectors.resident_history_for(resident=Resident.objects.get(pk=first.pk))
     gone = selectors.resident_history_for(resident=Resident.objects.get(pk=second.pk))
     merged_entries = [e for e in kept if e.action == "Records merged: the same person"]
-    assert [(e.who, e.subject) for e in merged_entries] == [(str(verifier), f"Resident {second.pk}")]
+    assert [(e.who, e.subject) for e in merged_entries] == [
+        (str(verifier), f"Resident {second.pk}")
+    ]
     assert [c.after for c in merged_entries[0].changes] == [str(first.pk)]
     assert f"Resident {second.pk}" in {e.subject for e in kept if e.action == "Resident entered"}
     assert "Merged: the same person" in {e.action for e in kept}
@@ -179,7 +207,7 @@ def test_both_records_histories_show_the_merge_and_the_kept_one_shows_both_pasts
 def test_a_merge_by_anyone_but_a_verifier_of_the_province_changes_nothing(
     who, officer, verifier, other_verifier, director
 ):
-    first, second, flag = pair(officer)
+    first, _second, flag = pair(officer)
     actor = {"officer": officer, "other_verifier": other_verifier, "director": director}[who]
     before = snapshot()
 
@@ -190,7 +218,7 @@ def test_a_merge_by_anyone_but_a_verifier_of_the_province_changes_nothing(
 
 
 def test_a_pair_already_decided_different_people_cannot_be_merged(officer, verifier):
-    first, second, flag = pair(officer)
+    first, _second, flag = pair(officer)
     services.duplicate_decide(flag=flag, actor=verifier, confirmed=False)
     before = snapshot()
 
@@ -202,7 +230,7 @@ def test_a_pair_already_decided_different_people_cannot_be_merged(officer, verif
 
 
 def test_a_record_outside_the_pair_cannot_be_the_one_kept(officer, verifier):
-    first, second, flag = pair(officer)
+    _first, _second, flag = pair(officer)
     stranger = make_resident(maker=officer, number="E10000009")
     before = snapshot()
 
@@ -217,8 +245,12 @@ def test_different_people_clears_the_flag_for_good(officer, verifier):
 
     services.duplicate_decide(flag=flag, actor=verifier, confirmed=False)
     again = services.flag_likely_duplicates(resident_ids=[second.pk, first.pk])
-    services.resident_update(resident=Resident.objects.get(pk=second.pk), actor=officer,
-                             version=None, fields={"given_names": "LI-NA"})  # fmt: skip
+    services.resident_update(
+        resident=Resident.objects.get(pk=second.pk),
+        actor=officer,
+        version=None,
+        fields={"given_names": "LI-NA"},
+    )
 
     assert again == 0
     assert list(LikelyDuplicate.objects.values_list("status", flat=True)) == ["not_duplicate"]
@@ -244,20 +276,18 @@ def test_a_verifier_merges_from_the_review_screen(officer, verifier, verifier_cl
 def test_another_provinces_verifier_finds_no_flag_to_merge(officer, verifier, other_verifier):
     from tests.conftest import client_for
 
-    first, second, flag = pair(officer)
+    first, _second, flag = pair(officer)
     signed_in = client_for(other_verifier)
     before = snapshot()
 
-    response = signed_in.post(
-        f"/residents/duplicates/{flag.pk}/merge/", {"keep": str(first.pk)}
-    )
+    response = signed_in.post(f"/residents/duplicates/{flag.pk}/merge/", {"keep": str(first.pk)})
 
     assert response.status_code == 404
     assert snapshot() == before
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in_before_any_merge(client, officer):
-    first, second, flag = pair(officer)
+    first, _second, flag = pair(officer)
     before = snapshot()
 
     response = client.post(f"/residents/duplicates/{flag.pk}/merge/", {"keep": str(first.pk)})
@@ -270,7 +300,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_before_any_merge(client, office
 def test_a_merge_naming_no_record_to_keep_is_refused_with_a_message(
     officer, verifier, verifier_client
 ):
-    first, second, flag = pair(officer)
+    _first, _second, flag = pair(officer)
     before = snapshot()
 
     response = verifier_client.post(
