@@ -1,4 +1,4 @@
-""" "Same person": two records of one resident become one, and nothing either held is lost.
+"""The same person recorded twice: two records become one, and nothing either held is lost.
 
 A verifier decides a likely-duplicate pair is one person. One record survives; the other stays in
 the register, marked merged and pointing at the survivor, so its history (and every audit event

@@ -428,6 +428,22 @@ class Declaration(models.Model):
                 condition=Q(status="submitted"),
                 name="declaration_queue_order",
             ),
+            # The other work queues' keyset orders (residents.queues), one per state.
+            models.Index(
+                fields=["reviewed_at", "id"],
+                condition=Q(status="verified"),
+                name="declaration_ack_order",
+            ),
+            models.Index(
+                fields=["created_by", "reviewed_at", "id"],
+                condition=Q(status="returned"),
+                name="declaration_returned_order",
+            ),
+            models.Index(
+                fields=["acknowledged_at", "id"],
+                condition=Q(status="acknowledged"),
+                name="declaration_due_order",
+            ),
             # Filter by maker (the maker's list of returns reads it too).
             models.Index(fields=["created_by", "status"], name="declaration_maker_status"),
         ]
@@ -583,6 +599,11 @@ class LikelyDuplicate(models.Model):
         indexes = [
             models.Index(
                 fields=["resident"], condition=Q(status="open"), name="likely_duplicate_open"
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status="open"),
+                name="likely_duplicate_queue_order",
             ),
         ]
 
