@@ -57,7 +57,7 @@ class Capability(enum.StrEnum):
     JOB_READ = "job.read"
     JOB_RUN = "job.run"
     RENEWALS_READ = "renewals.read"
-    NOTIFICATIONS = "notifications"  # the province's expiry notices
+    NOTIFICATIONS = "notifications"  # expiry notices; returns and failures of one's own work
     USER_MANAGE = "user.manage"
 
 
@@ -84,7 +84,7 @@ ROLES: dict[Capability, frozenset[str]] = {
     Capability.JOB_READ: frozenset({DIRECTOR, ADMIN}),
     Capability.JOB_RUN: frozenset({ADMIN}),
     Capability.RENEWALS_READ: EVERYONE,
-    Capability.NOTIFICATIONS: frozenset({OFFICER, VERIFIER}),
+    Capability.NOTIFICATIONS: frozenset({OFFICER, VERIFIER, CLERK}),
     Capability.USER_MANAGE: frozenset({ADMIN}),
 }
 

@@ -52,6 +52,11 @@ def _send(user: User, *, subject: Promise, template: str, context: dict, languag
     ).send()
 
 
+# The shared sender, for the e-mails other apps send to a user (jobs' notifications).
+send_to_user = _send
+languages_of = _languages_of
+
+
 @shared_task(autoretry_for=(SMTPException, ConnectionError, TimeoutError), retry_backoff=30,
              max_retries=5)  # fmt: skip
 def send_invitation_task(user_id: int) -> bool:

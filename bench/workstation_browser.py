@@ -53,10 +53,10 @@ def _prepare(decisions: int) -> str:
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
 
-    from accounts.demo import seed_users
     from accounts.models import User
     from accounts.otp import ensure_confirmed_device
-    from residents.demo import seed_residents
+    from demo.residents import seed_residents
+    from demo.users import seed_users
     from residents.models import Declaration
 
     seed_users(password="bench-only-password-not-used")  # noqa: S106

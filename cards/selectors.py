@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from accounts import access
@@ -13,6 +13,7 @@ from cards.models import CardEvent, PrintRun, ResidenceCard
 from cards.services import declarations_due_a_card
 from provinces.models import Province
 from residents.models import Declaration
+from residents.queues import Queue
 
 PAGE_SIZE = 50
 
@@ -97,6 +98,43 @@ def declarations_due_for(*, user: User, province: str = "", limit: int = 200) ->
     return list(
         declarations_due_a_card(code).select_related("resident", "resident__province")[:limit]
     )
+
+
+def _due_rows(user: User) -> QuerySet[Declaration]:
+    """Each resident's latest acknowledged declaration, when the resident has no card yet.
+
+    The rule of `declarations_due_a_card` without its DISTINCT ON (which would read the whole
+    province before any page): "latest" is that no later acknowledged declaration exists, so a
+    page seeks on the acknowledgement time like every other queue.
+    """
+    later = Declaration.objects.filter(
+        resident=OuterRef("resident_id"),
+        status=Declaration.Status.ACKNOWLEDGED,
+        id__gt=OuterRef("id"),
+    )
+    carded = ResidenceCard.objects.filter(
+        resident=OuterRef("resident_id"),
+        status__in=[*ResidenceCard.CURRENT_STATUSES, ResidenceCard.Status.EXPIRED],
+    )
+    revoked = ResidenceCard.objects.filter(
+        declaration=OuterRef("id"), status=ResidenceCard.Status.REVOKED
+    )
+    return (
+        access.scope(Declaration.objects.all(), user, "resident__province_id")
+        .filter(status=Declaration.Status.ACKNOWLEDGED)
+        .exclude(Exists(later))
+        .exclude(Exists(carded))
+        .exclude(Exists(revoked))
+    )
+
+
+CARDS_DUE = Queue(
+    name="cards-due",
+    model=Declaration,
+    rows=_due_rows,
+    moment="acknowledged_at",
+    extra_related=("resident__province",),
+)
 
 
 def due_count_for(*, user: User, province: str) -> int:

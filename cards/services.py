@@ -492,6 +492,13 @@ def print_run_create(
     return run
 
 
+def _notify_failed_after_commit(run_id: int) -> None:
+    """The clerk who built the run is told it failed (app and e-mail)."""
+    from jobs.tasks import notify_print_run_failed_task
+
+    queue.send_on_commit(notify_print_run_failed_task, run_id)
+
+
 def print_run_can_retry(run: PrintRun, *, now: dt.datetime | None = None) -> bool:
     """A failed run, or one that no worker has moved for a while (lost, or its worker died)."""
     if run.status == PrintRun.Status.FAILED:
@@ -580,6 +587,7 @@ def print_run_render(*, print_run_id: int) -> PrintRun:
                 status=PrintRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
             )
             run.entries.update(open=False)  # its cards may go in another run
+            _notify_failed_after_commit(run.pk)
         run.refresh_from_db()
         return run
     with transaction.atomic():

@@ -29,6 +29,7 @@ from audit.services import audit_record
 from cards import forms, pdf, ratelimit, selectors, services
 from cards.models import PrintRun, ResidenceCard
 from core.validators import parse_id
+from residents import queue_views
 from residents.models import Resident
 
 Role = User.Role
@@ -270,18 +271,20 @@ def card_spoil(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Issuing ---------------------------------------------------------------------------------
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def cards_due(request: HttpRequest) -> HttpResponse:
+    """Acknowledged residents without a card: the clerks' work queue, and issue-for-a-province."""
     access.require(request.user, Can.CARD_WRITE)
-    province = request.GET.get("province", "")
+    province = request.user.province_id or request.GET.get("province", "")
     provinces = selectors.provinces_for(user=request.user)
-    chosen = provinces.filter(code=request.user.province_id or province).first()
-    return TemplateResponse(
+    chosen = provinces.filter(code=province).first() if province else None
+    return queue_views.queue_response(
         request,
-        "cards/cards_due.html",
-        {
-            "declarations": selectors.declarations_due_for(user=request.user, province=province),
-            "province": request.user.province_id or province,
+        selectors.CARDS_DUE,
+        url_name="cards:due",
+        template="cards/cards_due.html",
+        context={
+            "province": province,
             "chosen_province": chosen,
             "due_count": selectors.due_count_for(user=request.user, province=chosen.code)
             if chosen

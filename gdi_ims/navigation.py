@@ -48,6 +48,7 @@ NAV_ITEMS: list[NavItem] = [
         Can.DECLARATION_REVIEW,
         "check2-square",
     ),
+    NavItem(_("Likely duplicates"), "residents:duplicates", Can.DECLARATION_REVIEW, "people-fill"),
     NavItem(
         _("Acknowledge"), "residents:acknowledgements", Can.DECLARATION_ACKNOWLEDGE, "patch-check"
     ),

@@ -89,6 +89,7 @@ def import_batch_create(*, actor: User, province: Province, upload: UploadedFile
             failure_code="too_big",
             failure_params={"size": f"{upload.size / 2**20:.1f}", "limit": f"{limit / 2**20:.0f}"},
         )
+        _notify_failed(batch.pk)
         return batch
     data = upload.read()
     batch = ImportBatch(
@@ -117,6 +118,13 @@ def _queue(batch: ImportBatch) -> None:
     batch.queued_at = timezone.now()
     ImportBatch.objects.filter(pk=batch.pk).update(queued_at=batch.queued_at)
     queue.send_on_commit(run_import_task, batch.pk)
+
+
+def _notify_failed(batch_id: int) -> None:
+    """Its uploader is told the import failed (app and e-mail), once the failure is committed."""
+    from jobs.tasks import notify_import_failed_task
+
+    queue.send_on_commit(notify_import_failed_task, batch_id)
 
 
 def import_can_retry(batch: ImportBatch, *, now: dt.datetime | None = None) -> bool:
@@ -156,6 +164,7 @@ def _refuse(batch: ImportBatch, refused: FileRefused) -> None:
     batch.failure_code = refused.code
     batch.failure_params = {k: str(v) for k, v in refused.params.items()}
     batch.save(update_fields=["status", "failure_code", "failure_params"])
+    _notify_failed(batch.pk)
 
 
 def _issue_rows(batch: ImportBatch, rows: list[engine.Row]) -> list[ImportIssue]:
@@ -329,6 +338,7 @@ def import_commit(*, batch_id: int) -> None:
             failure_code=refused.code,
             failure_params={k: str(v) for k, v in refused.params.items()},
         )
+        _notify_failed(batch_id)
 
 
 def commit_range_size(rows: int) -> int:

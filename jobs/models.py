@@ -142,7 +142,18 @@ class RenewalNotice(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message to one officer: "N residents' cards reached this threshold"."""
+    """An in-app message to one user, also e-mailed: cards to renew, or an event of their work.
+
+    The nightly job's entries ("N residents' cards reached this threshold") carry a run, a
+    threshold and a count; the others name one record (`target`) and what happened to it.
+    """
+
+    class Kind(models.TextChoices):
+        RENEWAL = "renewal", _("Cards to renew")
+        DECLARATION_RETURNED = "declaration_returned", _("Declaration returned")
+        LIST_RETURNED = "list_returned", _("Province list returned")
+        PRINT_RUN_FAILED = "print_run_failed", _("Print run failed")
+        IMPORT_FAILED = "import_failed", _("Import failed")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -150,14 +161,34 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("recipient"),
     )
+    kind = models.CharField(
+        _("kind"), max_length=24, choices=Kind.choices, default=Kind.RENEWAL,
+        db_default=Kind.RENEWAL,
+    )  # fmt: skip
+    # Null for a national print run; the in-app list shows an entry only within its reader's scope.
     province = models.ForeignKey(
-        "provinces.Province", on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
+        "provinces.Province",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("province"),
     )
-    threshold = models.PositiveSmallIntegerField(_("threshold"))
-    count = models.PositiveIntegerField(_("residents"))
+    threshold = models.PositiveSmallIntegerField(_("threshold"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("residents"), default=0, db_default=0)
     run = models.ForeignKey(
-        JobRun, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("job run")
+        JobRun,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
+        verbose_name=_("job run"),
     )
+    # The record an event is about (a declaration, province list, print run or import batch),
+    # and which occurrence of it ("<id>:<version>"): one notification per recipient and event.
+    target = models.PositiveBigIntegerField(_("record"), null=True, blank=True)
+    event_key = models.CharField(max_length=64, blank=True, default="", db_default="")
+    detail = models.JSONField(default=dict, blank=True, db_default={})
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
@@ -170,6 +201,11 @@ class Notification(models.Model):
             # A run adds the counts of its chunks into one notification per officer and threshold.
             models.UniqueConstraint(
                 fields=["recipient", "run", "province", "threshold"], name="notification_once"
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "event_key"],
+                condition=~Q(kind="renewal"),
+                name="notification_event_once",
             ),
         ]
         indexes = [
@@ -197,6 +233,23 @@ class Notification(models.Model):
 
     @property
     def text(self) -> str:
+        detail = self.detail or {}
+        if self.kind == self.Kind.DECLARATION_RETURNED:
+            return _("Declaration %(declaration)s of %(name)s was returned to you: %(reason)s") % {
+                "declaration": self.target, "name": detail.get("name", ""),
+                "reason": detail.get("reason", ""),
+            }  # fmt: skip
+        if self.kind == self.Kind.LIST_RETURNED:
+            return _("HQ returned the list of %(province)s: %(reason)s") % {
+                "province": self.province.name if self.province else "",
+                "reason": detail.get("reason", ""),
+            }
+        if self.kind == self.Kind.PRINT_RUN_FAILED:
+            return _("Print run %(run)s failed: build it again or retry it.") % {"run": self.target}
+        if self.kind == self.Kind.IMPORT_FAILED:
+            return _("The import of %(file)s failed: see why, then upload it again.") % {
+                "file": detail.get("file", "")
+            }
         if self.threshold == EXPIRED:
             return ngettext(
                 "The card of %(count)d resident has expired: renew it.",
@@ -211,4 +264,14 @@ class Notification(models.Model):
 
     @property
     def link(self) -> str:
+        """The record the notification is about (its page checks the reader's scope again)."""
+        detail = self.detail or {}
+        if self.kind == self.Kind.DECLARATION_RETURNED:
+            return reverse("residents:detail", args=[detail.get("resident", 0)])
+        if self.kind == self.Kind.LIST_RETURNED:
+            return reverse("provinces:detail", args=[self.province_id])
+        if self.kind == self.Kind.PRINT_RUN_FAILED:
+            return reverse("cards:print-run-detail", args=[self.target])
+        if self.kind == self.Kind.IMPORT_FAILED:
+            return reverse("imports:batch-detail", args=[self.target])
         return f"{reverse('jobs:renewals')}?stage={self.threshold}&run={self.run_id}"

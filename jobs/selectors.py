@@ -132,24 +132,29 @@ def failed_imports_for(*, user: User, limit: int = 20) -> list[ImportBatch]:
 
 
 # --- Notifications ---------------------------------------------------------------------------
+def _own_in_scope(user: User) -> QuerySet[Notification]:
+    """The user's notifications about records they may still see (a moved user's old province's
+    are kept, not shown)."""
+    own = Notification.objects.filter(recipient=user)
+    if user.province_id:
+        own = own.filter(Q(province__isnull=True) | Q(province_id=user.province_id))
+    return own
+
+
 def notification_list_for(*, user: User, limit: int = 100) -> list[Notification]:
-    return list(
-        Notification.objects.filter(recipient=user)
-        .select_related("province", "run")
-        .order_by("-id")[:limit]
-    )
+    return list(_own_in_scope(user).select_related("province", "run").order_by("-id")[:limit])
 
 
 def notification_get_for(*, user: User, pk: int) -> Notification:
     """One of the user's own notifications, or 404 (nobody reads another's)."""
-    notification = Notification.objects.filter(recipient=user, pk=pk).first()
+    notification = _own_in_scope(user).filter(pk=pk).first()
     if notification is None:
         raise Http404
     return notification
 
 
 def unread_count_for(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return _own_in_scope(user).filter(read_at__isnull=True).count()
 
 
 # --- Renewals due ----------------------------------------------------------------------------

@@ -319,7 +319,9 @@ def send_renewal_digests() -> int:
     never lose one (and a digest names residents, it changes nothing).
     """
     pending = (
-        Notification.objects.filter(emailed_at__isnull=True, recipient__is_active=True)
+        Notification.objects.filter(
+            kind=Notification.Kind.RENEWAL, emailed_at__isnull=True, recipient__is_active=True
+        )
         .exclude(recipient__email="")
         .select_related("recipient", "province")
         .order_by("recipient_id", "threshold", "id")

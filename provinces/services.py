@@ -241,6 +241,7 @@ def province_list_return(*, province: Province, actor: User, reason: str) -> Pro
         )
         _audit(actor, AuditEvent.Action.PROVINCE_LIST_RETURNED, compilation, before)
         _refresh_after_commit()
+        _notify_after_commit(province.code)
     return compilation
 
 
@@ -276,6 +277,14 @@ def province_list_reopen(*, province: Province, actor: User, reason: str) -> Pro
         _audit(actor, AuditEvent.Action.PROVINCE_LIST_REOPENED, compilation, before, reason=reason)
         _refresh_after_commit()
     return compilation
+
+
+def _notify_after_commit(province_code: str) -> None:
+    """The province's officers and verifiers are told of the return (app and e-mail)."""
+    from gdi_ims import queue
+    from jobs.tasks import notify_province_list_returned_task
+
+    queue.send_on_commit(notify_province_list_returned_task, province_code)
 
 
 # --- The summary: one set-based statement ------------------------------------------------------

@@ -510,7 +510,7 @@ QUEUE_SORT_CHOICES = [
 
 
 class QueueFilterForm(forms.Form):
-    """The verification queue's search and filters, read from the URL (a link can be shared)."""
+    """A work queue's search and filters, read from the URL (a link can be shared)."""
 
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
     passport = forms.CharField(label=_("Passport number"), required=False, max_length=30)
@@ -522,6 +522,8 @@ class QueueFilterForm(forms.Form):
     commune = forms.RegexField(label=_("Commune"), required=False, regex=r"^\d{6}$")
     batch = forms.IntegerField(label=_("Import batch"), required=False, min_value=1)
     maker = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # National users' queues (acknowledgement, cards due) narrow to one province first.
+    province = forms.RegexField(required=False, regex=r"^\d{2}$", widget=forms.HiddenInput)
     basis = forms.ModelChoiceField(
         label=_("Basis of residence"), required=False,
         queryset=ResidenceBasis.objects.filter(is_active=True), empty_label=_("Any basis"),
@@ -540,10 +542,9 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        province = user.province_id or str(self.data.get("province", ""))[:2]
         self.fields["district"].queryset = (
-            selectors.districts_of(user.province_id)
-            if user.province_id
-            else District.objects.none()
+            selectors.districts_of(province) if province else District.objects.none()
         )
 
     def filters(self) -> selectors.QueueFilters:
@@ -558,12 +559,13 @@ class QueueFilterForm(forms.Form):
             card=data.get("card") or "",
             district=data["district"].code if data.get("district") else "",
             commune=data.get("commune") or "",
+            province=data.get("province") or "",
             batch=data.get("batch"),
             maker=data.get("maker"),
             basis=data["basis"].pk if data.get("basis") else None,
             flags=data.get("flags") or "",
             older_than=data.get("older_than"),
-            sort=data.get("sort") or "oldest",
+            sort=data.get("sort") or "",
         )
 
 

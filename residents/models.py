@@ -103,6 +103,9 @@ class ResidentQuerySet(models.QuerySet):
     def in_province(self, province_code: str) -> ResidentQuerySet:
         return self.filter(province_id=province_code)
 
+    def not_merged(self) -> ResidentQuerySet:
+        return self.filter(merged_into__isnull=True)
+
 
 @pghistory.track(
     history.insert_event(),
@@ -178,6 +181,17 @@ class Resident(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic locking: a save carries the version it read; a stale version is refused.
     version = models.PositiveIntegerField(default=1)
+    # Set when a verifier found this record to be the same person as another one: the record
+    # stays (its history with it), everything it held now belongs to the survivor.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        verbose_name=_("merged into"),
+    )
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True)
 
     objects = ResidentQuerySet.as_manager()
 
@@ -199,6 +213,9 @@ class Resident(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="resident_surname_upper", condition=Q(surname=Upper("surname"))
+            ),
+            models.CheckConstraint(
+                name="resident_not_merged_into_itself", condition=~Q(merged_into=F("id"))
             ),
             models.CheckConstraint(
                 name="resident_address_nested",
@@ -417,6 +434,22 @@ class Declaration(models.Model):
                 condition=Q(status="submitted"),
                 name="declaration_queue_order",
             ),
+            # The other work queues' keyset orders (residents.queues), one per state.
+            models.Index(
+                fields=["reviewed_at", "id"],
+                condition=Q(status="verified"),
+                name="declaration_ack_order",
+            ),
+            models.Index(
+                fields=["created_by", "reviewed_at", "id"],
+                condition=Q(status="returned"),
+                name="declaration_returned_order",
+            ),
+            models.Index(
+                fields=["acknowledged_at", "id"],
+                condition=Q(status="acknowledged"),
+                name="declaration_due_order",
+            ),
             # Filter by maker (the maker's list of returns reads it too).
             models.Index(fields=["created_by", "status"], name="declaration_maker_status"),
         ]
@@ -527,6 +560,7 @@ class LikelyDuplicate(models.Model):
         OPEN = "open", _("To check")
         NOT_DUPLICATE = "not_duplicate", _("Not a duplicate")
         CONFIRMED = "confirmed", _("Confirmed duplicate")
+        MERGED = "merged", _("Merged: the same person")
 
     resident = models.ForeignKey(
         Resident,
@@ -571,6 +605,11 @@ class LikelyDuplicate(models.Model):
         indexes = [
             models.Index(
                 fields=["resident"], condition=Q(status="open"), name="likely_duplicate_open"
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status="open"),
+                name="likely_duplicate_queue_order",
             ),
         ]
 

@@ -6,17 +6,11 @@ users see every province. Anything out of scope answers 404, as if it did not ex
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import hashlib
-import json
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     CharField,
@@ -40,8 +34,8 @@ from accounts import access
 from accounts.models import User
 from cards.expiry import card_expiry_subquery
 from provinces.models import Commune, District, Province
+from residents.keyset import decode_cursor, encode_cursor
 from residents.models import (
-    SEARCH_NAME_MAX,
     Declaration,
     DeclarationDocument,
     DocumentType,
@@ -153,71 +147,6 @@ class ResidentPage:
     prev_cursor: str = ""
     sort: str = "newest"
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-# What each sort column's value in a cursor must be: anything else is a tampered cursor.
-_BIGINT = 2**63
-
-
-def _valid_id(value: Any) -> bool:
-    return type(value) is int and -_BIGINT <= value < _BIGINT
-
-
-def _valid_name(value: Any) -> bool:
-    if type(value) is not str or len(value) > SEARCH_NAME_MAX or "\x00" in value:
-        return False
-    try:
-        value.encode()  # a lone surrogate ("\ud800" in the JSON) is no text PostgreSQL takes
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _valid_rank(value: Any) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)
-
-
-def _valid_moment(value: Any) -> bool:
-    """A moment as the queue's cursors carry it: an ISO date and time with its offset."""
-    if type(value) is not str or len(value) > 40:
-        return False
-    try:
-        return dt.datetime.fromisoformat(value).tzinfo is not None
-    except ValueError:
-        return False
-
-
-_CURSOR_VALUES = {
-    "id": _valid_id,
-    "search_name": _valid_name,
-    "rank": _valid_rank,
-    "submitted_at": _valid_moment,
-}
-# The longest cursor made: a name of SEARCH_NAME_MAX characters, each escaped as \uXXXX in JSON.
-_CURSOR_MAX = 4 * (SEARCH_NAME_MAX * 6 + 64) // 3 + 4
-
-
-def decode_cursor(token: str, keys: tuple[tuple[str, bool], ...]) -> list[Any] | None:
-    """The key values in a cursor, or None for a missing or tampered one (first page then).
-
-    A tampered cursor is any that this module did not make: bad base64 or JSON, another shape,
-    or a value the sort's column could not hold. The list then starts again at its first page.
-    """
-    if not token or len(token) > _CURSOR_MAX:
-        return None
-    try:
-        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
-        return None
-    if not isinstance(values, list) or len(values) != len(keys):
-        return None
-    if not all(_CURSOR_VALUES[column](v) for (column, _desc), v in zip(keys, values, strict=True)):
-        return None
-    return values
 
 
 def _latest_status() -> Subquery:
@@ -432,19 +361,23 @@ STATUS_ACTIONS = {
     Declaration.Status.ACKNOWLEDGED: _("Acknowledged"),
     LikelyDuplicate.Status.NOT_DUPLICATE: _("Marked as not a duplicate"),
     LikelyDuplicate.Status.CONFIRMED: _("Confirmed as a duplicate"),
+    LikelyDuplicate.Status.MERGED: _("Merged: the same person"),
 }
 
 
 def _action_of(model: type, event: Any) -> str:
     if event.pgh_label == "insert":
         return str(CREATED[model])
+    if model is Resident and "merged_into_id" in (event.pgh_diff or {}):
+        return str(_("Records merged: the same person"))
     status = (event.pgh_diff or {}).get("status")
     if status and status[1] in STATUS_ACTIONS:
         return str(STATUS_ACTIONS[status[1]])
     return str(CHANGED.get(model, _("Changed")))
 
 
-HIDDEN_FIELDS = {"id", "version", "updated_at", "search_name", "resident", "declaration"}
+HIDDEN_FIELDS = {"id", "version", "updated_at", "search_name", "resident", "declaration",
+                 "merged_at"}  # fmt: skip
 
 
 def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
@@ -453,7 +386,13 @@ def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
     A fixed number of queries: the events, then one look-up per kind of referenced name.
     """
     declarations = list(resident.declarations.all())
-    events = list(Events.objects.references(resident).filter(pgh_model__in=list(SUBJECTS)))
+    # A record merged into this one brought its history along (and a merged record shows the
+    # survivor's merge too): both records' events, one list.
+    people = [resident, *Resident.objects.filter(merged_into=resident)]
+    if resident.merged_into_id:
+        people.append(Resident.objects.get(pk=resident.merged_into_id))
+    ids = {p.pk for p in people}
+    events = list(Events.objects.references(*people).filter(pgh_model__in=list(SUBJECTS)))
     if declarations:
         # Supporting documents point at declarations, not at the resident.
         events += Events.objects.references(declarations).filter(
@@ -474,8 +413,11 @@ def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
         e
         for e in events
         if e.pgh_model != "residents.LikelyDuplicateEvent"
-        or e.pgh_data.get("resident") == resident.pk
+        # (the event's data names columns: "resident_id")
+        or e.pgh_data.get("resident_id", e.pgh_data.get("resident")) in ids
     ]
+    # An event naming both records (a flag between them) is read once.
+    events = list({(e.pgh_model, e.pgh_id): e for e in events}.values())
     names = _NameLookup(events)
     entries = []
     for event in events:
@@ -501,6 +443,7 @@ def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
                 action=_action_of(model, event),
                 subject=f"{subject} {event.pgh_data.get('id', '')}"
                 if model is Declaration
+                or (model is Resident and event.pgh_data.get("id") != resident.pk)
                 else str(subject),
                 changes=changes,
                 reason=reason,
@@ -593,277 +536,7 @@ class _NameLookup:
         return str(value)
 
 
-# --- Verification, returns, acknowledgement --------------------------------------------------
-@dataclass(frozen=True)
-class QueueFilters:
-    """What a verifier narrows the queue to; every field travels in the URL."""
-
-    q: str = ""
-    passport: str = ""
-    card: str = ""
-    district: str = ""
-    commune: str = ""
-    batch: int | None = None
-    maker: int | None = None
-    basis: int | None = None
-    flags: str = ""  # "open": with likely duplicates to decide; "none": without
-    older_than: int | None = None  # days in the queue
-    sort: str = "oldest"
-
-
-# Each sort: (table, column, descending) keys, all one way, so "after this row" is one row
-# comparison that declaration_queue_order (or the resident's name index) answers.
-QUEUE_SORTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "oldest": (("declaration", "submitted_at"), ("declaration", "id")),
-    "newest": (("declaration", "submitted_at"), ("declaration", "id")),
-    "name": (("resident", "search_name"), ("declaration", "id")),
-}
-QUEUE_DESCENDING = {"oldest": False, "newest": True, "name": False}
-QUEUE_PAGE_SIZE = 50
-AGE_BUCKETS = (7, 30)
-QUEUE_COUNTS_SECONDS = 30
-
-
-@dataclass
-class QueuePage:
-    items: list[Declaration]
-    total: int
-    counts: dict[str, Any]
-    filters: QueueFilters
-    next_cursor: str = ""
-    prev_cursor: str = ""
-    first: bool = True
-    last: bool = True
-
-
-def verification_candidates_for(*, user: User, filters: QueueFilters) -> QuerySet[Declaration]:
-    """Submitted declarations of the user's province made by someone else, filtered.
-
-    Not ordered: `queue_ordered` orders them (the list and "next" share that order).
-    """
-    declarations = (
-        _scoped(Declaration.objects.all(), user, "resident__province_id")
-        .filter(status=Declaration.Status.SUBMITTED)
-        .exclude(created_by=user)
-    )
-    name = search_name_of(filters.q)
-    if name:
-        declarations = declarations.filter(resident__search_name__trigram_word_similar=name)
-    if filters.passport.strip():
-        declarations = declarations.filter(
-            Exists(
-                TravelDocument.objects.filter(
-                    resident=OuterRef("resident_id"),
-                    number_index=TravelDocument.index_of(filters.passport),
-                )
-            )
-        )
-    if filters.card.strip():
-        declarations = declarations.filter(Exists(_cards_numbered(filters.card, "resident_id")))
-    if filters.district:
-        declarations = declarations.filter(resident__address_district_id=filters.district)
-    if filters.commune:
-        declarations = declarations.filter(resident__address_commune_id=filters.commune)
-    if filters.batch:
-        declarations = declarations.filter(resident__import_record__batch_id=filters.batch)
-    if filters.maker:
-        declarations = declarations.filter(created_by_id=filters.maker)
-    if filters.basis:
-        declarations = declarations.filter(basis_id=filters.basis)
-    if filters.flags:
-        flagged = Exists(LikelyDuplicate.objects.open().filter(resident=OuterRef("resident_id")))
-        declarations = declarations.filter(flagged if filters.flags == "open" else ~flagged)
-    if filters.older_than:
-        since = timezone.now() - dt.timedelta(days=filters.older_than)
-        declarations = declarations.filter(submitted_at__lt=since)
-    return declarations
-
-
-def queue_sort_of(filters: QueueFilters) -> str:
-    return filters.sort if filters.sort in QUEUE_SORTS else "oldest"
-
-
-def queue_ordered(
-    declarations: QuerySet[Declaration], filters: QueueFilters, *, backwards: bool = False
-) -> QuerySet[Declaration]:
-    sort = queue_sort_of(filters)
-    descending = QUEUE_DESCENDING[sort] != backwards
-    columns = [
-        ("resident__" if table == "resident" else "") + column
-        for table, column in QUEUE_SORTS[sort]
-    ]
-    return declarations.order_by(*[("-" if descending else "") + c for c in columns])
-
-
-def queue_key_of(declaration: Declaration, filters: QueueFilters) -> list[Any]:
-    values: list[Any] = []
-    for table, column in QUEUE_SORTS[queue_sort_of(filters)]:
-        value = getattr(declaration.resident if table == "resident" else declaration, column)
-        values.append(value.isoformat() if isinstance(value, dt.datetime) else value)
-    return values
-
-
-def queue_seek(
-    declarations: QuerySet[Declaration],
-    filters: QueueFilters,
-    values: list[Any],
-    *,
-    backwards: bool = False,
-    inclusive: bool = False,
-) -> QuerySet[Declaration]:
-    """The declarations after (or before) the row with these key values, in the queue's order."""
-    sort = queue_sort_of(filters)
-    descending = QUEUE_DESCENDING[sort] != backwards
-    operator = ("<" if descending else ">") + ("=" if inclusive else "")
-    tables = {"declaration": Declaration._meta.db_table, "resident": Resident._meta.db_table}
-    columns = ", ".join(f'"{tables[t]}"."{c}"' for t, c in QUEUE_SORTS[sort])
-    placeholders = ", ".join(["%s"] * len(values))
-    if any(t == "resident" for t, _c in QUEUE_SORTS[sort]):
-        declarations = declarations.filter(resident__isnull=False)  # joins the resident table
-    return declarations.extra(where=[f"({columns}) {operator} ({placeholders})"], params=values)  # noqa: S610
-
-
-def _jump_cursor(filters: QueueFilters, start: str) -> list[Any] | None:
-    """The key just before the first row submitted on a day (or named from a text), or None."""
-    start = start.strip()
-    if not start:
-        return None
-    sort = queue_sort_of(filters)
-    if sort == "name":
-        name = search_name_of(start)
-        return [name, 0] if name else None
-    try:
-        day = dt.date.fromisoformat(start)
-    except ValueError:
-        return None
-    if sort == "newest":
-        day += dt.timedelta(days=1)  # newest first: from the end of that day down
-    moment = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    return [moment.isoformat(), 0]
-
-
-def queue_counts_for(*, user: User, filters: QueueFilters) -> dict[str, Any]:
-    """How many records each filter would show, the others kept: a fixed five queries."""
-    now = timezone.now()
-    base = verification_candidates_for(user=user, filters=filters)
-    flagged = Exists(LikelyDuplicate.objects.open().filter(resident=OuterRef("resident_id")))
-    totals = base.aggregate(
-        total=Count("id"),
-        **{
-            f"older_than_{days}": Count("id", filter=Q(submitted_at__lt=now - dt.timedelta(days)))
-            for days in AGE_BUCKETS
-        },
-    )
-    flags = verification_candidates_for(user=user, filters=_replace(filters, flags="")).aggregate(
-        open=Count("id", filter=flagged), none=Count("id", filter=~flagged)
-    )
-
-    def facet(field_name: str, path: str, label: str, label_km: str = "") -> list[dict[str, Any]]:
-        rows = (
-            verification_candidates_for(user=user, filters=_replace(filters, **{field_name: ""}))
-            .values(value=F(path), label=F(label), label_km=F(label_km or label))
-            .annotate(count=Count("id"))
-            .order_by("label")
-        )
-        return list(rows)
-
-    return {
-        **totals,
-        "flags": flags,
-        "districts": facet(
-            "district",
-            "resident__address_district_id",
-            "resident__address_district__name_en",
-            "resident__address_district__name_km",
-        ),
-        "bases": facet("basis", "basis_id", "basis__name_en", "basis__name_km"),
-        "makers": facet("maker", "created_by_id", "created_by__username"),
-    }
-
-
-def _replace(filters: QueueFilters, **changes: Any) -> QueueFilters:
-    cleaned = {k: (None if v == "" and k in ("batch", "maker", "basis") else v)
-               for k, v in changes.items()}  # fmt: skip
-    return replace(filters, **cleaned)
-
-
-def verification_queue_for(
-    *,
-    user: User,
-    filters: QueueFilters | None = None,
-    after: str = "",
-    before: str = "",
-    last: bool = False,
-    start: str = "",
-    page_size: int = QUEUE_PAGE_SIZE,
-) -> QueuePage:
-    """One page of the verification queue, seeking from a cursor: page 400 costs what page 1 does.
-
-    "Last" reads the queue backwards from its end, as fast as the first page. A fixed number of
-    queries whatever the page: the page, then the counts.
-    """
-    filters = filters or QueueFilters()
-    declarations = (
-        verification_candidates_for(user=user, filters=filters)
-        .select_related(
-            "resident", "resident__address_district", "basis", "created_by", "claimed_by"
-        )
-        .annotate(
-            # A correlated count, read for the page's rows only (a join and GROUP BY would
-            # group the whole queue before the LIMIT).
-            open_flags=Subquery(
-                LikelyDuplicate.objects.open()
-                .filter(resident=OuterRef("resident_id"))
-                .order_by()
-                .values("resident")
-                .annotate(count=Count("id"))
-                .values("count")[:1]
-            )
-        )
-    )
-    keys = tuple((column, False) for _table, column in QUEUE_SORTS[queue_sort_of(filters)])
-    backwards = last
-    cursor = decode_cursor(after, keys)
-    if cursor is None and (cursor := decode_cursor(before, keys)) is not None:
-        backwards = True
-    if cursor is None and not last:
-        # A jump: straight to a day (by date) or to a name, as fast as the first page.
-        cursor = _jump_cursor(filters, start)
-    if cursor is not None:
-        declarations = queue_seek(declarations, filters, cursor, backwards=backwards)
-    rows = list(queue_ordered(declarations, filters, backwards=backwards)[: page_size + 1])
-    has_more = len(rows) > page_size
-    rows = rows[:page_size]
-    if backwards:
-        rows.reverse()
-    # The counts read the whole queue (hundreds of milliseconds at a province's scale): kept a
-    # few seconds per verifier and filter, so paging through one filter pays for them once.
-    key = f"queue-counts:{user.pk}:{hashlib.sha256(repr(filters).encode()).hexdigest()[:32]}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = queue_counts_for(user=user, filters=filters)
-        cache.set(key, counts, QUEUE_COUNTS_SECONDS)
-    page = QueuePage(items=rows, total=counts["total"], counts=counts, filters=filters)
-    if rows:
-        more_after = has_more if not backwards else (cursor is not None and not last)
-        more_before = (cursor is not None) if not backwards else has_more
-        if more_after:
-            page.next_cursor = encode_cursor(queue_key_of(rows[-1], filters))
-        if more_before:
-            page.prev_cursor = encode_cursor(queue_key_of(rows[0], filters))
-        page.first, page.last = not more_before, not more_after
-    return page
-
-
-def next_candidates_for(
-    *, user: User, filters: QueueFilters, after: Declaration | None = None
-) -> list[QuerySet[Declaration]]:
-    """Where "next" looks, in turn: the queue past the current record, then from its start."""
-    candidates = verification_candidates_for(user=user, filters=filters)
-    if after is None:
-        return [candidates]
-    past = queue_seek(candidates, filters, queue_key_of(after, filters)).exclude(pk=after.pk)
-    return [past, candidates.exclude(pk=after.pk)]
+# --- Work queues: residents.queues (these names stay, for the callers that read them here) ---
 
 
 @dataclass
@@ -1063,3 +736,39 @@ def districts_of(province_code: str) -> QuerySet[District]:
 
 def communes_of(district_code: str) -> QuerySet[Commune]:
     return Commune.objects.filter(district_id=district_code).order_by("code")
+
+
+# The verification queue as its callers name it (the engine is residents.queues).
+from residents.queues import (  # noqa: E402, F401
+    QUEUE_PAGE_SIZE,
+    VERIFICATION,
+    QueueFilters,
+    QueuePage,
+    next_candidates_for,
+    verification_candidates_for,
+)
+
+
+def queue_ordered(
+    declarations: QuerySet[Declaration], filters: QueueFilters, *, backwards: bool = False
+) -> QuerySet[Declaration]:
+    return VERIFICATION.ordered(declarations, filters, backwards=backwards)
+
+
+def queue_counts_for(*, user: User, filters: QueueFilters) -> dict[str, Any]:
+    return VERIFICATION.counts(user=user, filters=filters)
+
+
+def verification_queue_for(
+    *,
+    user: User,
+    filters: QueueFilters | None = None,
+    after: str = "",
+    before: str = "",
+    last: bool = False,
+    start: str = "",
+    page_size: int = QUEUE_PAGE_SIZE,
+) -> QueuePage:
+    """One page of the verification queue (see `residents.queues.Queue.page`)."""
+    return VERIFICATION.page(user=user, filters=filters, after=after, before=before, last=last,
+                             start=start, page_size=page_size)  # fmt: skip

@@ -683,8 +683,14 @@ def declaration_return(
     version: int | None = None,
     resident_version: int | None = None,
 ) -> Declaration:
-    """Send a submitted declaration back to its maker with the reason to correct it."""
-    return _review(
+    """Send a submitted declaration back to its maker with the reason to correct it.
+
+    The maker is told, in the app and by e-mail, once the return is committed.
+    """
+    from gdi_ims import queue
+    from jobs.tasks import notify_declaration_returned_task
+
+    returned = _review(
         declaration=declaration,
         actor=actor,
         status=Declaration.Status.RETURNED,
@@ -693,6 +699,8 @@ def declaration_return(
         resident_version=resident_version,
         action="declaration.return",
     )
+    queue.send_on_commit(notify_declaration_returned_task, returned.pk, returned.version)
+    return returned
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from residents import views
+from residents import queue_views, views
 
 app_name = "residents"
 urlpatterns = [
@@ -19,9 +19,11 @@ urlpatterns = [
     path("verification/", views.verification_queue, name="verification-queue"),
     path("verification/next/", views.verification_next, name="verification-next"),
     path("declarations/<int:pk>/review/", views.declaration_review, name="review"),
+    path("duplicates/", queue_views.duplicates_queue, name="duplicates"),
     path("duplicates/<int:pk>/decide/", views.duplicate_decide, name="duplicate-decide"),
-    path("returned/", views.returned_list, name="returned"),
-    path("acknowledgements/", views.acknowledgements, name="acknowledgements"),
+    path("duplicates/<int:pk>/merge/", views.duplicate_merge, name="duplicate-merge"),
+    path("returned/", queue_views.returned_list, name="returned"),
+    path("acknowledgements/", queue_views.acknowledgements, name="acknowledgements"),
     path(
         "declarations/<int:pk>/acknowledge/",
         views.declaration_acknowledge,

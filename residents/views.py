@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,12 +23,11 @@ from accounts.reauth import recent_authentication_required
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.validators import parse_id
-from residents import selectors, services
+from residents import merge, queue_views, queues, selectors, services
 from residents.forms import (
     DeclarationForm,
     DocumentCheckForm,
     DocumentForm,
-    QueueFilterForm,
     ResidentForm,
     ResidentSearchForm,
     ReviewForm,
@@ -294,11 +293,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Verification ----------------------------------------------------------------------------
 def _queue_filters(request: HttpRequest) -> tuple[selectors.QueueFilters, str, bool]:
     """The queue's filters from the URL, the same filters as a query string, and readability."""
-    data, readable = search_data_from_url(request.GET)
-    for key in ("after", "before", "last", "start"):
-        data.pop(key, None)
-    form = QueueFilterForm(data or None, user=request.user)
-    return form.filters(), search_query_for_url(data).urlencode(), readable
+    return queue_views.queue_filters(request)
 
 
 def _queue_url(query: str) -> str:
@@ -313,56 +308,12 @@ def _review_url(pk: int, query: str) -> str:
 @require_http_methods(["GET", "POST"])
 def verification_queue(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Can.DECLARATION_REVIEW)
-    if request.method == "POST":
-        # The search is posted: the passport number leaves the URL sealed.
-        return redirect(_queue_url(search_query_for_url(request.POST).urlencode()))
-    filters, query, readable = _queue_filters(request)
-    if not readable:
-        messages.warning(
-            request, _("This link's passport number cannot be read: type the number again.")
-        )
-    data, _readable = search_data_from_url(request.GET)
-    form = QueueFilterForm(data or None, user=request.user)
-    page = selectors.verification_queue_for(
-        user=request.user,
-        filters=filters,
-        after=request.GET.get("after", ""),
-        before=request.GET.get("before", ""),
-        last=request.GET.get("last") == "1",
-        start=request.GET.get("start", "")[:100],
-    )
-    counts = page.counts
-    links = {
-        "districts": [(row, _with(query, district=row["value"])) for row in counts["districts"]],
-        "bases": [(row, _with(query, basis=row["value"])) for row in counts["bases"]],
-        "makers": [(row, _with(query, maker=row["value"])) for row in counts["makers"]],
-        "flags_open": _with(query, flags="open"),
-        "flags_none": _with(query, flags="none"),
-        "older_than_7": _with(query, older_than=7),
-        "older_than_30": _with(query, older_than=30),
-        "all": _queue_url(""),
-    }
-    return TemplateResponse(
+    return queue_views.queue_response(
         request,
-        "residents/verification_queue.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query,
-            "prefix": f"{query}&" if query else "",
-            "links": links,
-            "now": timezone.now(),
-            "kept": QueryDict(query).lists(),
-        },
+        queues.VERIFICATION,
+        url_name="residents:verification-queue",
+        template="residents/verification_queue.html",
     )
-
-
-def _with(query: str, **changes: object) -> str:
-    """The queue's URL with one filter changed (the others kept)."""
-    data = QueryDict(query, mutable=True)
-    for key, value in changes.items():
-        data[key] = str(value)
-    return _queue_url(data.urlencode())
 
 
 @login_required
@@ -529,38 +480,34 @@ def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
-def returned_list(request: HttpRequest) -> HttpResponse:
-    access.require(request.user, Can.RESIDENT_WRITE)
-    declarations = selectors.returned_declarations_for(user=request.user)
-    return TemplateResponse(request, "residents/returned_list.html", {"declarations": declarations})
+@require_POST
+def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge the flagged pair into the record the verifier keeps (they are the same person)."""
+    flag = selectors.duplicate_get_for(user=request.user, pk=pk)
+    access.require(request.user, Can.DECLARATION_REVIEW)
+    keep = parse_id(request.POST.get("keep"))
+    if keep not in (flag.resident_id, flag.other_id):
+        messages.error(request, _("Choose the record to keep."))
+        return redirect("residents:detail", pk=flag.resident_id)
+    survivor = selectors.resident_get_for(user=request.user, pk=keep)
+    try:
+        merge.residents_merge(flag=flag, survivor=survivor, actor=request.user)
+    except services.ResidentsError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _("Records merged: resident no. %(merged)s is now part of resident no. %(kept)s.")
+            % {"merged": ({flag.resident_id, flag.other_id} - {keep}).pop(), "kept": keep},
+        )
+    target = parse_id(request.POST.get("declaration"))
+    if target is not None:
+        return redirect("residents:review", pk=target)
+    return redirect("residents:detail", pk=keep)
 
 
 # --- Acknowledgement (HQ) --------------------------------------------------------------------
-@login_required
-@require_GET
-def acknowledgements(request: HttpRequest) -> HttpResponse:
-    access.require(request.user, Can.DECLARATION_ACKNOWLEDGE)
-    code = request.GET.get("province", "")
-    province = selectors.province_get_for(user=request.user, code=code) if code else None
-    page = (
-        selectors.verified_declarations_for(
-            user=request.user, province_code=province.code, page=request.GET.get("page", 1)
-        )
-        if province
-        else None
-    )
-    return TemplateResponse(
-        request,
-        "residents/acknowledgements.html",
-        {
-            "summary": selectors.acknowledgement_summary_for(user=request.user),
-            "province": province,
-            "page": page,
-        },
-    )
-
-
+# The queues of returned and verified declarations: residents.queue_views.
 @login_required
 @require_POST
 def declaration_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:

@@ -44,6 +44,7 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "residents:document-check": lambda w: {"pk": w["document"].pk},
     "residents:review": lambda w: {"pk": w["declaration"].pk},
     "residents:duplicate-decide": lambda w: {"pk": w["duplicate"].pk},
+    "residents:duplicate-merge": lambda w: {"pk": w["duplicate"].pk},
     "residents:declaration-acknowledge": lambda w: {"pk": w["verified"].pk},
     "residents:province-acknowledge": lambda w: {"code": w["code"]},
     "cards:card-detail": lambda w: {"pk": w["card"].pk},

@@ -119,6 +119,8 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "residents:verification-next": can(Can.DECLARATION_REVIEW),
     "residents:review": can(Can.DECLARATION_REVIEW),
     "residents:duplicate-decide": can(Can.DECLARATION_REVIEW),
+    "residents:duplicate-merge": can(Can.DECLARATION_REVIEW),
+    "residents:duplicates": can(Can.DECLARATION_REVIEW),
     "residents:returned": can(Can.RESIDENT_WRITE),
     "residents:acknowledgements": can(Can.DECLARATION_ACKNOWLEDGE),
     "residents:declaration-acknowledge": can(Can.DECLARATION_ACKNOWLEDGE),
