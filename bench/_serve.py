@@ -22,7 +22,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(log: Path, settings: str = "gdi_ims.settings.base") -> Iterator[tuple[str, int]]:
+def gunicorn(
+    log: Path, settings: str = "gdi_ims.settings.base", start_seconds: float = 60
+) -> Iterator[tuple[str, int]]:
     """Serve the IMS (DEBUG off) until the block ends; yields its base URL and the master's pid.
 
     The database is the benchmark's (DATABASE_URL as bench._common set it for this process).
@@ -47,10 +49,10 @@ def gunicorn(log: Path, settings: str = "gdi_ims.settings.base") -> Iterator[tup
             command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT
         )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + start_seconds
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/accounts/login/", timeout=5):  # noqa: S310
+                with urllib.request.urlopen(f"{base}/accounts/login/", timeout=30):  # noqa: S310
                     break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:

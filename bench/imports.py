@@ -11,7 +11,9 @@ none pays for flushing what an earlier one wrote). The import is timed in its tw
   history event for each resident, passport and declaration (naming the importer and the batch),
   in about ten statements (10,000 rows each here), each range's near-identical names flagged; the
   foreign keys are checked when it commits, and that is timed too.
-Goals: the commit at most 3 times the raw COPY, dry run + commit at most 5 times.
+Goals: the commit at most 3 times the raw COPY, dry run + commit at most 5 times. The commit's time
+is also split into its write statements, the likely-duplicate flags, its other statements and the
+rest (mostly the deferred foreign-key checks that run at COMMIT).
 Also timed: the dry run of a 20,000-row XLSX workbook (goal: at most 5 s), as offices send it
 (BENCH_IMPORTS_XLSX_ROWS).
 

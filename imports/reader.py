@@ -326,14 +326,16 @@ def _first_worksheet_path(archive: zipfile.ZipFile) -> str | None:
 def _needs_openpyxl(archive: zipfile.ZipFile, sheet_path: str) -> bool:
     """True when calamine would read the workbook otherwise than openpyxl: a DTD in a part (which
     defusedxml refuses when it declares entities), a formula or an error cell in the sheet."""
+    if sheet_path not in archive.namelist():
+        return True  # a target openpyxl resolves otherwise
     for info in archive.infolist():
         if not info.filename.endswith((".xml", ".rels")):
             continue
         with archive.open(info) as member:
             head = member.read(_PROLOG_BYTES)
         root = _ROOT_START.search(head)
-        if b"<!DOCTYPE" in (head[: root.start()] if root else head):
-            return True
+        if root is None or b"<!DOCTYPE" in head[: root.start()]:
+            return True  # a DTD, or a prolog too long to tell
     carry = b""
     with archive.open(sheet_path) as member:
         while chunk := member.read(1 << 20):

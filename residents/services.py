@@ -124,11 +124,13 @@ def _require_officer_of(actor: User, province_id: str) -> None:
 def _require_verifier_of(actor: User, province_id: str) -> None:
     if not access.can(actor, Capability.DECLARATION_REVIEW) or actor.province_id != province_id:
         raise NotAllowed(_("Only a verifier of the province can review this declaration."))
-    _refuse_if_held(province_id)
 
 
 def _refuse_if_held(province_id: str) -> None:
-    """Entering, editing and reviewing all stop while HQ holds the province's list signed off."""
+    """Entering, editing and deciding stop while HQ holds the province's list signed off.
+
+    Opening and claiming a record still work: reading it changes nothing.
+    """
     if hold.province_list_held(province_id):
         raise ListHeld(hold.HELD_MESSAGE)
 
@@ -452,6 +454,7 @@ def _review(
 ) -> Declaration:
     resident, locked = _lock_declaration(declaration.pk)
     _require_verifier_of(actor, resident.province_id)
+    _refuse_if_held(resident.province_id)
     if locked.created_by_id == actor.pk:
         raise NotAllowed(
             _("You entered this declaration yourself: another verifier must review it.")
@@ -608,6 +611,7 @@ def document_check(
     """
     resident, declaration = _lock_declaration(document.declaration_id)
     _require_verifier_of(actor, resident.province_id)
+    _refuse_if_held(resident.province_id)
     if declaration.created_by_id == actor.pk:
         raise NotAllowed(
             _("You entered this declaration yourself: another verifier must review it.")
@@ -847,6 +851,7 @@ def duplicate_decide(*, flag: LikelyDuplicate, actor: User, confirmed: bool) -> 
     """
     resident = _lock_resident(flag.resident_id)
     _require_verifier_of(actor, resident.province_id)
+    _refuse_if_held(resident.province_id)
     locked = LikelyDuplicate.objects.select_for_update().get(pk=flag.pk)
     if locked.status != LikelyDuplicate.Status.OPEN:
         raise IllegalTransition(_("Someone already decided on this likely duplicate."))

@@ -23,6 +23,7 @@ from residents.models import Declaration, Resident
 from tests.conftest import client_for
 from tests.factories import DeclarationFactory, ResidentFactory
 from tests.imports.conftest import csv_bytes, person, upload
+from tests.residents.conftest import create_input
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +101,7 @@ def test_no_resident_can_be_entered_into_a_signed_off_province(officer, director
     signed_off(phnom_penh, director)
 
     with pytest.raises(resident_services.ListHeld):
-        resident_services._require_officer_of(officer, "12")
+        resident_services.resident_create(**create_input(officer), submit=True)
 
     assert Resident.objects.count() == 0
 
@@ -124,7 +125,8 @@ def test_another_province_is_not_held_by_phnom_penh_s_sign_off(other_officer, di
 
     assert hold.province_list_held("12") is True
     assert hold.province_list_held("17") is False
-    resident_services._require_officer_of(other_officer, "17")  # no refusal
+    created = resident_services.resident_create(**create_input(other_officer))  # no refusal
+    assert created.province_id == "17"
 
 
 def test_hq_reopens_with_a_reason_and_the_records_can_be_edited_again(
@@ -356,3 +358,24 @@ def test_anonymous_is_sent_to_sign_in_by_the_reopen(client, director, phnom_penh
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
     assert ProvinceCompilation.objects.get(pk="12").status == Status.FINISHED
+
+
+def test_a_verifier_may_still_open_a_held_record_but_not_decide_it(
+    record, verifier_client, director, phnom_penh
+):
+    signed_off(phnom_penh, director)
+    before = state_of(record)
+    url = reverse("residents:review", args=[record.pk])
+
+    opened = verifier_client.get(url)
+    decided = verifier_client.post(
+        url,
+        {"action": "verify", "reason": "", "version": record.version,
+         "resident_version": record.resident.version},
+        follow=True,
+    )  # fmt: skip
+
+    assert opened.status_code == 200
+    assert decided.status_code == 200
+    assert str(hold.HELD_MESSAGE) in html.unescape(decided.content.decode())
+    assert state_of(record) == before
