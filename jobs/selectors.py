@@ -210,11 +210,12 @@ def renewals_queryset_for(
         status_reason="renewal",
         replacement__created_at__gte=timezone.now() - dt.timedelta(days=RENEWED_SHOWN_DAYS),
     )
+    # A declaration made after the card's own one, not yet acknowledged (ids only grow).
     in_progress = Exists(
         Declaration.objects.filter(
             resident_id=OuterRef("resident_id"),
             status__in=IN_PROGRESS_DECLARATIONS,
-            created_at__gt=OuterRef("created_at"),
+            pk__gt=OuterRef("declaration_id"),
         )
     )
     # A declaration made after the card's own one, acknowledged: what card_renew rests on.

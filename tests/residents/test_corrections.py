@@ -247,11 +247,11 @@ def test_a_decided_correction_cannot_be_decided_again(settled, officer, verifier
 
 
 def test_the_transition_table_allows_only_a_decision_on_a_requested_correction():
-    assert Correction.TRANSITIONS == {
+    assert {
         Status.REQUESTED: frozenset({Status.APPROVED, Status.REFUSED}),
         Status.APPROVED: frozenset(),
         Status.REFUSED: frozenset(),
-    }
+    } == Correction.TRANSITIONS
 
 
 def test_an_officer_or_another_provinces_verifier_cannot_decide(
