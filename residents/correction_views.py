@@ -32,7 +32,11 @@ Can = Capability
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=gettext_lazy("Decision"),
-        choices=[("approve", gettext_lazy("Approve")), ("refuse", gettext_lazy("Refuse"))],
+        choices=[
+            ("", "---------"),
+            ("approve", gettext_lazy("Approve")),
+            ("refuse", gettext_lazy("Refuse")),
+        ],
     )
     reason = forms.CharField(
         label=gettext_lazy("Reason (required to refuse)"),

@@ -30,7 +30,9 @@ def carded_resident(officer: User, clerk: User, **card: object) -> ResidenceCard
         number="E24681357",
     )
     new = card_services.card_issue(declaration=resident.declarations.get(), actor=clerk)
-    ResidenceCard.objects.filter(pk=new.pk).update(status=ResidenceCard.Status.ACTIVE, **card)
+    ResidenceCard.objects.filter(pk=new.pk).update(
+        **{"status": ResidenceCard.Status.ACTIVE, **card}
+    )
     new.refresh_from_db()
     return new
 
@@ -90,9 +92,9 @@ def test_a_correction_of_a_printed_name_replaces_the_card(
     assert (new.status, new.expiry_date) == (ResidenceCard.Status.ISSUED, card.expiry_date)
     assert ResidenceCard.objects.current().filter(resident=card.resident).get() == new
 
-    # The old card's QR code now answers "replaced"; the record's history tells the whole story.
+    # The old card's QR code now answers "not valid"; the record's history tells the whole story.
     page.goto(f"/cards/v/{card.token}/")
-    expect(page.locator("body")).to_contain_text("Replaced")
+    expect(page.get_by_test_id("validity-result")).to_have_attribute("data-validity", "not_valid")
     page.goto(f"/residents/{card.resident_id}/")
     expect(page.get_by_test_id("resident-name")).to_have_text("WONG LI NA")
     history = page.get_by_test_id("history")

@@ -44,11 +44,14 @@ def test_a_new_passport_becomes_current_and_the_old_one_is_kept(holder, officer)
     assert old.number == "E11111111"
     event = AuditEvent.objects.get(action=AuditEvent.Action.PASSPORT_REPLACED)
     assert (event.user, event.detail) == (officer, {"previous": [old.pk], "document": new.pk})
-    actions = [e.action for e in selectors.resident_history_for(resident=holder)]
-    assert actions[-2:] == ["Passport recorded", "Passport changed"] or actions[-2:] == [
-        "Passport changed",
-        "Passport recorded",
+    history = selectors.resident_history_for(resident=holder)
+    recorded = [e for e in history if e.action == "Passport recorded"]
+    changed = [e for e in history if e.action == "Passport changed"]
+    assert (len(recorded), len(changed)) == (2, 1)
+    assert [(c.field, c.before, c.after) for c in changed[0].changes] == [
+        ("current", "True", "False")
     ]
+    assert {e.who for e in [recorded[-1], changed[0]]} == {str(officer)}
 
 
 def test_the_resident_is_found_through_either_passport(holder, officer):
