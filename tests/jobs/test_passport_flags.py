@@ -13,6 +13,7 @@ from jobs.models import JobRun, PassportExpiryFlag
 from jobs.tasks import flag_card_expiry_task
 from residents import passports
 from residents import services as resident_services
+from tests.conftest import client_for
 from tests.factories import TravelDocumentFactory
 from tests.jobs.test_tasks import wait_for
 
@@ -104,3 +105,31 @@ def test_a_real_worker_running_the_nightly_job_flags_the_passport(real_worker, m
 
     assert run.counts["passports"] == 1
     assert flags() == [(card.pk, document.pk, today + days(30), today + days(600))]
+
+
+@pytest.mark.django_db
+def test_the_residents_page_shows_the_flag_until_a_new_passport_is_recorded(
+    freeze, make_card, officer
+):
+    freeze(TODAY)
+    officer_client = client_for(officer)  # signed in on the frozen day
+    card = make_card(TODAY + days(600), created_by=officer)
+    TravelDocumentFactory(resident=card.resident, expiry_date=TODAY + days(100))
+    services.flag_card_expiry()
+    url = f"/residents/{card.resident_id}/"
+
+    response = officer_client.get(url)
+    assert response.status_code == 200, response.get("Location")
+    flagged = response.content.decode()
+    passports.passport_replace(
+        resident=card.resident,
+        actor=officer,
+        passport=resident_services.PassportInput(
+            number="EN7654321", issuing_country="CN", expiry_date=TODAY + days(3000)
+        ),
+    )
+    cleared = officer_client.get(url).content.decode()
+
+    assert 'data-testid="passport-flag"' in flagged
+    assert "The passport expires on 09-06-2027, before the card (21-10-2028)" in flagged
+    assert 'data-testid="passport-flag"' not in cleared

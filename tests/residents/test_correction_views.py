@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cards import services as card_services
@@ -280,3 +282,43 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_from_the_passport_form(client, 
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_queue_lists_the_provinces_own_open_corrections_in_a_fixed_number_of_queries(
+    verifier_client, other_verifier, officer, django_assert_num_queries
+):
+    from django.core.files.base import ContentFile
+
+    def asked(n: int) -> Correction:
+        resident = make_resident(maker=officer, status=Declaration.Status.ACKNOWLEDGED)
+        return corrections.correction_request(
+            resident=resident,
+            actor=officer,
+            version=resident.version,
+            fields={"surname": f"NEW{n}", "address_commune": resident.address_commune},
+            reason="Misspelt",
+            evidence=ContentFile(pdf_bytes(), name="proof.pdf"),
+            evidence_type="application/pdf",
+            evidence_name="proof.pdf",
+        )
+
+    first = asked(0)
+    verifier_client.get(reverse("residents:correction-queue"))
+    with CaptureQueriesContext(connection) as one:
+        verifier_client.get(reverse("residents:correction-queue"))
+    more = [first] + [asked(n) for n in range(1, 5)]
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = verifier_client.get(reverse("residents:correction-queue"))
+    elsewhere = client_for(other_verifier).get(reverse("residents:correction-queue"))
+
+    assert [c.pk for c in response.context["corrections"]] == [c.pk for c in more]
+    assert elsewhere.context["corrections"] == []
+
+
+def test_an_officer_may_not_open_the_queue_and_an_anonymous_visitor_is_sent_to_sign_in(
+    officer_client, client
+):
+    assert officer_client.get(reverse("residents:correction-queue")).status_code == 403
+    anonymous = client.get(reverse("residents:correction-queue"))
+    assert anonymous["Location"].startswith("/accounts/login/")
