@@ -53,6 +53,11 @@ class AuditEvent(models.Model):
         DECLARATION_REJECTED = "declaration_rejected", _("Declaration rejected")
         DECLARATION_ACKNOWLEDGED = "declaration_acknowledged", _("Declaration acknowledged")
         DUPLICATE_RESOLVED = "duplicate_resolved", _("Duplicate resolved")
+        DECLARATION_CREATED = "declaration_created", _("Declaration entered")
+        CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
+        CORRECTION_APPROVED = "correction_approved", _("Correction approved")
+        CORRECTION_REFUSED = "correction_refused", _("Correction refused")
+        PASSPORT_REPLACED = "passport_replaced", _("New passport recorded")
         # Bulk data
         IMPORTED = "imported", _("Data imported")
         EXPORTED = "exported", _("Data exported")

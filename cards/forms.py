@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cards import numbers
 from cards.models import PrintRun, ResidenceCard
-from gdi_ims import fields as ims_fields
 from provinces.models import Province
 
 
@@ -54,15 +52,9 @@ class ReplaceForm(ReasonForm):
 
 class RenewForm(forms.Form):
     reconfirmed = forms.BooleanField(
-        label=_("The resident re-confirmed their declaration"), required=True
+        label=_("The resident's new declaration is verified and acknowledged: issue the new card"),
+        required=True,
     )
-    reconfirmed_on = ims_fields.DateField(label=_("Date of re-confirmation"))
-
-    def clean_reconfirmed_on(self):
-        day = self.cleaned_data["reconfirmed_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("The re-confirmation date cannot be in the future."))
-        return day
 
 
 class HandOverForm(forms.Form):

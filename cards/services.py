@@ -236,31 +236,61 @@ def _latest_acknowledged(resident_id: int) -> Declaration:
     return declaration
 
 
+def renewal_declaration_for(card: ResidenceCard) -> Declaration | None:
+    """The new declaration a renewal of `card` rests on: acknowledged, and made after the card.
+
+    A card is renewed only once the resident declared again and that declaration was verified
+    and acknowledged (started from the renewals page): the one the card was issued on does not
+    count.
+    """
+    return (
+        Declaration.objects.filter(
+            resident_id=card.resident_id,
+            status=Declaration.Status.ACKNOWLEDGED,
+            pk__gt=card.declaration_id,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
 @transaction.atomic
 def card_renew(
     *,
     card: ResidenceCard,
     actor: User,
-    reconfirmed_on: dt.date,
     declaration: Declaration | None = None,
     today: dt.date | None = None,
 ) -> ResidenceCard:
     """Issue a new two-year card in place of one that expires within 90 days or has expired.
 
-    The resident must have re-confirmed their declaration (`reconfirmed_on`); the new card rests on
-    their latest acknowledged declaration unless another acknowledged one is given.
+    The resident must have made a new declaration since the card, verified and acknowledged
+    (`renewal_declaration_for`, unless one is given). The resident's row is locked first, as
+    card_issue and a correction's replacement do, so that only one of them replaces the card:
+    at most one valid card at any time.
     """
     _check_actor(actor, Capability.CARD_WRITE, card.province_id)
     today = today or _today()
+    Resident.objects.select_for_update().filter(pk=card.resident_id).first()
     card = _lock_card(card)
     if not card.is_renewable_on(today):
         raise ValidationError(
             _("Only a card that expires within 90 days or has expired can be renewed.")
         )
-    if reconfirmed_on > today:
-        raise ValidationError(_("The re-confirmation date cannot be in the future."))
-    declaration = declaration or _latest_acknowledged(card.resident_id)
+    declaration = declaration or renewal_declaration_for(card)
+    if declaration is None:
+        raise ValidationError(
+            _(
+                "The resident must first make a new declaration, verified and acknowledged: "
+                "start the renewal from the renewals page."
+            )
+        )
+    declaration.refresh_from_db()
     _check_acknowledged(declaration, card.resident_id)
+    if declaration.pk <= card.declaration_id:
+        raise ValidationError(
+            _("A renewal rests on a new declaration, made after the card it renews.")
+        )
     _move(card, Status.REPLACED)
     card.status_reason = "renewal"
     card.save(update_fields=["status", "status_reason"])
@@ -277,7 +307,11 @@ def card_renew(
         card,
         Kind.RENEWED,
         actor=actor,
-        data={"new_card": new.number, "reconfirmed_on": reconfirmed_on.isoformat()},
+        data={
+            "new_card": new.number,
+            "declaration": declaration.pk,
+            "reconfirmed_on": declaration.declared_on.isoformat(),
+        },
     )
     _record(new, Kind.ISSUED, actor=actor, data={"renews": card.number})
     audit_record(actor=actor, action=Action.CARD_RENEWED, obj=card, detail={"new": new.number})
@@ -317,6 +351,57 @@ def card_replace(
     _record(new, Kind.ISSUED, actor=actor, reason=reason, data={"replaces": card.number})
     audit_record(actor=actor, action=Action.CARD_REPLACED, obj=card, detail={"new": new.number})
     return new
+
+
+def card_replace_after_correction(
+    *,
+    resident: Resident,
+    actor: User,
+    reason: str,
+    correction_id: int,
+    today: dt.date | None = None,
+) -> tuple[ResidenceCard, ResidenceCard] | None:
+    """Replace the printed card of a resident whose printed details a correction changed.
+
+    Called by residents.corrections inside the approval's transaction, with the resident's row
+    already locked: the verifier's approval is the authority. The new card keeps the old one's
+    expiry date (a correction never extends validity) and is printed as a reprint with the
+    correction's reason. A card not printed yet prints the corrected record and stays; an
+    expired one is renewed, not replaced. Returns (old card, new card), or None.
+    """
+    access.require_in_scope(actor, resident.province_id)
+    access.require(actor, Capability.DECLARATION_REVIEW)
+    today = today or _today()
+    card = (
+        ResidenceCard.objects.select_for_update()
+        .filter(resident_id=resident.pk, status__in=ResidenceCard.REPLACEABLE_STATUSES)
+        .first()
+    )
+    if card is None or card.expiry_date < today:
+        return None
+    reason = _("Correction: %(reason)s") % {"reason": reason}
+    _move(card, Status.REPLACED)
+    card.status_reason = reason
+    card.save(update_fields=["status", "status_reason"])
+    new = _new_card(
+        declaration=card.declaration,
+        actor=actor,
+        issue_date=today,
+        expiry_date=card.expiry_date,
+        serial=_draw_serials(1)[0],
+        replaces=card,
+    )
+    new.save()
+    data = {"correction": correction_id}
+    _record(card, Kind.REPLACED, actor=actor, reason=reason, data={**data, "new_card": new.number})
+    _record(new, Kind.ISSUED, actor=actor, reason=reason, data={**data, "replaces": card.number})
+    audit_record(
+        actor=actor,
+        action=Action.CARD_REPLACED,
+        obj=card,
+        detail={"new": new.number, "correction": correction_id},
+    )
+    return card, new
 
 
 @transaction.atomic
@@ -451,13 +536,18 @@ def print_run_create(
     reprint_reason = reprint_reason.strip()
     if any(c.status == Status.PRINTED for c in cards) and not reprint_reason:
         raise ValidationError(_("Some of these cards were printed before: give a reprint reason."))
+    issued = [c for c in cards if c.status == Status.ISSUED]
     spoiled = dict(
-        CardEvent.objects.filter(
-            card__in=[c for c in cards if c.status == Status.ISSUED], kind=Kind.SPOILED
-        )
+        CardEvent.objects.filter(card__in=issued, kind=Kind.SPOILED)
         .order_by("card_id", "-at")
         .distinct("card_id")
         .values_list("card_id", "reason")
+    )
+    # A card replacing one a correction outdated is a reprint of that person's card.
+    corrected = dict(
+        CardEvent.objects.filter(
+            card__in=issued, kind=Kind.ISSUED, data__has_key="correction"
+        ).values_list("card_id", "reason")
     )
     provinces = {c.province_id for c in cards}
     run = PrintRun.objects.create(
@@ -474,7 +564,7 @@ def print_run_create(
                         print_run=run,
                         card_id=card.pk,
                         position=position,
-                        reprint_reason=_reprint_reason(card, reprint_reason, spoiled),
+                        reprint_reason=_reprint_reason(card, reprint_reason, spoiled, corrected),
                     )
                     for position, card in enumerate(cards, start=1)
                 ]
@@ -537,12 +627,14 @@ def _cards_in_open_runs():
     return PrintRunCard.objects.filter(open=True).values("card_id")
 
 
-def _reprint_reason(card: ResidenceCard, given: str, spoiled: dict[int, str]) -> str:
+def _reprint_reason(
+    card: ResidenceCard, given: str, spoiled: dict[int, str], corrected: dict[int, str]
+) -> str:
     if card.status == Status.PRINTED:
         return given
     if card.pk in spoiled:
         return _("Spoiled: %(reason)s") % {"reason": spoiled[card.pk]}
-    return ""
+    return corrected.get(card.pk, "")
 
 
 def _progress(run_id: int, done: int) -> None:

@@ -193,9 +193,7 @@ def card_renew(request: HttpRequest, pk: int) -> HttpResponse:
         form_class=forms.RenewForm,
         title=_("Renew card"),
         submit=_("Renew"),
-        act=lambda card, form: services.card_renew(
-            card=card, actor=request.user, reconfirmed_on=form.cleaned_data["reconfirmed_on"]
-        ),
+        act=lambda card, form: services.card_renew(card=card, actor=request.user),
         done=_("New card %(number)s issued; the old card is replaced."),
     )
 

@@ -23,6 +23,7 @@ STATE_CHOICES = [
     ("", _("Any")),
     (selectors.STATE_NOT_STARTED, _("Renewal not started")),
     (selectors.STATE_IN_PROGRESS, _("Renewal started")),
+    (selectors.STATE_READY, _("Declaration acknowledged: new card to issue")),
     (selectors.STATE_RENEWED, _("Renewed")),
 ]
 

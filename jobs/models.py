@@ -275,3 +275,54 @@ class Notification(models.Model):
         if self.kind == self.Kind.IMPORT_FAILED:
             return reverse("imports:batch-detail", args=[self.target])
         return f"{reverse('jobs:renewals')}?stage={self.threshold}&run={self.run_id}"
+
+
+class PassportExpiryFlag(models.Model):
+    """A resident whose current passport expires before their current card: flagged once.
+
+    Once per card and passport: a new passport (or a new card) that still falls short is
+    flagged afresh; the unique constraint makes a second run (or two at once) flag nobody twice.
+    """
+
+    card = models.ForeignKey(
+        "cards.ResidenceCard",
+        on_delete=models.CASCADE,
+        related_name="passport_flags",
+        verbose_name=_("card"),
+    )
+    document = models.ForeignKey(
+        "residents.TravelDocument",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("passport"),
+    )
+    resident = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.CASCADE,
+        related_name="passport_flags",
+        verbose_name=_("resident"),
+    )
+    province = models.ForeignKey(
+        "provinces.Province", on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
+    )
+    passport_expiry = models.DateField(_("passport expiry date"))
+    card_expiry = models.DateField(_("card expiry date"))
+    created_at = models.DateTimeField(_("flagged at"), default=timezone.now)
+    run = models.ForeignKey(
+        JobRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="passport_flags"
+    )
+
+    class Meta:
+        verbose_name = _("passport expiring before the card")
+        verbose_name_plural = _("passports expiring before the card")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["card", "document"], name="passport_flag_once"),
+        ]
+        indexes = [
+            models.Index(fields=["resident", "-id"], name="passport_flag_resident"),
+            models.Index(fields=["province", "-id"], name="passport_flag_province"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} · {self.passport_expiry}"

@@ -159,6 +159,8 @@ def unread_count_for(*, user: User) -> int:
 
 # --- Renewals due ----------------------------------------------------------------------------
 STATE_NOT_STARTED, STATE_IN_PROGRESS, STATE_RENEWED = "not_started", "in_progress", "renewed"
+# The new declaration is acknowledged: the card office issues the new card next.
+STATE_READY = "ready"
 IN_PROGRESS_DECLARATIONS = (
     Declaration.Status.DRAFT,
     Declaration.Status.SUBMITTED,
@@ -213,11 +215,20 @@ def renewals_queryset_for(
         status_reason="renewal",
         replacement__created_at__gte=timezone.now() - dt.timedelta(days=RENEWED_SHOWN_DAYS),
     )
+    # A declaration made after the card's own one, not yet acknowledged (ids only grow).
     in_progress = Exists(
         Declaration.objects.filter(
             resident_id=OuterRef("resident_id"),
             status__in=IN_PROGRESS_DECLARATIONS,
-            created_at__gt=OuterRef("created_at"),
+            pk__gt=OuterRef("declaration_id"),
+        )
+    )
+    # A declaration made after the card's own one, acknowledged: what card_renew rests on.
+    ready = Exists(
+        Declaration.objects.filter(
+            resident_id=OuterRef("resident_id"),
+            status=Declaration.Status.ACKNOWLEDGED,
+            pk__gt=OuterRef("declaration_id"),
         )
     )
     qs = ResidenceCard.objects.all()
@@ -225,11 +236,13 @@ def renewals_queryset_for(
         qs = qs.filter(province_id=province)
     if filters.state == STATE_RENEWED:
         qs = qs.filter(renewed)
+    elif filters.state == STATE_READY:
+        qs = qs.filter(due).alias(is_ready=ready).filter(is_ready=True)
     elif filters.state in (STATE_NOT_STARTED, STATE_IN_PROGRESS):
         qs = (
             qs.filter(due)
-            .alias(started=in_progress)
-            .filter(started=filters.state == STATE_IN_PROGRESS)
+            .alias(started=in_progress, is_ready=ready)
+            .filter(started=filters.state == STATE_IN_PROGRESS, is_ready=False)
         )
     else:
         qs = qs.filter(due | renewed)
@@ -241,6 +254,7 @@ def renewals_queryset_for(
         )
     return qs.annotate(
         renewal_started=in_progress,
+        renewal_ready=ready,
         notified_at=Subquery(
             RenewalNotice.objects.filter(card_id=OuterRef("pk"))
             .values("card_id")

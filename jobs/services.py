@@ -177,6 +177,53 @@ def _flag_and_notify(run: JobRun, today: dt.date) -> None:
     )
     since = _last_full_pass(run, today)
     _chunks(run, "notices", lambda limit: _notice_chunk(run, at, limit, today=today, since=since))
+    _chunks(run, "passports", lambda limit: _passport_flag_chunk(run, at, limit, since=since))
+
+
+# A current card whose holder's current passport expires first: someone must notice before the
+# card outlives the passport it was issued against. The partial unique index of current
+# passports (travel_document_one_current) finds each holder's one passport.
+_PASSPORT_FLAG_SQL = """
+INSERT INTO jobs_passportexpiryflag
+    (card_id, document_id, resident_id, province_id, passport_expiry, card_expiry, created_at,
+     run_id)
+SELECT c.id, d.id, c.resident_id, c.province_id, d.expiry_date, c.expiry_date, %(at)s, %(run)s
+FROM cards_residencecard c
+JOIN residents_traveldocument d ON d.resident_id = c.resident_id AND d.is_current
+WHERE c.status = ANY(%(current)s)
+  AND d.expiry_date < c.expiry_date
+  {since}
+  AND NOT EXISTS (
+      SELECT 1 FROM jobs_passportexpiryflag f WHERE f.card_id = c.id AND f.document_id = d.id
+  )
+LIMIT %(limit)s
+ON CONFLICT (card_id, document_id) DO NOTHING
+"""
+
+
+def _passport_flag_chunk(
+    run: JobRun, at: dt.datetime, limit: int, *, since: JobRun | None = None
+) -> int:
+    """Flag at most `limit` residents whose passport expires before their card; one statement.
+
+    Once per card and passport, ever: a second run flags nobody twice, and a new passport that
+    still falls short of the card is flagged afresh. Whether a pair falls short does not change
+    with the date, only with a new card or a new passport: after the run `since` (see
+    _last_full_pass) only the cards and passports recorded since are looked at.
+    """
+    params: dict[str, object] = {
+        "at": at,
+        "run": run.pk,
+        "limit": limit,
+        "current": list(ResidenceCard.CURRENT_STATUSES),
+    }
+    recent = ""
+    if since is not None:
+        recent = "AND (c.created_at >= %(since)s OR d.created_at >= %(since)s)"
+        params["since"] = since.started_at - dt.timedelta(days=1)
+    with connection.cursor() as cursor:
+        cursor.execute(_PASSPORT_FLAG_SQL.format(since=recent), params)
+        return cursor.rowcount
 
 
 # Beyond this many days since the last successful run, the night re-checks the whole window.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run-detail"),
     path("<str:job>/run-now/", views.job_run_now, name="run-now"),
     path("renewals/", views.renewals, name="renewals"),
+    path("renewals/<int:pk>/start/", views.renewal_start, name="renewal-start"),
     path("renewals/export.csv", views.renewals_export, {"file_format": "csv"}, name="renewals-csv"),
     path(
         "renewals/export.xlsx", views.renewals_export, {"file_format": "xlsx"}, name="renewals-xlsx"

@@ -19,11 +19,13 @@ from accounts import access
 from accounts.access import Capability
 from audit.models import AuditEvent
 from audit.services import audit_record
+from cards import selectors as card_selectors
 from cards.models import ResidenceCard
 from imports import spreadsheets
 from jobs import conf, selectors, services
 from jobs.forms import RenewalFilterForm
 from jobs.models import EXPIRED, JobRun, threshold_label
+from residents import services as resident_services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -113,7 +115,49 @@ def renewals(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "today": today,
             "province": filters.province,
+            "can_start": access.can(request.user, Capability.RESIDENT_WRITE),
+            "can_renew": access.can(request.user, Capability.CARD_WRITE),
         },
+    )
+
+
+@login_required
+@require_POST
+def renewal_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a card's renewal: the resident's new declaration, as a draft for the officer.
+
+    It then goes the way of any declaration (submitted, verified, acknowledged); the card office
+    renews the card once it is acknowledged.
+    """
+    card = card_selectors.card_get_for(user=request.user, pk=pk)
+    access.require(request.user, Capability.RESIDENT_WRITE)
+    if not card.is_renewable_on(timezone.localdate()):
+        messages.error(
+            request, _("Only a card that expires within 90 days or has expired can be renewed.")
+        )
+        return redirect("jobs:renewals")
+    try:
+        declaration = resident_services.declaration_create(
+            resident=card.resident,
+            actor=request.user,
+            declaration=resident_services.DeclarationInput(
+                declared_on=timezone.localdate(),
+                basis=card.declaration.basis,
+                notes=_("Renewal of card %(number)s.") % {"number": card.number},
+            ),
+        )
+    except resident_services.ResidentsError as error:
+        messages.error(request, error.message)
+        return redirect("jobs:renewals")
+    messages.success(
+        request,
+        _(
+            "Renewal started: check the new declaration, add its documents and submit it for "
+            "verification."
+        ),
+    )
+    return redirect(
+        f"{reverse('residents:detail', args=[card.resident_id])}#declaration-{declaration.pk}"
     )
 
 
@@ -131,6 +175,9 @@ def _describe(card: ResidenceCard, today) -> None:
             "number": new.number,
             "status": new.get_status_display(),
         }
+    elif card.renewal_ready:
+        card.renewal_state = selectors.STATE_READY
+        card.renewal_label = _("New declaration acknowledged: issue the new card")
     elif card.renewal_started:
         card.renewal_state = selectors.STATE_IN_PROGRESS
         card.renewal_label = _("Renewal started (new declaration under way)")

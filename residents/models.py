@@ -620,3 +620,100 @@ class LikelyDuplicate(models.Model):
     def reason(self) -> str:
         """Why the two records matched, in the reader's language."""
         return explain_match(self.match_kind, self.similarity)
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def open(self) -> CorrectionQuerySet:
+        return self.filter(status=Correction.Status.REQUESTED)
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    exclude=["evidence"],
+    meta={"indexes": [models.Index(fields=["resident"], name="correctionevent_resident")]},
+)
+class Correction(models.Model):
+    """A change to an acknowledged or carded resident's record, asked by an officer.
+
+    Such a record was checked once already (and may be printed on a card): it changes only when
+    a verifier other than the officer who asked approves the request (residents.corrections).
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Correction requested")
+        APPROVED = "approved", _("Correction approved")
+        REFUSED = "refused", _("Correction refused")
+
+    # The one table of allowed moves; residents.corrections goes through `can_move_to`.
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.REQUESTED: frozenset({Status.APPROVED, Status.REFUSED}),
+        Status.APPROVED: frozenset(),
+        Status.REFUSED: frozenset(),
+    }
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="corrections", verbose_name=_("resident")
+    )
+    # {field: [value before, value asked]}, as JSON (dates in ISO form, places by code).
+    changes = models.JSONField(_("changes"), default=dict)
+    reason = models.TextField(_("reason for the correction"))
+    evidence = models.FileField(_("evidence"), upload_to="corrections/%Y/%m/")
+    evidence_name = models.CharField(_("evidence file"), max_length=200)
+    evidence_type = models.CharField(max_length=40)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED
+    )
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+        db_index=False,
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+        db_index=False,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # The effect on the card, when the approved change touched what the card prints.
+    replaced_card = models.CharField(_("card replaced"), max_length=24, blank=True)
+    new_card = models.CharField(_("new card"), max_length=24, blank=True)
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        ordering = ["-id"]
+        constraints = [
+            # Maker-checker: whoever asked never decides.
+            models.CheckConstraint(
+                name="correction_decider_not_requester",
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+            ),
+            models.CheckConstraint(
+                name="correction_reason_when_refused",
+                condition=~Q(status="refused") | ~Q(decision_reason=""),
+            ),
+            # One open request per resident: a second would be decided against a stale record.
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(status="requested"),
+                name="correction_one_open_per_resident",
+            ),
+        ]
+        indexes = [models.Index(fields=["resident", "-id"], name="correction_resident")]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} · {self.get_status_display()}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]

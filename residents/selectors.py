@@ -36,6 +36,7 @@ from cards.expiry import card_expiry_subquery
 from provinces.models import Commune, District, Province
 from residents.keyset import decode_cursor, encode_cursor
 from residents.models import (
+    Correction,
     Declaration,
     DeclarationDocument,
     DocumentType,
@@ -338,6 +339,7 @@ SUBJECTS = {
     "residents.DeclarationEvent": (Declaration, _("Declaration")),
     "residents.DeclarationDocumentEvent": (DeclarationDocument, _("Supporting document")),
     "residents.LikelyDuplicateEvent": (LikelyDuplicate, _("Likely duplicate")),
+    "residents.CorrectionEvent": (Correction, _("Correction")),
 }
 CREATED = {
     Resident: _("Resident entered"),
@@ -345,6 +347,7 @@ CREATED = {
     TravelDocument: _("Passport recorded"),
     DeclarationDocument: _("Supporting document added"),
     LikelyDuplicate: _("Flagged as a likely duplicate"),
+    Correction: _("Correction requested"),
 }
 CHANGED = {
     Resident: _("Resident changed"),
@@ -362,6 +365,8 @@ STATUS_ACTIONS = {
     LikelyDuplicate.Status.NOT_DUPLICATE: _("Marked as not a duplicate"),
     LikelyDuplicate.Status.CONFIRMED: _("Confirmed as a duplicate"),
     LikelyDuplicate.Status.MERGED: _("Merged: the same person"),
+    Correction.Status.APPROVED: _("Correction approved"),
+    Correction.Status.REFUSED: _("Correction refused"),
 }
 
 
@@ -433,16 +438,31 @@ def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
                 changes.append(HistoryChange(label, before_text, after_text))
             if not changes:
                 continue
+        elif model is Correction:
+            # What the officer asked for, field by field.
+            for key, (before, after) in (event.pgh_data.get("changes") or {}).items():
+                model_field = Resident._meta.get_field(key)
+                changes.append(
+                    HistoryChange(
+                        str(model_field.verbose_name),
+                        _readable(model_field, key, before, {}),
+                        _readable(model_field, key, after, {}),
+                    )
+                )
         reason = ""
         if model is Declaration and event.pgh_data.get("status") in ("returned", "rejected"):
             reason = event.pgh_data.get("status_reason", "")
+        elif model is Correction:
+            reason = event.pgh_data.get(
+                "reason" if event.pgh_label == "insert" else "decision_reason", ""
+            )
         entries.append(
             HistoryEntry(
                 when=event.pgh_created_at,
                 who=names.user(context.get("user")),
                 action=_action_of(model, event),
                 subject=f"{subject} {event.pgh_data.get('id', '')}"
-                if model is Declaration
+                if model in (Declaration, Correction)
                 or (model is Resident and event.pgh_data.get("id") != resident.pk)
                 else str(subject),
                 changes=changes,
@@ -460,7 +480,14 @@ def _field_name(column: str) -> str:
 class _NameLookup:
     """Turns ids found in history rows into names, with one query per kind of name."""
 
-    USER_FIELDS = {"created_by", "reviewed_by", "acknowledged_by", "decided_by", "uploaded_by"}
+    USER_FIELDS = {
+        "created_by",
+        "reviewed_by",
+        "acknowledged_by",
+        "decided_by",
+        "uploaded_by",
+        "requested_by",
+    }
 
     def __init__(self, events: list[Any]) -> None:
         user_ids: set[int] = set()
@@ -772,3 +799,108 @@ def verification_queue_for(
     """One page of the verification queue (see `residents.queues.Queue.page`)."""
     return VERIFICATION.page(user=user, filters=filters, after=after, before=before, last=last,
                              start=start, page_size=page_size)  # fmt: skip
+
+
+# --- Corrections and passports ---------------------------------------------------------------
+def correction_get_for(*, user: User, pk: int) -> Correction:
+    """A correction request if the user may see its resident, else 404."""
+    correction = (
+        _scoped(Correction.objects.all(), user, "resident__province_id")
+        .select_related("resident", "resident__province", "requested_by", "decided_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if correction is None:
+        raise Http404
+    return correction
+
+
+def corrections_of(*, resident: Resident) -> list[Correction]:
+    corrections = list(
+        resident.corrections.select_related("requested_by", "decided_by").order_by("-id")
+    )
+    describe_corrections(corrections)
+    return corrections
+
+
+def correction_queue_for(*, user: User, limit: int = 200) -> list[Correction]:
+    """The corrections of the user's province waiting for a decision, oldest first."""
+    corrections = list(
+        _scoped(Correction.objects.open(), user, "resident__province_id")
+        .select_related("resident", "requested_by")
+        .order_by("requested_at", "id")[:limit]
+    )
+    describe_corrections(corrections)
+    return corrections
+
+
+def describe_corrections(corrections: list[Correction]) -> None:
+    """Set `rows` on each correction: (field label, value before, value asked), readable.
+
+    Places are named with one query per kind of place, whatever the number of corrections.
+    """
+    places = {
+        "address_province": Province,
+        "address_district": District,
+        "address_commune": Commune,
+    }
+    codes: dict[str, set[str]] = {name: set() for name in places}
+    for correction in corrections:
+        for name, pair in correction.changes.items():
+            if name in codes:
+                codes[name].update(v for v in pair if v)
+    names: dict[str, dict[str, str]] = {
+        name: {place.code: place.name for place in places[name].objects.filter(code__in=wanted)}
+        for name, wanted in codes.items()
+        if wanted
+    }
+    for correction in corrections:
+        rows = []
+        for name, (before, after) in correction.changes.items():
+            model_field = Resident._meta.get_field(name)
+            rows.append(
+                HistoryChange(
+                    str(model_field.verbose_name),
+                    _readable(model_field, name, before, names),
+                    _readable(model_field, name, after, names),
+                )
+            )
+        correction.rows = rows
+
+
+def _readable(model_field: Any, name: str, value: Any, names: dict[str, dict[str, str]]) -> str:
+    if value in (None, ""):
+        return "—"
+    if name in names:
+        return names[name].get(value, value)
+    if name == "nationality":
+        from django_countries import countries
+
+        return str(countries.name(value) or value)
+    choices = getattr(model_field, "choices", None)
+    if choices:
+        return str(dict(choices).get(value, value))
+    if isinstance(value, str) and len(value) == 10 and value[4:5] == "-":
+        try:
+            return dt.date.fromisoformat(value).strftime("%d-%m-%Y")
+        except ValueError:
+            return value
+    return str(value)
+
+
+def passports_of(*, resident: Resident) -> list[TravelDocument]:
+    """Every passport of the resident, the current one first, then the newest."""
+    return list(resident.documents.order_by("-is_current", "-id"))
+
+
+def passport_flag_of(*, resident: Resident) -> Any:
+    """The nightly job's flag that the current passport expires before the current card, if any."""
+    from cards.models import ResidenceCard
+
+    return (
+        resident.passport_flags.filter(
+            document__is_current=True, card__status__in=ResidenceCard.CURRENT_STATUSES
+        )
+        .order_by("-id")
+        .first()
+    )

@@ -309,6 +309,19 @@ def _apply_fields(resident: Resident, fields: Mapping[str, Any]) -> set[str]:
     return changed
 
 
+def needs_correction(resident: Resident) -> bool:
+    """Whether a change of the record must go through a correction request (two queries at most).
+
+    True once a declaration of the resident was acknowledged, or a card issued to them: what
+    GDI recognised (and a card may print) changes only when another verifier approves it
+    (residents.corrections).
+    """
+    return (
+        resident.declarations.filter(status=Declaration.Status.ACKNOWLEDGED).exists()
+        or resident.cards.exists()
+    )
+
+
 @transaction.atomic
 def resident_update(
     *,
@@ -326,6 +339,10 @@ def resident_update(
     locked = _lock_resident(resident.pk)
     _require_officer_of(actor, locked.province_id)
     _check_version(locked.version, version, _("resident"))
+    if needs_correction(locked):
+        raise NotAllowed(
+            _("This record is acknowledged: ask for a correction, which a verifier decides.")
+        )
     with pghistory.context(user=actor.pk, action="resident.update"):
         changed = _apply_fields(locked, fields)
         current_document = locked.documents.filter(is_current=True).first()
@@ -392,13 +409,15 @@ def declaration_create(
     ).exists():
         raise NotAllowed(_("This resident already has a declaration in progress."))
     with pghistory.context(user=actor.pk, action="declaration.create"):
-        return Declaration.objects.create(
+        created = Declaration.objects.create(
             resident=locked,
             declared_on=declaration.declared_on,
             basis=declaration.basis,
             notes=declaration.notes,
             created_by=actor,
         )
+        _audit_declaration(actor, Action.DECLARATION_CREATED, created)
+    return created
 
 
 @transaction.atomic

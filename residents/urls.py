@@ -1,6 +1,6 @@
 from django.urls import path
 
-from residents import queue_views, views
+from residents import correction_views, queue_views, views
 
 app_name = "residents"
 urlpatterns = [
@@ -34,4 +34,22 @@ urlpatterns = [
         views.province_acknowledge,
         name="province-acknowledge",
     ),
+    path(
+        "<int:pk>/corrections/new/",
+        correction_views.correction_create,
+        name="correction-create",
+    ),
+    path("corrections/", correction_views.correction_queue, name="correction-queue"),
+    path("corrections/<int:pk>/", correction_views.correction_detail, name="correction-detail"),
+    path(
+        "corrections/<int:pk>/decide/",
+        correction_views.correction_decide,
+        name="correction-decide",
+    ),
+    path(
+        "corrections/<int:pk>/evidence/",
+        correction_views.correction_evidence,
+        name="correction-evidence",
+    ),
+    path("<int:pk>/passports/new/", correction_views.passport_create, name="passport-create"),
 ]

@@ -102,6 +102,10 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cards": cards,
             "due_a_card": due_a_card,
             "can_issue_card": access.can(request.user, Can.CARD_WRITE),
+            "needs_correction": services.needs_correction(resident),
+            "corrections": selectors.corrections_of(resident=resident),
+            "passports": selectors.passports_of(resident=resident),
+            "passport_flag": selectors.passport_flag_of(resident=resident),
         },
     )
 
@@ -155,6 +159,13 @@ def resident_create(request: HttpRequest) -> HttpResponse:
 def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
+    if services.needs_correction(resident):
+        # What GDI acknowledged changes only through a correction another verifier approves.
+        messages.info(
+            request,
+            _("This record is acknowledged: ask for a correction, which a verifier decides."),
+        )
+        return redirect("residents:correction-create", pk=resident.pk)
     form = ResidentForm(
         request.POST or None, request.FILES or None, instance=resident, user=request.user
     )

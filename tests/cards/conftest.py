@@ -23,6 +23,13 @@ def acknowledged(**resident: object) -> Declaration:
     return DeclarationFactory(resident=person, status=Declaration.Status.ACKNOWLEDGED)
 
 
+def renewal_declaration(card: ResidenceCard, **fields: object) -> Declaration:
+    """The resident's new declaration since `card`, acknowledged: what a renewal rests on."""
+    return DeclarationFactory(
+        resident=card.resident, status=Declaration.Status.ACKNOWLEDGED, **fields
+    )
+
+
 @pytest.fixture
 def clerk_sr(geo: None) -> User:
     """A card clerk scoped to Siem Reap: must never see Phnom Penh's cards or runs."""

@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from cards import numbers, services
 from cards.models import CardEvent, ResidenceCard
 from residents.models import Declaration
-from tests.cards.conftest import SIEM_REAP, acknowledged
+from tests.cards.conftest import SIEM_REAP, acknowledged, renewal_declaration
 from tests.factories import DeclarationFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,10 +139,9 @@ def test_bulk_issuing_twice_issues_nothing_the_second_time(clerk):
 def test_renewing_an_expiring_card_issues_a_new_one_that_replaces_it(clerk, issue):
     old = issue(status=Status.EXPIRING, issue_date=dt.date(2025, 1, 10))  # last day 09-01-2027
     today = dt.date(2026, 12, 1)
+    declaration = renewal_declaration(old, declared_on=dt.date(2026, 11, 30))
 
-    new = services.card_renew(
-        card=old, actor=clerk, reconfirmed_on=dt.date(2026, 11, 30), today=today
-    )
+    new = services.card_renew(card=old, actor=clerk, today=today)
 
     old.refresh_from_db()
     assert old.status == Status.REPLACED
@@ -153,14 +152,20 @@ def test_renewing_an_expiring_card_issues_a_new_one_that_replaces_it(clerk, issu
     assert new.number != old.number
     assert kinds(old) == [Kind.ISSUED, Kind.RENEWED]
     renewed = old.events.get(kind=Kind.RENEWED)
-    assert renewed.data == {"new_card": new.number, "reconfirmed_on": "2026-11-30"}
+    assert renewed.data == {
+        "new_card": new.number,
+        "declaration": declaration.pk,
+        "reconfirmed_on": "2026-11-30",
+    }
+    assert new.declaration == declaration
     assert new.events.get().data == {"renews": old.number}
 
 
 def test_an_expired_card_can_be_renewed(clerk, issue):
     old = issue(status=Status.EXPIRED, issue_date=dt.date(2024, 1, 10))
+    renewal_declaration(old)
 
-    new = services.card_renew(card=old, actor=clerk, reconfirmed_on=dt.date(2026, 11, 1))
+    new = services.card_renew(card=old, actor=clerk)
 
     assert new.replaces == old
     assert ResidenceCard.objects.current().get(resident=old.resident) == new
@@ -168,11 +173,10 @@ def test_an_expired_card_can_be_renewed(clerk, issue):
 
 def test_a_card_more_than_90_days_from_expiry_cannot_be_renewed(clerk, issue):
     card = issue(status=Status.ACTIVE, issue_date=dt.date(2026, 1, 10))  # last day 09-01-2028
+    renewal_declaration(card)
 
     with pytest.raises(ValidationError, match="within 90 days"):
-        services.card_renew(
-            card=card, actor=clerk, reconfirmed_on=dt.date(2027, 10, 1), today=dt.date(2027, 10, 10)
-        )
+        services.card_renew(card=card, actor=clerk, today=dt.date(2027, 10, 10))
 
     card.refresh_from_db()
     assert card.status == Status.ACTIVE
@@ -182,20 +186,46 @@ def test_a_card_more_than_90_days_from_expiry_cannot_be_renewed(clerk, issue):
 
 def test_a_card_exactly_90_days_from_expiry_can_be_renewed(clerk, issue):
     card = issue(status=Status.ACTIVE, issue_date=dt.date(2026, 1, 10))  # last day 09-01-2028
+    renewal_declaration(card)
 
-    new = services.card_renew(
-        card=card, actor=clerk, reconfirmed_on=dt.date(2027, 10, 11), today=dt.date(2027, 10, 11)
-    )
+    new = services.card_renew(card=card, actor=clerk, today=dt.date(2027, 10, 11))
 
     assert new.replaces == card
 
 
 def test_a_revoked_card_cannot_be_renewed(clerk, issue):
     card = issue(status=Status.REVOKED, issue_date=dt.date(2024, 1, 10))
+    renewal_declaration(card)
 
     with pytest.raises(ValidationError):
-        services.card_renew(card=card, actor=clerk, reconfirmed_on=dt.date(2026, 11, 1))
+        services.card_renew(card=card, actor=clerk)
 
+    assert ResidenceCard.objects.count() == 1
+
+
+def test_a_card_is_not_renewed_without_a_new_acknowledged_declaration(clerk, issue):
+    card = issue(status=Status.EXPIRING, issue_date=dt.date(2025, 1, 10))
+    DeclarationFactory(resident=card.resident, status=Declaration.Status.VERIFIED)
+
+    with pytest.raises(ValidationError, match="new declaration"):
+        services.card_renew(card=card, actor=clerk, today=dt.date(2026, 12, 1))
+
+    card.refresh_from_db()
+    assert card.status == Status.EXPIRING
+    assert ResidenceCard.objects.count() == 1
+    assert kinds(card) == [Kind.ISSUED]
+
+
+def test_the_declaration_a_card_was_issued_on_cannot_renew_it(clerk, issue):
+    card = issue(status=Status.EXPIRING, issue_date=dt.date(2025, 1, 10))
+
+    with pytest.raises(ValidationError, match="new declaration"):
+        services.card_renew(
+            card=card, actor=clerk, declaration=card.declaration, today=dt.date(2026, 12, 1)
+        )
+
+    card.refresh_from_db()
+    assert card.status == Status.EXPIRING
     assert ResidenceCard.objects.count() == 1
 
 

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from audit.models import AuditEvent
 from cards import pdf
 from cards.models import CardEvent, PrintRun, PrintRunCard, ResidenceCard
-from tests.cards.conftest import SIEM_REAP, acknowledged
+from tests.cards.conftest import SIEM_REAP, acknowledged, renewal_declaration
 from tests.cards.test_pdf import pdftotext, qr_codes_on_page
 from tests.conftest import client_for
 from tests.factories import TravelDocumentFactory
@@ -204,11 +204,9 @@ def test_the_card_list_pages_by_keyset_with_a_constant_number_of_queries(
 # --- Actions ---------------------------------------------------------------------------------
 def test_a_clerk_renews_an_expiring_card_from_its_page(clerk_client, issue):
     card = issue(status=Status.EXPIRING, issue_date=dt.date.today() - dt.timedelta(days=700))
+    renewal_declaration(card)
 
-    response = clerk_client.post(
-        reverse("cards:card-renew", args=[card.pk]),
-        {"reconfirmed": "on", "reconfirmed_on": dt.date.today().strftime("%d-%m-%Y")},
-    )
+    response = clerk_client.post(reverse("cards:card-renew", args=[card.pk]), {"reconfirmed": "on"})
 
     new = ResidenceCard.objects.get(replaces=card)
     assert response.status_code == 302
@@ -221,11 +219,9 @@ def test_renewing_without_the_reconfirmation_keeps_the_form_and_changes_nothing(
     clerk_client, issue
 ):
     card = issue(status=Status.EXPIRING, issue_date=dt.date.today() - dt.timedelta(days=700))
+    renewal_declaration(card)
 
-    response = clerk_client.post(
-        reverse("cards:card-renew", args=[card.pk]),
-        {"reconfirmed_on": dt.date.today().strftime("%d-%m-%Y")},
-    )
+    response = clerk_client.post(reverse("cards:card-renew", args=[card.pk]), {"other": "x"})
 
     assert response.status_code == 200
     assert "reconfirmed" in response.context["form"].errors
@@ -236,11 +232,9 @@ def test_renewing_without_the_reconfirmation_keeps_the_form_and_changes_nothing(
 
 def test_renewing_a_card_far_from_expiry_shows_why_and_changes_nothing(clerk_client, issue):
     card = issue(status=Status.ACTIVE)
+    renewal_declaration(card)
 
-    response = clerk_client.post(
-        reverse("cards:card-renew", args=[card.pk]),
-        {"reconfirmed": "on", "reconfirmed_on": dt.date.today().strftime("%d-%m-%Y")},
-    )
+    response = clerk_client.post(reverse("cards:card-renew", args=[card.pk]), {"reconfirmed": "on"})
 
     assert response.status_code == 200
     assert "within 90 days" in response.content.decode()

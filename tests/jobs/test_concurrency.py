@@ -52,7 +52,7 @@ def test_two_workers_starting_at_once_flag_and_notice_each_card_once(settings, m
     assert sorted(run.status for run in runs) == [JobRun.Status.SKIPPED, JobRun.Status.SUCCEEDED]
     done = next(run for run in runs if run.status == JobRun.Status.SUCCEEDED)
     skipped = next(run for run in runs if run.status == JobRun.Status.SKIPPED)
-    assert done.counts == {"expired": 4, "expiring": 3, "notices": 7, "emails": 0}
+    assert done.counts == {"expired": 4, "expiring": 3, "notices": 7, "passports": 0, "emails": 0}
     assert skipped.counts == {}
     statuses = dict(ResidenceCard.objects.values_list("pk", "status"))
     assert [statuses[c.pk] for c in expired] == ["expired"] * 4

@@ -49,7 +49,7 @@ def test_a_card_becomes_expiring_on_the_90th_day_before_its_last_valid_day_not_t
     assert status_of(on_91st) == Status.ACTIVE
     assert run.status == JobRun.Status.SUCCEEDED
     assert run.run_for == TODAY
-    assert run.counts == {"expired": 0, "expiring": 1, "notices": 1, "emails": 0}
+    assert run.counts == {"expired": 0, "expiring": 1, "notices": 1, "passports": 0, "emails": 0}
 
 
 def test_a_card_is_expiring_not_expired_on_its_last_valid_day(freeze, make_card):
@@ -172,8 +172,8 @@ def test_a_second_run_the_same_day_changes_nothing_and_notifies_nobody_twice(
 
     second = services.flag_card_expiry()
 
-    assert first.counts == {"expired": 1, "expiring": 1, "notices": 2, "emails": 1}
-    assert second.counts == {"expired": 0, "expiring": 0, "notices": 0, "emails": 0}
+    assert first.counts == {"expired": 1, "expiring": 1, "notices": 2, "passports": 0, "emails": 1}
+    assert second.counts == {"expired": 0, "expiring": 0, "notices": 0, "passports": 0, "emails": 0}
     assert second.status == JobRun.Status.SUCCEEDED
     after = (
         job_events(),
@@ -193,7 +193,7 @@ def test_small_chunks_flag_every_card_once_and_the_counts_add_up(settings, freez
 
     run = services.flag_card_expiry()
 
-    assert run.counts == {"expired": 3, "expiring": 5, "notices": 8, "emails": 0}
+    assert run.counts == {"expired": 3, "expiring": 5, "notices": 8, "passports": 0, "emails": 0}
     assert [status_of(c) for c in expiring] == [Status.EXPIRING] * 5
     assert [status_of(c) for c in expired] == [Status.EXPIRED] * 3
     assert len(job_events()) == 8
@@ -369,7 +369,13 @@ def test_when_e_mail_is_down_the_run_fails_with_the_reason_and_the_next_run_send
     retried = services.flag_card_expiry()
 
     assert retried.status == JobRun.Status.SUCCEEDED
-    assert retried.counts == {"expired": 0, "expiring": 0, "notices": 0, "emails": 1}
+    assert retried.counts == {
+        "expired": 0,
+        "expiring": 0,
+        "notices": 0,
+        "passports": 0,
+        "emails": 1,
+    }
     assert len(mail.outbox) == 1
 
 

@@ -135,7 +135,7 @@ def test_beat_sends_the_job_to_a_real_worker_which_runs_and_records_it(
     assert first.task_id != ""
     assert first.triggered_by is None
     assert first.run_for == today
-    assert first.counts == {"expired": 1, "expiring": 1, "notices": 2, "emails": 0}
+    assert first.counts == {"expired": 1, "expiring": 1, "notices": 2, "passports": 0, "emails": 0}
     assert "Scheduler: Sending due task flag-card-expiry (jobs.tasks.flag_card_expiry_task)" in (
         log.read_text()
     )

@@ -200,9 +200,12 @@ def renewals(freeze, make_card, card_clerk, officer, other_officer, time_machine
     DeclarationFactory(
         resident=cards["started"].resident, created_by=officer, status=Declaration.Status.SUBMITTED
     )
-    cards["new"] = card_services.card_renew(
-        card=cards["renewed"], actor=card_clerk, reconfirmed_on=TODAY
+    DeclarationFactory(
+        resident=cards["renewed"].resident,
+        created_by=officer,
+        status=Declaration.Status.ACKNOWLEDGED,
     )
+    cards["new"] = card_services.card_renew(card=cards["renewed"], actor=card_clerk)
     return cards
 
 
@@ -404,7 +407,8 @@ def test_a_renewed_residents_badge_goes_away(
 ):
     freeze(TODAY)
     card = make_card(TODAY + days(10), created_by=officer)
-    card_services.card_renew(card=card, actor=card_clerk, reconfirmed_on=TODAY)
+    DeclarationFactory(resident=card.resident, status=Declaration.Status.ACKNOWLEDGED)
+    card_services.card_renew(card=card, actor=card_clerk)
 
     content = officer_client.get(reverse("residents:detail", args=[card.resident_id])).content
 
@@ -434,9 +438,9 @@ def test_the_renewals_page_costs_the_same_number_of_queries_for_2_or_12_cards(
     officer_client, make_card, officer, card_clerk, django_assert_num_queries
 ):
     make_card(TODAY + days(5), created_by=officer)
-    card_services.card_renew(
-        card=make_card(TODAY + days(6), created_by=officer), actor=card_clerk, reconfirmed_on=TODAY
-    )
+    card = make_card(TODAY + days(6), created_by=officer)
+    DeclarationFactory(resident=card.resident, status=Declaration.Status.ACKNOWLEDGED)
+    card_services.card_renew(card=card, actor=card_clerk)
     officer_client.get(reverse("jobs:renewals"))
     with django_assert_num_queries(4) as small:
         officer_client.get(reverse("jobs:renewals"))

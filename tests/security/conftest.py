@@ -15,7 +15,7 @@ from cards import services as card_services
 from cards.models import PrintRun, PrintRunCard
 from imports.models import ImportBatch
 from jobs.models import JobRun, Notification
-from residents.models import Declaration, DeclarationDocument, LikelyDuplicate
+from residents.models import Correction, Declaration, DeclarationDocument, LikelyDuplicate
 from tests.residents.conftest import make_resident
 
 
@@ -45,6 +45,15 @@ def build_world(*, officer: User, verifier: User, clerk: User) -> dict[str, Any]
     acknowledged = make_resident(maker=officer, status=Declaration.Status.ACKNOWLEDGED)
     carded = make_resident(maker=officer, status=Declaration.Status.ACKNOWLEDGED)
     card = card_services.card_issue(declaration=carded.declarations.get(), actor=clerk)
+    correction = Correction(
+        resident=acknowledged,
+        changes={"phone": ["", "+855 12 000 111"]},
+        reason="Number mistyped",
+        evidence_name="world.pdf",
+        evidence_type="application/pdf",
+        requested_by=officer,
+    )
+    correction.evidence.save("world.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     print_run = PrintRun.objects.create(
         created_by=clerk,
         selection=PrintRun.Selection.PICKED,
@@ -75,6 +84,7 @@ def build_world(*, officer: User, verifier: User, clerk: User) -> dict[str, Any]
         "verified": verified.declarations.get(),
         "acknowledged": acknowledged.declarations.get(),
         "card": card,
+        "correction": correction,
         "print_run": print_run,
         "batch": batch,
         "notification": notification,
