@@ -23,7 +23,7 @@ from accounts.reauth import recent_authentication_required
 from audit.models import AuditEvent
 from audit.services import audit_record
 from gdi_ims.validators import parse_id
-from residents import selectors, services
+from residents import lifecycle_views, selectors, services
 from residents.forms import (
     DeclarationForm,
     DocumentCheckForm,
@@ -103,6 +103,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cards": cards,
             "due_a_card": due_a_card,
             "can_issue_card": access.can(request.user, Can.CARD_WRITE),
+            **lifecycle_views.detail_context(request.user, resident, cards),
         },
     )
 
