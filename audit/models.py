@@ -58,6 +58,12 @@ class AuditEvent(models.Model):
         CORRECTION_APPROVED = "correction_approved", _("Correction approved")
         CORRECTION_REFUSED = "correction_refused", _("Correction refused")
         PASSPORT_REPLACED = "passport_replaced", _("New passport recorded")
+        RESIDENCE_END_REQUESTED = "residence_end_requested", _("End of residence requested")
+        RESIDENCE_END_DECIDED = "residence_end_decided", _("End of residence decided")
+        TRANSFER_PROPOSED = "transfer_proposed", _("Transfer to another province proposed")
+        TRANSFER_DECIDED = "transfer_decided", _("Transfer to another province decided")
+        FAMILY_LINK_ADDED = "family_link_added", _("Family link added")
+        FAMILY_LINK_REMOVED = "family_link_removed", _("Family link removed")
         # Bulk data
         IMPORTED = "imported", _("Data imported")
         EXPORTED = "exported", _("Data exported")

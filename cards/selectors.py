@@ -50,6 +50,21 @@ def card_list_for(
     return list(qs.order_by("-id")[:limit])
 
 
+def card_of_transferred_resident_for(*, user: User, pk: int) -> ResidenceCard:
+    """A card whose resident is now in the user's scope (the card may be another office's).
+
+    After a transfer the old card still belongs to its issuing province; the receiving
+    province reaches it only through the resident it now holds, to reprint it.
+    """
+    qs = access.scope(ResidenceCard.objects.all(), user, "resident__province_id").select_related(
+        "resident"
+    )
+    try:
+        return qs.get(pk=pk)
+    except ResidenceCard.DoesNotExist:
+        raise Http404 from None
+
+
 def card_get_for(*, user: User, pk: int) -> ResidenceCard:
     """A card the user may see, or 404 (another province's card does not exist for them)."""
     qs = _scoped(user, ResidenceCard.objects.all()).select_related(

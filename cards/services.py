@@ -133,6 +133,8 @@ def card_issue(
     _check_actor(actor, Capability.CARD_WRITE, resident.province_id)
     declaration.refresh_from_db()
     _check_acknowledged(declaration, resident.pk)
+    if resident.residence_ended_on is not None:
+        raise ValidationError(_("This residence has ended: no card can be issued."))
     existing = ResidenceCard.objects.filter(
         resident=resident, status__in=[*ResidenceCard.CURRENT_STATUSES, Status.EXPIRED]
     ).first()
@@ -165,6 +167,7 @@ def declarations_due_a_card(province_code: str | None = None):
         Declaration.objects.filter(status=Declaration.Status.ACKNOWLEDGED)
         .exclude(resident__cards__status__in=[*ResidenceCard.CURRENT_STATUSES, Status.EXPIRED])
         .exclude(cards__status=Status.REVOKED)
+        .filter(resident__residence_ended_on__isnull=True)
     )
     if province_code:
         qs = qs.filter(resident__province_id=province_code)
@@ -416,6 +419,90 @@ def card_revoke(*, card: ResidenceCard, actor: User, reason: str) -> ResidenceCa
     _record(card, Kind.REVOKED, actor=actor, reason=reason)
     audit_record(actor=actor, action=Action.CARD_REVOKED, obj=card)
     return card
+
+
+# Every card of a person whose residence ended is revoked: current ones and expired ones alike
+# (an expired card must not be renewed for someone who has left).
+REVOCABLE_ON_END = (*ResidenceCard.CURRENT_STATUSES, Status.EXPIRED)
+assert all(Status.REVOKED in ResidenceCard.TRANSITIONS[s] for s in REVOCABLE_ON_END)
+
+
+@transaction.atomic
+def cards_revoke_for_ended_residence(
+    *, resident_id: int, actor: User, reason: str, ending_id: int
+) -> list[str]:
+    """Revoke the cards of a resident whose end of residence was just approved; return numbers.
+
+    Called by the approval itself (residents.endings), inside its transaction: the verifier's
+    approval is the authority, so no card capability is asked of them. Locks in id order.
+    """
+    reason = _require_reason(reason)
+    cards = list(
+        ResidenceCard.objects.select_for_update()
+        .filter(resident_id=resident_id, status__in=REVOCABLE_ON_END)
+        .order_by("pk")
+    )
+    for card in cards:
+        _move(card, Status.REVOKED)
+        card.status_reason = reason
+        card.save(update_fields=["status", "status_reason"])
+        _record(card, Kind.REVOKED, actor=actor, reason=reason, data={"ending": ending_id})
+        audit_record(
+            actor=actor, action=Action.CARD_REVOKED, obj=card, detail={"ending": ending_id}
+        )
+    return [card.number for card in cards]
+
+
+def card_reprint_offered(card: ResidenceCard, resident: Resident) -> bool:
+    """Whether a card issued by another province may be reprinted by the resident's new one."""
+    return (
+        card.province_id != resident.province_id
+        and card.status in ResidenceCard.REPLACEABLE_STATUSES
+        and resident.residence_ended_on is None
+    )
+
+
+@transaction.atomic
+def card_reprint_after_transfer(
+    *, card: ResidenceCard, actor: User, today: dt.date | None = None
+) -> ResidenceCard:
+    """Reprint the card of a resident who moved: the new province issues it, same expiry.
+
+    The old card keeps its issuing province (it was that office's card) and stops being valid;
+    the actor is the card writer of the province now responsible for the resident.
+    """
+    resident = Resident.objects.get(pk=card.resident_id)
+    _check_actor(actor, Capability.CARD_WRITE, resident.province_id)
+    today = today or _today()
+    card = _lock_card(card)
+    if not card_reprint_offered(card, resident):
+        raise ValidationError(
+            _("Only a printed or handed-over card issued by another province can be reprinted.")
+        )
+    if card.expiry_date < today:
+        raise ValidationError(_("This card has expired: renew it instead."))
+    reason = "transfer"
+    _move(card, Status.REPLACED)
+    card.status_reason = reason
+    card.save(update_fields=["status", "status_reason"])
+    new = _new_card(
+        declaration=card.declaration,
+        actor=actor,
+        issue_date=today,
+        expiry_date=card.expiry_date,
+        serial=_draw_serials(1)[0],
+        replaces=card,
+    )
+    new.save()
+    _record(card, Kind.REPLACED, actor=actor, reason=reason, data={"new_card": new.number})
+    _record(new, Kind.ISSUED, actor=actor, reason=reason, data={"replaces": card.number})
+    audit_record(
+        actor=actor,
+        action=Action.CARD_REPLACED,
+        obj=card,
+        detail={"new": new.number, "transfer": True},
+    )
+    return new
 
 
 @transaction.atomic

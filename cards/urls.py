@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/renew/", views.card_renew, name="card-renew"),
     path("<int:pk>/replace/", views.card_replace, name="card-replace"),
     path("<int:pk>/revoke/", views.card_revoke, name="card-revoke"),
+    path("<int:pk>/reprint-transfer/", views.card_reprint_transfer, name="card-reprint-transfer"),
     path("<int:pk>/hand-over/", views.card_hand_over, name="card-hand-over"),
     path("<int:pk>/spoil/", views.card_spoil, name="card-spoil"),
     path("due/", views.cards_due, name="due"),

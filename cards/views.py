@@ -215,6 +215,25 @@ def card_replace(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def card_reprint_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receiving province reprints the card of a resident transferred to it."""
+    card = selectors.card_of_transferred_resident_for(user=request.user, pk=pk)
+    access.require(request.user, Capability.CARD_WRITE)
+    try:
+        new = services.card_reprint_after_transfer(card=card, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Card %(number)s issued by your province; the old card is no longer valid.")
+            % {"number": new.number},
+        )
+    return redirect("residents:detail", pk=card.resident_id)
+
+
+@login_required
 @recent_authentication_required
 @require_http_methods(["GET", "POST"])
 def card_revoke(request: HttpRequest, pk: int) -> HttpResponse:

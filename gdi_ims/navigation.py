@@ -50,6 +50,10 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem(_("Likely duplicates"), "residents:duplicates", Can.DECLARATION_REVIEW, "people-fill"),
     NavItem(
+        _("Ends of residence"), "residents:ending-queue", Can.DECLARATION_REVIEW, "box-arrow-right"
+    ),
+    NavItem(_("Transfers"), "residents:transfer-list", Can.PROVINCE_READ, "arrow-left-right"),
+    NavItem(
         _("Acknowledge"), "residents:acknowledgements", Can.DECLARATION_ACKNOWLEDGE, "patch-check"
     ),
     NavItem(_("Dashboard"), "provinces:dashboard", Can.HQ_DASHBOARD, "speedometer2"),

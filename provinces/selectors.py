@@ -468,9 +468,13 @@ def pending_records_in(province: Province) -> int:
     Pending: declarations in draft, submitted or returned, and residents without any declaration.
     """
     declarations = Declaration.objects.filter(
-        resident__province=province, status__in=PENDING_DECLARATION_STATUSES
+        resident__province=province,
+        resident__residence_ended_on__isnull=True,
+        status__in=PENDING_DECLARATION_STATUSES,
     ).count()
-    undeclared = Resident.objects.filter(province=province, declarations__isnull=True).count()
+    undeclared = (
+        Resident.objects.current().filter(province=province, declarations__isnull=True).count()
+    )
     return declarations + undeclared
 
 

@@ -340,8 +340,12 @@ def _figures_ctes(*, by_district: bool) -> tuple[str, list[object]]:
     c = ProvinceCompilation._meta.db_table
     keys = "r.province_id, r.address_district_id" if by_district else "r.province_id"
     params: list[object] = []
+    # A resident whose residence ended is no longer counted (nor their declarations); they stay
+    # in the register, and a change to them after sign-off still shows as a change.
+    current = "r.residence_ended_on IS NULL"
     status_counts = ",\n".join(
-        f"count(*) FILTER (WHERE d.status = %s) AS {s.value}" for s in Declaration.Status
+        f"count(*) FILTER (WHERE d.status = %s AND {current}) AS {s.value}"
+        for s in Declaration.Status
     )
     params += [s.value for s in Declaration.Status]
     card_model = _card_model()
@@ -363,11 +367,12 @@ def _figures_ctes(*, by_district: bool) -> tuple[str, list[object]]:
     nat AS (
         SELECT r.province_id, r.nationality, count(*) AS residents
           FROM {r} r
+         WHERE {current}
          GROUP BY r.province_id, r.nationality
     ),"""  # noqa: S608 - only names from model meta
     sql = f"""{nationality if by_district else ""}
     res AS (
-        SELECT {keys}, count(*) AS residents,
+        SELECT {keys}, count(*) FILTER (WHERE {current}) AS residents,
                count(*) FILTER (WHERE c.status = 'finished' AND r.updated_at > c.signed_off_at)
                    AS changed
           FROM {r} r LEFT JOIN {c} c ON c.province_id = r.province_id

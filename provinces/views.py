@@ -22,6 +22,7 @@ from audit.services import audit_record
 from provinces import reports, selectors, services
 from provinces.forms import EstimateForm, ReopenForm, ReturnForm, SignOffForm
 from provinces.tasks import refresh_province_summary_task
+from residents import endings
 
 
 @require_GET
@@ -33,7 +34,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "provinces/dashboard.html",
-        {"dashboard": board, "columns": SORTABLE_COLUMNS},
+        {
+            "dashboard": board,
+            "columns": SORTABLE_COLUMNS,
+            "ended_counts": endings.ended_counts_for(user=request.user),
+        },
     )
 
 
@@ -90,6 +95,7 @@ def province_detail(request: HttpRequest, code: str) -> HttpResponse:
         "sign_off_form": SignOffForm(),
         "reopen_form": ReopenForm(),
         "can_see_throughput": access.can(user, Capability.THROUGHPUT_READ),
+        "ended_counts": endings.ended_counts_for(user=user, province_code=page.row.province.code),
     }
     return TemplateResponse(request, "provinces/province_detail.html", context)
 

@@ -453,6 +453,15 @@ class ResidentSearchForm(forms.Form):
     )  # fmt: skip
     entered_from = _date_field(_("Entered from"), required=False)
     entered_to = _date_field(_("Entered until"), required=False)
+    residence = forms.ChoiceField(
+        label=_("Residence"),
+        required=False,
+        choices=[
+            ("", _("Current residents")),
+            ("ended", _("Ended residence")),
+            ("all", _("All, ended included")),
+        ],
+    )
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -499,6 +508,7 @@ class ResidentSearchForm(forms.Form):
             entered_from=data.get("entered_from"),
             entered_to=data.get("entered_to"),
             sort=data.get("sort") or ("relevance" if data.get("q") else "newest"),
+            residence=data.get("residence") or "",
         )
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Left, Upper
+from django.db.models.functions import Greatest, Least, Left, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -57,6 +57,23 @@ def normalise_document_number(number: str) -> str:
     return "".join(c for c in western_digits(number).upper() if c.isalnum())
 
 
+class EndReason(models.TextChoices):
+    """Why a residence ended."""
+
+    DEPARTURE = "departure", _("Departure from Cambodia")
+    DEATH = "death", _("Death")
+    LOSS_OF_STATUS = "loss_of_status", _("Loss of status")
+    NATURALISATION = "naturalisation", _("Naturalisation")
+
+
+class FamilyRelation(models.TextChoices):
+    """What the linked relative is to a resident."""
+
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+
+
 class DocumentType(models.Model):
     """A kind of supporting document (passport copy, marriage certificate...); configurable."""
 
@@ -87,6 +104,15 @@ class ResidenceBasis(models.Model):
     required_documents = models.ManyToManyField(
         DocumentType, blank=True, related_name="required_by", verbose_name=_("required documents")
     )
+    # A basis resting on a family tie: the declaration is verified only once the resident is
+    # linked to a registered resident by such a tie (residents.family).
+    required_link = models.CharField(
+        _("family link required"),
+        max_length=10,
+        choices=[("", _("None")), ("any", _("Any family link")), *FamilyRelation.choices],
+        blank=True,
+        default="",
+    )
 
     class Meta:
         ordering = ["name_en"]
@@ -105,6 +131,13 @@ class ResidentQuerySet(models.QuerySet):
 
     def not_merged(self) -> ResidentQuerySet:
         return self.filter(merged_into__isnull=True)
+
+    def current(self) -> ResidentQuerySet:
+        """Residents whose residence has not ended: the ones every count of residents counts."""
+        return self.filter(residence_ended_on__isnull=True)
+
+    def ended(self) -> ResidentQuerySet:
+        return self.filter(residence_ended_on__isnull=False)
 
 
 @pghistory.track(
@@ -192,6 +225,12 @@ class Resident(models.Model):
         verbose_name=_("merged into"),
     )
     merged_at = models.DateTimeField(_("merged at"), null=True, blank=True)
+    # Set only by an approved ResidenceEnding (residents.endings): the person stays in the
+    # register and its history, but no longer counts as a current resident.
+    residence_ended_on = models.DateField(_("residence ended on"), null=True, blank=True)
+    residence_end_reason = models.CharField(
+        _("reason residence ended"), max_length=20, choices=EndReason.choices, blank=True
+    )
 
     objects = ResidentQuerySet.as_manager()
 
@@ -209,8 +248,19 @@ class Resident(models.Model):
             ),
             models.Index(fields=["nationality", "date_of_birth"], name="resident_nat_dob"),
             models.Index(Upper("surname"), "date_of_birth", name="resident_surname_dob"),
+            # The dashboard's count of ended residences per reason reads only these rows.
+            models.Index(
+                fields=["province", "residence_end_reason"],
+                condition=Q(residence_ended_on__isnull=False),
+                name="resident_ended_reason",
+            ),
         ]
         constraints = [
+            models.CheckConstraint(
+                name="resident_end_reason_with_date",
+                condition=Q(residence_ended_on__isnull=True, residence_end_reason="")
+                | (Q(residence_ended_on__isnull=False) & ~Q(residence_end_reason="")),
+            ),
             models.CheckConstraint(
                 name="resident_surname_upper", condition=Q(surname=Upper("surname"))
             ),
@@ -717,3 +767,267 @@ class Correction(models.Model):
 
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.status]
+
+
+# --- The life of a record after its first card: end of residence, transfers, families --------
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    exclude=["evidence"],
+    meta={"indexes": [models.Index(fields=["resident"], name="endingevent_resident")]},
+)
+class ResidenceEnding(models.Model):
+    """A request to end a residence (departure, death...): an officer asks, a verifier decides.
+
+    On approval the resident's `residence_ended_on` is set and their card revoked
+    (residents.endings); the record itself stays in the register.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Awaiting review")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.REQUESTED: frozenset({Status.APPROVED, Status.REFUSED, Status.WITHDRAWN}),
+        Status.APPROVED: frozenset(),
+        Status.REFUSED: frozenset(),
+        Status.WITHDRAWN: frozenset(),
+    }
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="endings", verbose_name=_("resident")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=EndReason.choices)
+    ended_on = models.DateField(_("date residence ended"))
+    notes = models.TextField(_("details"), blank=True)
+    evidence = models.FileField(_("evidence document"), upload_to="endings/%Y/%m/")
+    evidence_name = models.CharField(_("file name"), max_length=200)
+    evidence_type = models.CharField(max_length=40)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+        db_index=False,
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+        db_index=False,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("end of residence")
+        verbose_name_plural = _("ends of residence")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(status="requested"),
+                name="ending_one_open_per_resident",
+            ),
+            models.CheckConstraint(
+                name="ending_decider_not_requester",
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+            ),
+            models.CheckConstraint(
+                name="ending_reason_when_refused",
+                condition=~Q(status="refused") | ~Q(decision_reason=""),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["requested_at"],
+                condition=Q(status="requested"),
+                name="ending_requested",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} · {self.get_reason_display()}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    meta={"indexes": [models.Index(fields=["resident"], name="transferevent_resident")]},
+)
+class ProvinceTransfer(models.Model):
+    """A move to another province office: proposed by the sender, decided by the receiver.
+
+    Until it is accepted the record stays with the sending province; on acceptance the resident's
+    `province` (its scope, its counts, its responsibility) becomes the receiving one.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.PROPOSED: frozenset({Status.ACCEPTED, Status.REFUSED, Status.WITHDRAWN}),
+        Status.ACCEPTED: frozenset(),
+        Status.REFUSED: frozenset(),
+        Status.WITHDRAWN: frozenset(),
+    }
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("resident")
+    )
+    from_province = models.ForeignKey(
+        "provinces.Province",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("from province"),
+        db_index=False,
+    )
+    to_province = models.ForeignKey(
+        "provinces.Province",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("to province"),
+        db_index=False,
+    )
+    reason = models.TextField(_("reason for the move"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+        db_index=False,
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+        db_index=False,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("transfer between provinces")
+        verbose_name_plural = _("transfers between provinces")
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(status="proposed"),
+                name="transfer_one_open_per_resident",
+            ),
+            models.CheckConstraint(
+                name="transfer_to_another_province", condition=~Q(to_province=F("from_province"))
+            ),
+            models.CheckConstraint(
+                name="transfer_reason_when_refused",
+                condition=~Q(status="refused") | ~Q(decision_reason=""),
+            ),
+        ]
+        indexes = [
+            # Each province's incoming and outgoing lists of open proposals.
+            models.Index(
+                fields=["to_province", "proposed_at"],
+                condition=Q(status="proposed"),
+                name="transfer_incoming",
+            ),
+            models.Index(
+                fields=["from_province", "proposed_at"],
+                condition=Q(status="proposed"),
+                name="transfer_outgoing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}: {self.from_province_id} → {self.to_province_id}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+
+INVERSE_RELATION = {
+    FamilyRelation.SPOUSE: FamilyRelation.SPOUSE,
+    FamilyRelation.CHILD: FamilyRelation.PARENT,
+    FamilyRelation.PARENT: FamilyRelation.CHILD,
+}
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.DeleteEvent(),
+    meta={
+        "indexes": [
+            models.Index(fields=["resident"], name="familyevent_resident"),
+            models.Index(fields=["relative"], name="familyevent_relative"),
+        ]
+    },
+)
+class FamilyLink(models.Model):
+    """`relative` is `resident`'s spouse, child or parent; the other record reads the inverse.
+
+    One row per pair of people, whichever record it was entered from.
+    """
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="family_links", verbose_name=_("resident")
+    )
+    relative = models.ForeignKey(
+        Resident,
+        on_delete=models.CASCADE,
+        related_name="family_links_in",
+        verbose_name=_("relative"),
+    )
+    relation = models.CharField(_("relation"), max_length=10, choices=FamilyRelation.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("entered by"),
+        db_index=False,
+    )
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("family link")
+        verbose_name_plural = _("family links")
+        constraints = [
+            models.CheckConstraint(
+                name="family_link_not_self", condition=~Q(resident=F("relative"))
+            ),
+            models.UniqueConstraint(
+                Least("resident", "relative"),
+                Greatest("resident", "relative"),
+                name="family_link_once_per_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} {self.relation} {self.relative_id}"
+
+    def relation_seen_from(self, resident_id: int) -> str:
+        """What the other person is to `resident_id`: the relation, or its inverse."""
+        if resident_id == self.resident_id:
+            return self.relation
+        return INVERSE_RELATION[FamilyRelation(self.relation)]

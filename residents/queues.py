@@ -304,7 +304,9 @@ def _without(filters: QueueFilters, name: str) -> QueueFilters:
 
 # --- The queues ------------------------------------------------------------------------------
 def _declarations(user: User) -> QuerySet[Declaration]:
-    return access.scope(Declaration.objects.all(), user, "resident__province_id")
+    # A resident whose residence ended (residents.endings) is in no work queue.
+    declarations = Declaration.objects.filter(resident__residence_ended_on__isnull=True)
+    return access.scope(declarations, user, "resident__province_id")
 
 
 VERIFICATION = Queue(

@@ -19,6 +19,10 @@ BASES = [
     ("other", "Other ground approved by GDI", "មូលដ្ឋានផ្សេងទៀតដែលអគ្គនាយកដ្ឋានអន្តោប្រវេសន៍អនុម័ត"),
 ]
 
+# Bases resting on a family tie: verified only once the resident is linked to a resident relative
+# (residents.family.missing_link_of).
+REQUIRED_LINKS = {"family": "any", "born-in-cambodia": "parent"}
+
 
 DOCUMENT_TYPES = [
     ("passport-copy", "Copy of the passport", "ច្បាប់ចម្លងលិខិតឆ្លងដែន"),
@@ -58,8 +62,15 @@ def load_residence_bases(*, basis_model: Any = None) -> int:
     if basis_model is None:
         from residents.models import ResidenceBasis as basis_model
     existing = set(basis_model.objects.values_list("code", flat=True))
+    # An early migration's historical model has no required_link yet (a later one sets it).
+    has_link = any(f.name == "required_link" for f in basis_model._meta.get_fields())
     missing = [
-        basis_model(code=code, name_en=name_en, name_km=name_km)
+        basis_model(
+            code=code,
+            name_en=name_en,
+            name_km=name_km,
+            **({"required_link": REQUIRED_LINKS.get(code, "")} if has_link else {}),
+        )
         for code, name_en, name_km in BASES
         if code not in existing
     ]

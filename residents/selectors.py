@@ -36,12 +36,17 @@ from cards.expiry import card_expiry_subquery
 from provinces.models import Commune, District, Province
 from residents.keyset import decode_cursor, encode_cursor
 from residents.models import (
+    INVERSE_RELATION,
     Correction,
     Declaration,
     DeclarationDocument,
     DocumentType,
+    FamilyLink,
+    FamilyRelation,
     LikelyDuplicate,
+    ProvinceTransfer,
     ResidenceBasis,
+    ResidenceEnding,
     Resident,
     TravelDocument,
     explain_match,
@@ -139,6 +144,8 @@ class ResidentFilters:
     entered_from: dt.date | None = None
     entered_to: dt.date | None = None
     sort: str = "newest"
+    # "" lists current residents (the default everywhere); "ended" or "all" include the others.
+    residence: str = ""
 
 
 @dataclass
@@ -171,6 +178,10 @@ def _cards_numbered(number: str, resident: str = "pk") -> QuerySet:
 def resident_queryset_for(*, user: User, filters: ResidentFilters) -> QuerySet[Resident]:
     """Residents the user may see, filtered (not yet ordered or paginated)."""
     residents = _scoped(Resident.objects.all(), user)
+    if filters.residence == "ended":
+        residents = residents.ended()
+    elif filters.residence != "all":
+        residents = residents.current()
     if filters.province and user.is_national:
         residents = residents.filter(province_id=filters.province)
     name = search_name_of(filters.q)
@@ -340,6 +351,9 @@ SUBJECTS = {
     "residents.DeclarationDocumentEvent": (DeclarationDocument, _("Supporting document")),
     "residents.LikelyDuplicateEvent": (LikelyDuplicate, _("Likely duplicate")),
     "residents.CorrectionEvent": (Correction, _("Correction")),
+    "residents.ResidenceEndingEvent": (ResidenceEnding, _("End of residence")),
+    "residents.ProvinceTransferEvent": (ProvinceTransfer, _("Transfer between provinces")),
+    "residents.FamilyLinkEvent": (FamilyLink, _("Family link")),
 }
 CREATED = {
     Resident: _("Resident entered"),
@@ -348,6 +362,9 @@ CREATED = {
     DeclarationDocument: _("Supporting document added"),
     LikelyDuplicate: _("Flagged as a likely duplicate"),
     Correction: _("Correction requested"),
+    ResidenceEnding: _("End of residence requested"),
+    ProvinceTransfer: _("Transfer to another province proposed"),
+    FamilyLink: _("Family link added"),
 }
 CHANGED = {
     Resident: _("Resident changed"),
@@ -370,12 +387,32 @@ STATUS_ACTIONS = {
 }
 
 
+# The same status words mean different things on different records.
+MODEL_STATUS_ACTIONS = {
+    (ResidenceEnding, ResidenceEnding.Status.APPROVED): _("End of residence approved"),
+    (ResidenceEnding, ResidenceEnding.Status.REFUSED): _("End of residence refused"),
+    (ResidenceEnding, ResidenceEnding.Status.WITHDRAWN): _("End of residence withdrawn"),
+    (ProvinceTransfer, ProvinceTransfer.Status.ACCEPTED): _("Transfer accepted"),
+    (ProvinceTransfer, ProvinceTransfer.Status.REFUSED): _("Transfer refused"),
+    (ProvinceTransfer, ProvinceTransfer.Status.WITHDRAWN): _("Transfer withdrawn"),
+}
+# What an insert of these records shows as its content (the others show none).
+INSERT_FIELDS = {
+    ResidenceEnding: ("reason", "ended_on"),
+    ProvinceTransfer: ("from_province", "to_province", "reason"),
+}
+
+
 def _action_of(model: type, event: Any) -> str:
     if event.pgh_label == "insert":
         return str(CREATED[model])
     if model is Resident and "merged_into_id" in (event.pgh_diff or {}):
         return str(_("Records merged: the same person"))
+    if event.pgh_label == "delete":
+        return str(_("Family link removed"))
     status = (event.pgh_diff or {}).get("status")
+    if status and (model, status[1]) in MODEL_STATUS_ACTIONS:
+        return str(MODEL_STATUS_ACTIONS[(model, status[1])])
     if status and status[1] in STATUS_ACTIONS:
         return str(STATUS_ACTIONS[status[1]])
     return str(CHANGED.get(model, _("Changed")))
@@ -449,6 +486,20 @@ def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
                         _readable(model_field, key, after, {}),
                     )
                 )
+        elif model is FamilyLink:
+            # The relation as this record reads it; the relative's name may be out of scope.
+            relation = event.pgh_data.get("relation", "")
+            subject_id = event.pgh_data.get("resident", event.pgh_data.get("resident_id"))
+            if subject_id != resident.pk and relation:
+                relation = INVERSE_RELATION[FamilyRelation(relation)]
+            changes.append(
+                HistoryChange(str(_("relation")), "—", str(FamilyRelation(relation).label))
+            )
+        elif event.pgh_label == "insert" and model in INSERT_FIELDS:
+            for key in INSERT_FIELDS[model]:
+                value = event.pgh_data.get(key, event.pgh_data.get(f"{key}_id"))
+                label, _before, after = names.describe(model, key, None, value)
+                changes.append(HistoryChange(label, "—", after))
         reason = ""
         if model is Declaration and event.pgh_data.get("status") in ("returned", "rejected"):
             reason = event.pgh_data.get("status_reason", "")
@@ -456,6 +507,10 @@ def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
             reason = event.pgh_data.get(
                 "reason" if event.pgh_label == "insert" else "decision_reason", ""
             )
+        elif model in (ResidenceEnding, ProvinceTransfer) and event.pgh_data.get("status") in (
+            "refused",
+        ):
+            reason = event.pgh_data.get("decision_reason", "")
         entries.append(
             HistoryEntry(
                 when=event.pgh_created_at,
@@ -477,6 +532,9 @@ def _field_name(column: str) -> str:
     return column.removesuffix("_id") if column.endswith("_id") else column
 
 
+PROVINCE_KEYS = ("province", "address_province", "from_province", "to_province")
+
+
 class _NameLookup:
     """Turns ids found in history rows into names, with one query per kind of name."""
 
@@ -496,6 +554,9 @@ class _NameLookup:
         for event in events:
             if (event.pgh_context or {}).get("user"):
                 user_ids.add(event.pgh_context["user"])
+            if event.pgh_model == "residents.ProvinceTransferEvent":
+                for key in ("from_province_id", "to_province_id"):
+                    codes["province"].add(event.pgh_data.get(key))
             for raw_key, pair in (event.pgh_diff or {}).items():
                 key = _field_name(raw_key)
                 for value in pair:
@@ -503,7 +564,7 @@ class _NameLookup:
                         continue
                     if key in self.USER_FIELDS:
                         user_ids.add(value)
-                    elif key in ("province", "address_province"):
+                    elif key in PROVINCE_KEYS:
                         codes["province"].add(value)
                     elif key == "address_district":
                         codes["district"].add(value)
@@ -541,7 +602,7 @@ class _NameLookup:
             return "—"
         if key in self.USER_FIELDS:
             return self.users.get(value, f"#{value}")
-        if key in ("province", "address_province"):
+        if key in PROVINCE_KEYS:
             return self.places["province"].get(value, value)
         if key == "address_district":
             return self.places["district"].get(value, value)
@@ -640,7 +701,11 @@ def returned_declarations_for(*, user: User) -> QuerySet[Declaration]:
     """Declarations the verifiers sent back to this officer, with their reasons."""
     return (
         _scoped(Declaration.objects.all(), user, "resident__province_id")
-        .filter(status=Declaration.Status.RETURNED, created_by=user)
+        .filter(
+            status=Declaration.Status.RETURNED,
+            created_by=user,
+            resident__residence_ended_on__isnull=True,
+        )
         .select_related("resident", "reviewed_by")
         .order_by("-reviewed_at", "-id")
     )
@@ -650,7 +715,7 @@ def acknowledgement_summary_for(*, user: User) -> list[dict[str, Any]]:
     """Verified declarations waiting for HQ, per province (one GROUP BY)."""
     counts = dict(
         _scoped(Declaration.objects.all(), user, "resident__province_id")
-        .filter(status=Declaration.Status.VERIFIED)
+        .filter(status=Declaration.Status.VERIFIED, resident__residence_ended_on__isnull=True)
         .values_list("resident__province_id")
         .annotate(n=Count("id"))
         .values_list("resident__province_id", "n")
@@ -664,7 +729,11 @@ def acknowledgement_summary_for(*, user: User) -> list[dict[str, Any]]:
 def verified_declarations_for(*, user: User, province_code: str, page: int = 1) -> Page:
     declarations = (
         _scoped(Declaration.objects.all(), user, "resident__province_id")
-        .filter(status=Declaration.Status.VERIFIED, resident__province_id=province_code)
+        .filter(
+            status=Declaration.Status.VERIFIED,
+            resident__province_id=province_code,
+            resident__residence_ended_on__isnull=True,
+        )
         .select_related("resident", "basis", "created_by", "reviewed_by")
         .order_by("reviewed_at", "id")
     )
@@ -674,7 +743,9 @@ def verified_declarations_for(*, user: User, province_code: str, page: int = 1) 
 def verified_count_of(*, province: Province) -> int:
     """How many verified declarations of a province (already scoped) wait for HQ."""
     return Declaration.objects.filter(
-        status=Declaration.Status.VERIFIED, resident__province_id=province.code
+        status=Declaration.Status.VERIFIED,
+        resident__province_id=province.code,
+        resident__residence_ended_on__isnull=True,
     ).count()
 
 

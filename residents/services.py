@@ -492,6 +492,12 @@ def _review(
             _("These required documents are not accepted yet: %(documents)s.")
             % {"documents": ", ".join(str(t) for t in missing)}
         )
+    if status == Declaration.Status.VERIFIED:
+        from residents.family import missing_link_of
+
+        link_needed = missing_link_of(resident=resident, basis=locked.basis)
+        if link_needed:
+            raise NotAllowed(link_needed)
     if status == Declaration.Status.RETURNED and missing:
         # The officer reads what to bring, whatever the verifier typed.
         reason = "{}\n{}".format(
@@ -772,7 +778,9 @@ def declaration_acknowledge_province(*, province: Province, actor: User) -> int:
     assert Declaration.Status.ACKNOWLEDGED in Declaration.TRANSITIONS[Declaration.Status.VERIFIED]
     with pghistory.context(user=actor.pk, action="declaration.acknowledge"):
         count = Declaration.objects.filter(
-            resident__province=province, status=Declaration.Status.VERIFIED
+            resident__province=province,
+            resident__residence_ended_on__isnull=True,
+            status=Declaration.Status.VERIFIED,
         ).update(
             status=Declaration.Status.ACKNOWLEDGED,
             acknowledged_by=actor,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from residents import correction_views, queue_views, views
+from residents import correction_views, lifecycle_views, queue_views, views
 
 app_name = "residents"
 urlpatterns = [
@@ -52,4 +52,20 @@ urlpatterns = [
         name="correction-evidence",
     ),
     path("<int:pk>/passports/new/", correction_views.passport_create, name="passport-create"),
+    # End of residence, transfers between provinces, family links
+    path("<int:pk>/end/", lifecycle_views.ending_request, name="ending-request"),
+    path("endings/", lifecycle_views.ending_queue, name="ending-queue"),
+    path("endings/<int:pk>/", lifecycle_views.ending_detail, name="ending-detail"),
+    path("endings/<int:pk>/decide/", lifecycle_views.ending_decide, name="ending-decide"),
+    path("endings/<int:pk>/withdraw/", lifecycle_views.ending_withdraw, name="ending-withdraw"),
+    path("endings/<int:pk>/evidence/", lifecycle_views.ending_evidence, name="ending-evidence"),
+    path("<int:pk>/transfer/", lifecycle_views.transfer_propose, name="transfer-propose"),
+    path("transfers/", lifecycle_views.transfer_list, name="transfer-list"),
+    path("transfers/<int:pk>/", lifecycle_views.transfer_detail, name="transfer-detail"),
+    path("transfers/<int:pk>/decide/", lifecycle_views.transfer_decide, name="transfer-decide"),
+    path(
+        "transfers/<int:pk>/withdraw/", lifecycle_views.transfer_withdraw, name="transfer-withdraw"
+    ),
+    path("<int:pk>/family/", lifecycle_views.family_link_add, name="family-link-add"),
+    path("family/<int:pk>/remove/", lifecycle_views.family_link_remove, name="family-link-remove"),
 ]

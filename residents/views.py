@@ -23,7 +23,7 @@ from accounts.reauth import recent_authentication_required
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.validators import parse_id
-from residents import merge, queue_views, queues, selectors, services
+from residents import lifecycle_views, merge, queue_views, queues, selectors, services
 from residents.forms import (
     DeclarationForm,
     DocumentCheckForm,
@@ -106,6 +106,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "corrections": selectors.corrections_of(resident=resident),
             "passports": selectors.passports_of(resident=resident),
             "passport_flag": selectors.passport_flag_of(resident=resident),
+            **lifecycle_views.detail_context(request.user, resident, cards),
         },
     )
 

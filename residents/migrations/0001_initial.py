@@ -12,12 +12,11 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('pghistory', '0007_auto_20250421_0444'),
-        ('provinces', '0002_load_geography'),
+        ("pghistory", "0007_auto_20250421_0444"),
+        ("provinces", "0002_load_geography"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -25,241 +24,729 @@ class Migration(migrations.Migration):
         TrigramExtension(),
         UnaccentExtension(),
         migrations.CreateModel(
-            name='ResidenceBasis',
+            name="ResidenceBasis",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
-                ('name_km', models.CharField(max_length=120, verbose_name='name (Khmer)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name_en", models.CharField(max_length=120, verbose_name="name (English)")),
+                ("name_km", models.CharField(max_length=120, verbose_name="name (Khmer)")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'basis of residence',
-                'verbose_name_plural': 'bases of residence',
-                'ordering': ['name_en'],
+                "verbose_name": "basis of residence",
+                "verbose_name_plural": "bases of residence",
+                "ordering": ["name_en"],
             },
         ),
         migrations.CreateModel(
-            name='Declaration',
+            name="Declaration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('declared_on', models.DateField(verbose_name='date of declaration')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('returned', 'Returned'), ('verified', 'Verified'), ('rejected', 'Rejected'), ('acknowledged', 'Acknowledged')], db_index=True, default='draft', max_length=16, verbose_name='status')),
-                ('status_reason', models.TextField(blank=True, verbose_name='reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='entered at')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed at')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='acknowledged by')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='maker')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reviewed by')),
-                ('basis', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='declarations', to='residents.residencebasis', verbose_name='basis of residence')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("declared_on", models.DateField(verbose_name="date of declaration")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("returned", "Returned"),
+                            ("verified", "Verified"),
+                            ("rejected", "Rejected"),
+                            ("acknowledged", "Acknowledged"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("status_reason", models.TextField(blank=True, verbose_name="reason")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="entered at")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="submitted at"),
+                ),
+                (
+                    "reviewed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reviewed at"),
+                ),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="acknowledged at"),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="acknowledged by",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="maker",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reviewed by",
+                    ),
+                ),
+                (
+                    "basis",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="declarations",
+                        to="residents.residencebasis",
+                        verbose_name="basis of residence",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'declaration',
-                'verbose_name_plural': 'declarations',
-                'ordering': ['-declared_on', '-id'],
+                "verbose_name": "declaration",
+                "verbose_name_plural": "declarations",
+                "ordering": ["-declared_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DeclarationDocument',
+            name="DeclarationDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='declarations/%Y/%m/', verbose_name='file')),
-                ('original_name', models.CharField(max_length=200, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=40)),
-                ('size', models.PositiveIntegerField()),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('declaration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='residents.declaration')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to="declarations/%Y/%m/", verbose_name="file")),
+                ("original_name", models.CharField(max_length=200, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=40)),
+                ("size", models.PositiveIntegerField()),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "declaration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="residents.declaration",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'supporting document',
-                'verbose_name_plural': 'supporting documents',
+                "verbose_name": "supporting document",
+                "verbose_name_plural": "supporting documents",
             },
         ),
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('surname', models.CharField(max_length=100, verbose_name='surname')),
-                ('given_names', models.CharField(blank=True, max_length=150, verbose_name='given names')),
-                ('name_km', models.CharField(blank=True, max_length=150, verbose_name='name in Khmer')),
-                ('name_native', models.CharField(blank=True, max_length=150, verbose_name='name in own script')),
-                ('search_name', models.CharField(editable=False, max_length=300)),
-                ('sex', models.CharField(choices=[('F', 'Female'), ('M', 'Male'), ('X', 'Unspecified')], max_length=1, verbose_name='sex')),
-                ('date_of_birth', models.DateField(verbose_name='date of birth')),
-                ('place_of_birth', models.CharField(blank=True, max_length=150, verbose_name='place of birth')),
-                ('nationality', django_countries.fields.CountryField(max_length=2, verbose_name='nationality')),
-                ('photo', models.ImageField(blank=True, upload_to='photos/%Y/%m/', verbose_name='photo')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('occupation', models.CharField(blank=True, max_length=120, verbose_name='occupation')),
-                ('employer', models.CharField(blank=True, max_length=150, verbose_name='employer')),
-                ('arrival_date', models.DateField(blank=True, null=True, verbose_name='date of first arrival in Cambodia')),
-                ('address_village', models.CharField(blank=True, max_length=150, verbose_name='village')),
-                ('address_street', models.CharField(blank=True, max_length=200, verbose_name='house and street')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='entered at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('address_commune', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='provinces.commune', verbose_name='commune')),
-                ('address_district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='provinces.district', verbose_name='district')),
-                ('address_province', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='provinces.province', verbose_name='province of address')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
-                ('province', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='provinces.province', verbose_name='responsible province office')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("surname", models.CharField(max_length=100, verbose_name="surname")),
+                (
+                    "given_names",
+                    models.CharField(blank=True, max_length=150, verbose_name="given names"),
+                ),
+                (
+                    "name_km",
+                    models.CharField(blank=True, max_length=150, verbose_name="name in Khmer"),
+                ),
+                (
+                    "name_native",
+                    models.CharField(blank=True, max_length=150, verbose_name="name in own script"),
+                ),
+                ("search_name", models.CharField(editable=False, max_length=300)),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("F", "Female"), ("M", "Male"), ("X", "Unspecified")],
+                        max_length=1,
+                        verbose_name="sex",
+                    ),
+                ),
+                ("date_of_birth", models.DateField(verbose_name="date of birth")),
+                (
+                    "place_of_birth",
+                    models.CharField(blank=True, max_length=150, verbose_name="place of birth"),
+                ),
+                (
+                    "nationality",
+                    django_countries.fields.CountryField(max_length=2, verbose_name="nationality"),
+                ),
+                (
+                    "photo",
+                    models.ImageField(blank=True, upload_to="photos/%Y/%m/", verbose_name="photo"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                (
+                    "occupation",
+                    models.CharField(blank=True, max_length=120, verbose_name="occupation"),
+                ),
+                ("employer", models.CharField(blank=True, max_length=150, verbose_name="employer")),
+                (
+                    "arrival_date",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="date of first arrival in Cambodia"
+                    ),
+                ),
+                (
+                    "address_village",
+                    models.CharField(blank=True, max_length=150, verbose_name="village"),
+                ),
+                (
+                    "address_street",
+                    models.CharField(blank=True, max_length=200, verbose_name="house and street"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="entered at"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "address_commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="provinces.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                (
+                    "address_district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="provinces.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "address_province",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="provinces.province",
+                        verbose_name="province of address",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="entered by",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="provinces.province",
+                        verbose_name="responsible province office",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'resident',
-                'verbose_name_plural': 'residents',
-                'ordering': ['-id'],
+                "verbose_name": "resident",
+                "verbose_name_plural": "residents",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='DeclarationEvent',
+            name="DeclarationEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('declared_on', models.DateField(verbose_name='date of declaration')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('returned', 'Returned'), ('verified', 'Verified'), ('rejected', 'Rejected'), ('acknowledged', 'Acknowledged')], default='draft', max_length=16, verbose_name='status')),
-                ('status_reason', models.TextField(blank=True, verbose_name='reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='entered at')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed at')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
-                ('acknowledged_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='acknowledged by')),
-                ('created_by', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='maker')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='residents.declaration')),
-                ('reviewed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reviewed by')),
-                ('basis', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='residents.residencebasis', verbose_name='basis of residence')),
-                ('resident', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='residents.resident', verbose_name='resident')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("declared_on", models.DateField(verbose_name="date of declaration")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("returned", "Returned"),
+                            ("verified", "Verified"),
+                            ("rejected", "Rejected"),
+                            ("acknowledged", "Acknowledged"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("status_reason", models.TextField(blank=True, verbose_name="reason")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="entered at")),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="submitted at"),
+                ),
+                (
+                    "reviewed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reviewed at"),
+                ),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="acknowledged at"),
+                ),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="acknowledged by",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="maker",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="residents.declaration",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reviewed by",
+                    ),
+                ),
+                (
+                    "basis",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="residents.residencebasis",
+                        verbose_name="basis of residence",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="residents.resident",
+                        verbose_name="resident",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='declaration',
-            name='resident',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='declarations', to='residents.resident', verbose_name='resident'),
+            model_name="declaration",
+            name="resident",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="declarations",
+                to="residents.resident",
+                verbose_name="resident",
+            ),
         ),
         migrations.CreateModel(
-            name='ResidentEvent',
+            name="ResidentEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('surname', models.CharField(max_length=100, verbose_name='surname')),
-                ('given_names', models.CharField(blank=True, max_length=150, verbose_name='given names')),
-                ('name_km', models.CharField(blank=True, max_length=150, verbose_name='name in Khmer')),
-                ('name_native', models.CharField(blank=True, max_length=150, verbose_name='name in own script')),
-                ('sex', models.CharField(choices=[('F', 'Female'), ('M', 'Male'), ('X', 'Unspecified')], max_length=1, verbose_name='sex')),
-                ('date_of_birth', models.DateField(verbose_name='date of birth')),
-                ('place_of_birth', models.CharField(blank=True, max_length=150, verbose_name='place of birth')),
-                ('nationality', django_countries.fields.CountryField(max_length=2, verbose_name='nationality')),
-                ('photo', models.ImageField(blank=True, upload_to='photos/%Y/%m/', verbose_name='photo')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('occupation', models.CharField(blank=True, max_length=120, verbose_name='occupation')),
-                ('employer', models.CharField(blank=True, max_length=150, verbose_name='employer')),
-                ('arrival_date', models.DateField(blank=True, null=True, verbose_name='date of first arrival in Cambodia')),
-                ('address_village', models.CharField(blank=True, max_length=150, verbose_name='village')),
-                ('address_street', models.CharField(blank=True, max_length=200, verbose_name='house and street')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='entered at')),
-                ('address_commune', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='provinces.commune', verbose_name='commune')),
-                ('address_district', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='provinces.district', verbose_name='district')),
-                ('address_province', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='provinces.province', verbose_name='province of address')),
-                ('created_by', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='residents.resident')),
-                ('province', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='provinces.province', verbose_name='responsible province office')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("surname", models.CharField(max_length=100, verbose_name="surname")),
+                (
+                    "given_names",
+                    models.CharField(blank=True, max_length=150, verbose_name="given names"),
+                ),
+                (
+                    "name_km",
+                    models.CharField(blank=True, max_length=150, verbose_name="name in Khmer"),
+                ),
+                (
+                    "name_native",
+                    models.CharField(blank=True, max_length=150, verbose_name="name in own script"),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("F", "Female"), ("M", "Male"), ("X", "Unspecified")],
+                        max_length=1,
+                        verbose_name="sex",
+                    ),
+                ),
+                ("date_of_birth", models.DateField(verbose_name="date of birth")),
+                (
+                    "place_of_birth",
+                    models.CharField(blank=True, max_length=150, verbose_name="place of birth"),
+                ),
+                (
+                    "nationality",
+                    django_countries.fields.CountryField(max_length=2, verbose_name="nationality"),
+                ),
+                (
+                    "photo",
+                    models.ImageField(blank=True, upload_to="photos/%Y/%m/", verbose_name="photo"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                (
+                    "occupation",
+                    models.CharField(blank=True, max_length=120, verbose_name="occupation"),
+                ),
+                ("employer", models.CharField(blank=True, max_length=150, verbose_name="employer")),
+                (
+                    "arrival_date",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="date of first arrival in Cambodia"
+                    ),
+                ),
+                (
+                    "address_village",
+                    models.CharField(blank=True, max_length=150, verbose_name="village"),
+                ),
+                (
+                    "address_street",
+                    models.CharField(blank=True, max_length=200, verbose_name="house and street"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="entered at")),
+                (
+                    "address_commune",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="provinces.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                (
+                    "address_district",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="provinces.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "address_province",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="provinces.province",
+                        verbose_name="province of address",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="entered by",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="residents.resident",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="provinces.province",
+                        verbose_name="responsible province office",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='TravelDocument',
+            name="TravelDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('passport', 'Passport'), ('travel_document', 'Travel document')], default='passport', max_length=20, verbose_name='kind')),
-                ('number_encrypted', models.TextField(editable=False)),
-                ('number_index', models.CharField(editable=False, max_length=64)),
-                ('issuing_country', django_countries.fields.CountryField(max_length=2, verbose_name='issuing country')),
-                ('issue_date', models.DateField(blank=True, null=True, verbose_name='issue date')),
-                ('expiry_date', models.DateField(blank=True, null=True, verbose_name='expiry date')),
-                ('is_current', models.BooleanField(default=True, verbose_name='current')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='residents.resident', verbose_name='resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("passport", "Passport"), ("travel_document", "Travel document")],
+                        default="passport",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("number_encrypted", models.TextField(editable=False)),
+                ("number_index", models.CharField(editable=False, max_length=64)),
+                (
+                    "issuing_country",
+                    django_countries.fields.CountryField(
+                        max_length=2, verbose_name="issuing country"
+                    ),
+                ),
+                ("issue_date", models.DateField(blank=True, null=True, verbose_name="issue date")),
+                (
+                    "expiry_date",
+                    models.DateField(blank=True, null=True, verbose_name="expiry date"),
+                ),
+                ("is_current", models.BooleanField(default=True, verbose_name="current")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="residents.resident",
+                        verbose_name="resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'travel document',
-                'verbose_name_plural': 'travel documents',
+                "verbose_name": "travel document",
+                "verbose_name_plural": "travel documents",
             },
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('search_name', name='gin_trgm_ops'), name='resident_name_trgm'),
+            model_name="resident",
+            index=django.contrib.postgres.indexes.GinIndex(
+                django.contrib.postgres.indexes.OpClass("search_name", name="gin_trgm_ops"),
+                name="resident_name_trgm",
+            ),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['province', '-id'], name='resident_province_id'),
+            model_name="resident",
+            index=models.Index(fields=["province", "-id"], name="resident_province_id"),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['nationality', 'date_of_birth'], name='resident_nat_dob'),
+            model_name="resident",
+            index=models.Index(fields=["nationality", "date_of_birth"], name="resident_nat_dob"),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(django.db.models.functions.text.Upper('surname'), models.F('date_of_birth'), name='resident_surname_dob'),
+            model_name="resident",
+            index=models.Index(
+                django.db.models.functions.text.Upper("surname"),
+                models.F("date_of_birth"),
+                name="resident_surname_dob",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.CheckConstraint(condition=models.Q(('surname', django.db.models.functions.text.Upper('surname'))), name='resident_surname_upper'),
+            model_name="resident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("surname", django.db.models.functions.text.Upper("surname"))),
+                name="resident_surname_upper",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='resident',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "residents_residentevent" ("address_commune_id", "address_district_id", "address_province_id", "address_street", "address_village", "arrival_date", "created_at", "created_by_id", "date_of_birth", "employer", "given_names", "id", "name_km", "name_native", "nationality", "occupation", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "photo", "place_of_birth", "province_id", "sex", "surname") VALUES (NEW."address_commune_id", NEW."address_district_id", NEW."address_province_id", NEW."address_street", NEW."address_village", NEW."arrival_date", NEW."created_at", NEW."created_by_id", NEW."date_of_birth", NEW."employer", NEW."given_names", NEW."id", NEW."name_km", NEW."name_native", NEW."nationality", NEW."occupation", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."photo", NEW."place_of_birth", NEW."province_id", NEW."sex", NEW."surname"); RETURN NULL;', hash='ce08124452838e0ca33d6c8f34bab6b7c317dd66', operation='INSERT', pgid='pgtrigger_insert_insert_424be', table='residents_resident', when='AFTER')),
+            model_name="resident",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "residents_residentevent" ("address_commune_id", "address_district_id", "address_province_id", "address_street", "address_village", "arrival_date", "created_at", "created_by_id", "date_of_birth", "employer", "given_names", "id", "name_km", "name_native", "nationality", "occupation", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "photo", "place_of_birth", "province_id", "sex", "surname") VALUES (NEW."address_commune_id", NEW."address_district_id", NEW."address_province_id", NEW."address_street", NEW."address_village", NEW."arrival_date", NEW."created_at", NEW."created_by_id", NEW."date_of_birth", NEW."employer", NEW."given_names", NEW."id", NEW."name_km", NEW."name_native", NEW."nationality", NEW."occupation", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."photo", NEW."place_of_birth", NEW."province_id", NEW."sex", NEW."surname"); RETURN NULL;',
+                    hash="ce08124452838e0ca33d6c8f34bab6b7c317dd66",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_424be",
+                    table="residents_resident",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='resident',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."address_commune_id" IS DISTINCT FROM (NEW."address_commune_id") OR OLD."address_district_id" IS DISTINCT FROM (NEW."address_district_id") OR OLD."address_province_id" IS DISTINCT FROM (NEW."address_province_id") OR OLD."address_street" IS DISTINCT FROM (NEW."address_street") OR OLD."address_village" IS DISTINCT FROM (NEW."address_village") OR OLD."arrival_date" IS DISTINCT FROM (NEW."arrival_date") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."date_of_birth" IS DISTINCT FROM (NEW."date_of_birth") OR OLD."employer" IS DISTINCT FROM (NEW."employer") OR OLD."given_names" IS DISTINCT FROM (NEW."given_names") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."name_km" IS DISTINCT FROM (NEW."name_km") OR OLD."name_native" IS DISTINCT FROM (NEW."name_native") OR OLD."nationality" IS DISTINCT FROM (NEW."nationality") OR OLD."occupation" IS DISTINCT FROM (NEW."occupation") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."photo" IS DISTINCT FROM (NEW."photo") OR OLD."place_of_birth" IS DISTINCT FROM (NEW."place_of_birth") OR OLD."province_id" IS DISTINCT FROM (NEW."province_id") OR OLD."sex" IS DISTINCT FROM (NEW."sex") OR OLD."surname" IS DISTINCT FROM (NEW."surname"))', func='INSERT INTO "residents_residentevent" ("address_commune_id", "address_district_id", "address_province_id", "address_street", "address_village", "arrival_date", "created_at", "created_by_id", "date_of_birth", "employer", "given_names", "id", "name_km", "name_native", "nationality", "occupation", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "photo", "place_of_birth", "province_id", "sex", "surname") VALUES (NEW."address_commune_id", NEW."address_district_id", NEW."address_province_id", NEW."address_street", NEW."address_village", NEW."arrival_date", NEW."created_at", NEW."created_by_id", NEW."date_of_birth", NEW."employer", NEW."given_names", NEW."id", NEW."name_km", NEW."name_native", NEW."nationality", NEW."occupation", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."photo", NEW."place_of_birth", NEW."province_id", NEW."sex", NEW."surname"); RETURN NULL;', hash='3334593232232cd7b5b05d86ad09df5317dabb4e', operation='UPDATE', pgid='pgtrigger_update_update_7908c', table='residents_resident', when='AFTER')),
+            model_name="resident",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."address_commune_id" IS DISTINCT FROM (NEW."address_commune_id") OR OLD."address_district_id" IS DISTINCT FROM (NEW."address_district_id") OR OLD."address_province_id" IS DISTINCT FROM (NEW."address_province_id") OR OLD."address_street" IS DISTINCT FROM (NEW."address_street") OR OLD."address_village" IS DISTINCT FROM (NEW."address_village") OR OLD."arrival_date" IS DISTINCT FROM (NEW."arrival_date") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."date_of_birth" IS DISTINCT FROM (NEW."date_of_birth") OR OLD."employer" IS DISTINCT FROM (NEW."employer") OR OLD."given_names" IS DISTINCT FROM (NEW."given_names") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."name_km" IS DISTINCT FROM (NEW."name_km") OR OLD."name_native" IS DISTINCT FROM (NEW."name_native") OR OLD."nationality" IS DISTINCT FROM (NEW."nationality") OR OLD."occupation" IS DISTINCT FROM (NEW."occupation") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."photo" IS DISTINCT FROM (NEW."photo") OR OLD."place_of_birth" IS DISTINCT FROM (NEW."place_of_birth") OR OLD."province_id" IS DISTINCT FROM (NEW."province_id") OR OLD."sex" IS DISTINCT FROM (NEW."sex") OR OLD."surname" IS DISTINCT FROM (NEW."surname"))',
+                    func='INSERT INTO "residents_residentevent" ("address_commune_id", "address_district_id", "address_province_id", "address_street", "address_village", "arrival_date", "created_at", "created_by_id", "date_of_birth", "employer", "given_names", "id", "name_km", "name_native", "nationality", "occupation", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "photo", "place_of_birth", "province_id", "sex", "surname") VALUES (NEW."address_commune_id", NEW."address_district_id", NEW."address_province_id", NEW."address_street", NEW."address_village", NEW."arrival_date", NEW."created_at", NEW."created_by_id", NEW."date_of_birth", NEW."employer", NEW."given_names", NEW."id", NEW."name_km", NEW."name_native", NEW."nationality", NEW."occupation", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."photo", NEW."place_of_birth", NEW."province_id", NEW."sex", NEW."surname"); RETURN NULL;',
+                    hash="3334593232232cd7b5b05d86ad09df5317dabb4e",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_7908c",
+                    table="residents_resident",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='declaration',
-            index=models.Index(fields=['status', 'submitted_at'], name='declaration_status_submitted'),
+            model_name="declaration",
+            index=models.Index(
+                fields=["status", "submitted_at"], name="declaration_status_submitted"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='declaration',
-            constraint=models.CheckConstraint(condition=models.Q(('reviewed_by__isnull', True), models.Q(('reviewed_by', models.F('created_by')), _negated=True), _connector='OR'), name='declaration_reviewer_not_maker'),
+            model_name="declaration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reviewed_by__isnull", True),
+                    models.Q(("reviewed_by", models.F("created_by")), _negated=True),
+                    _connector="OR",
+                ),
+                name="declaration_reviewer_not_maker",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='declaration',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['returned', 'rejected']), _negated=True), models.Q(('status_reason', ''), _negated=True), _connector='OR'), name='declaration_reason_when_returned_or_rejected'),
+            model_name="declaration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["returned", "rejected"]), _negated=True),
+                    models.Q(("status_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="declaration_reason_when_returned_or_rejected",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='declaration',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "residents_declarationevent" ("acknowledged_at", "acknowledged_by_id", "basis_id", "created_at", "created_by_id", "declared_on", "id", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "resident_id", "reviewed_at", "reviewed_by_id", "status", "status_reason", "submitted_at") VALUES (NEW."acknowledged_at", NEW."acknowledged_by_id", NEW."basis_id", NEW."created_at", NEW."created_by_id", NEW."declared_on", NEW."id", NEW."notes", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."resident_id", NEW."reviewed_at", NEW."reviewed_by_id", NEW."status", NEW."status_reason", NEW."submitted_at"); RETURN NULL;', hash='055ebcf8f245d2b789a663eb77cd80f27efef542', operation='INSERT', pgid='pgtrigger_insert_insert_46d76', table='residents_declaration', when='AFTER')),
+            model_name="declaration",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "residents_declarationevent" ("acknowledged_at", "acknowledged_by_id", "basis_id", "created_at", "created_by_id", "declared_on", "id", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "resident_id", "reviewed_at", "reviewed_by_id", "status", "status_reason", "submitted_at") VALUES (NEW."acknowledged_at", NEW."acknowledged_by_id", NEW."basis_id", NEW."created_at", NEW."created_by_id", NEW."declared_on", NEW."id", NEW."notes", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."resident_id", NEW."reviewed_at", NEW."reviewed_by_id", NEW."status", NEW."status_reason", NEW."submitted_at"); RETURN NULL;',
+                    hash="055ebcf8f245d2b789a663eb77cd80f27efef542",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_46d76",
+                    table="residents_declaration",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='declaration',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."acknowledged_at" IS DISTINCT FROM (NEW."acknowledged_at") OR OLD."acknowledged_by_id" IS DISTINCT FROM (NEW."acknowledged_by_id") OR OLD."basis_id" IS DISTINCT FROM (NEW."basis_id") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."declared_on" IS DISTINCT FROM (NEW."declared_on") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."notes" IS DISTINCT FROM (NEW."notes") OR OLD."resident_id" IS DISTINCT FROM (NEW."resident_id") OR OLD."reviewed_at" IS DISTINCT FROM (NEW."reviewed_at") OR OLD."reviewed_by_id" IS DISTINCT FROM (NEW."reviewed_by_id") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."status_reason" IS DISTINCT FROM (NEW."status_reason") OR OLD."submitted_at" IS DISTINCT FROM (NEW."submitted_at"))', func='INSERT INTO "residents_declarationevent" ("acknowledged_at", "acknowledged_by_id", "basis_id", "created_at", "created_by_id", "declared_on", "id", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "resident_id", "reviewed_at", "reviewed_by_id", "status", "status_reason", "submitted_at") VALUES (NEW."acknowledged_at", NEW."acknowledged_by_id", NEW."basis_id", NEW."created_at", NEW."created_by_id", NEW."declared_on", NEW."id", NEW."notes", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."resident_id", NEW."reviewed_at", NEW."reviewed_by_id", NEW."status", NEW."status_reason", NEW."submitted_at"); RETURN NULL;', hash='00ba49b16d2cf57b9ec217202d1005cb54e2d947', operation='UPDATE', pgid='pgtrigger_update_update_e83bf', table='residents_declaration', when='AFTER')),
+            model_name="declaration",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."acknowledged_at" IS DISTINCT FROM (NEW."acknowledged_at") OR OLD."acknowledged_by_id" IS DISTINCT FROM (NEW."acknowledged_by_id") OR OLD."basis_id" IS DISTINCT FROM (NEW."basis_id") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."declared_on" IS DISTINCT FROM (NEW."declared_on") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."notes" IS DISTINCT FROM (NEW."notes") OR OLD."resident_id" IS DISTINCT FROM (NEW."resident_id") OR OLD."reviewed_at" IS DISTINCT FROM (NEW."reviewed_at") OR OLD."reviewed_by_id" IS DISTINCT FROM (NEW."reviewed_by_id") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."status_reason" IS DISTINCT FROM (NEW."status_reason") OR OLD."submitted_at" IS DISTINCT FROM (NEW."submitted_at"))',
+                    func='INSERT INTO "residents_declarationevent" ("acknowledged_at", "acknowledged_by_id", "basis_id", "created_at", "created_by_id", "declared_on", "id", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "resident_id", "reviewed_at", "reviewed_by_id", "status", "status_reason", "submitted_at") VALUES (NEW."acknowledged_at", NEW."acknowledged_by_id", NEW."basis_id", NEW."created_at", NEW."created_by_id", NEW."declared_on", NEW."id", NEW."notes", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."resident_id", NEW."reviewed_at", NEW."reviewed_by_id", NEW."status", NEW."status_reason", NEW."submitted_at"); RETURN NULL;',
+                    hash="00ba49b16d2cf57b9ec217202d1005cb54e2d947",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_e83bf",
+                    table="residents_declaration",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='traveldocument',
-            index=models.Index(fields=['number_index'], name='travel_document_number'),
+            model_name="traveldocument",
+            index=models.Index(fields=["number_index"], name="travel_document_number"),
         ),
         migrations.AddConstraint(
-            model_name='traveldocument',
-            constraint=models.UniqueConstraint(fields=('issuing_country', 'number_index'), name='travel_document_unique_number'),
+            model_name="traveldocument",
+            constraint=models.UniqueConstraint(
+                fields=("issuing_country", "number_index"), name="travel_document_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='traveldocument',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('resident',), name='travel_document_one_current'),
+            model_name="traveldocument",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_current", True)),
+                fields=("resident",),
+                name="travel_document_one_current",
+            ),
         ),
     ]

@@ -7,26 +7,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('provinces', '0004_division_codes_nest'),
-        ('residents', '0005_history_context_unindexed'),
+        ("provinces", "0004_division_codes_nest"),
+        ("residents", "0005_history_context_unindexed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='resident',
-            name='address_district',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='provinces.district', verbose_name='district'),
+            model_name="resident",
+            name="address_district",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="provinces.district",
+                verbose_name="district",
+            ),
         ),
         migrations.AlterField(
-            model_name='resident',
-            name='address_province',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='provinces.province', verbose_name='province of address'),
+            model_name="resident",
+            name="address_province",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="provinces.province",
+                verbose_name="province of address",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.CheckConstraint(condition=models.Q(('address_district', django.db.models.functions.text.Left('address_commune', 4)), ('address_province', django.db.models.functions.text.Left('address_district', 2))), name='resident_address_nested', violation_error_message='The commune must lie in the district, and the district in the province.'),
+            model_name="resident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "address_district",
+                        django.db.models.functions.text.Left("address_commune", 4),
+                    ),
+                    (
+                        "address_province",
+                        django.db.models.functions.text.Left("address_district", 2),
+                    ),
+                ),
+                name="resident_address_nested",
+                violation_error_message="The commune must lie in the district, and the district in the province.",
+            ),
         ),
     ]

@@ -6,29 +6,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('residents', '0008_basis_names_in_western_digits'),
+        ("residents", "0008_basis_names_in_western_digits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='declaration',
-            name='claimed_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='held by'),
+            model_name="declaration",
+            name="claimed_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="held by",
+            ),
         ),
         migrations.AddField(
-            model_name='declaration',
-            name='claimed_until',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='held until'),
+            model_name="declaration",
+            name="claimed_until",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="held until"),
         ),
         migrations.AddIndex(
-            model_name='declaration',
-            index=models.Index(condition=models.Q(('status', 'submitted')), fields=['submitted_at', 'id'], name='declaration_queue_order'),
+            model_name="declaration",
+            index=models.Index(
+                condition=models.Q(("status", "submitted")),
+                fields=["submitted_at", "id"],
+                name="declaration_queue_order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='declaration',
-            index=models.Index(fields=['created_by', 'status'], name='declaration_maker_status'),
+            model_name="declaration",
+            index=models.Index(fields=["created_by", "status"], name="declaration_maker_status"),
         ),
     ]

@@ -5,30 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('residents', '0010_document_types_and_checks'),
+        ("residents", "0010_document_types_and_checks"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='declaration',
-            name='created_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='entered at'),
+            model_name="declaration",
+            name="created_at",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now, editable=False, verbose_name="entered at"
+            ),
         ),
         migrations.AlterField(
-            model_name='declarationevent',
-            name='created_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='entered at'),
+            model_name="declarationevent",
+            name="created_at",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now, editable=False, verbose_name="entered at"
+            ),
         ),
         migrations.AlterField(
-            model_name='resident',
-            name='created_at',
-            field=models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False, verbose_name='entered at'),
+            model_name="resident",
+            name="created_at",
+            field=models.DateTimeField(
+                db_index=True,
+                default=django.utils.timezone.now,
+                editable=False,
+                verbose_name="entered at",
+            ),
         ),
         migrations.AlterField(
-            model_name='residentevent',
-            name='created_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='entered at'),
+            model_name="residentevent",
+            name="created_at",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now, editable=False, verbose_name="entered at"
+            ),
         ),
     ]

@@ -8,62 +8,123 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('provinces', '0004_division_codes_nest'),
+        ("provinces", "0004_division_codes_nest"),
         ("residents", "0011_entry_time_default"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='resident',
-            name='update_update',
+            model_name="resident",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='resident',
-            name='insert_insert',
+            model_name="resident",
+            name="insert_insert",
         ),
         migrations.AddField(
-            model_name='resident',
-            name='merged_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='merged at'),
+            model_name="resident",
+            name="merged_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="merged at"),
         ),
         migrations.AddField(
-            model_name='resident',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_records', to='residents.resident', verbose_name='merged into'),
+            model_name="resident",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="merged_records",
+                to="residents.resident",
+                verbose_name="merged into",
+            ),
         ),
         migrations.AddField(
-            model_name='residentevent',
-            name='merged_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='merged at'),
+            model_name="residentevent",
+            name="merged_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="merged at"),
         ),
         migrations.AddField(
-            model_name='residentevent',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='residents.resident', verbose_name='merged into'),
+            model_name="residentevent",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="residents.resident",
+                verbose_name="merged into",
+            ),
         ),
         migrations.AlterField(
-            model_name='likelyduplicate',
-            name='status',
-            field=models.CharField(choices=[('open', 'To check'), ('not_duplicate', 'Not a duplicate'), ('confirmed', 'Confirmed duplicate'), ('merged', 'Merged: the same person')], default='open', max_length=16, verbose_name='status'),
+            model_name="likelyduplicate",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("open", "To check"),
+                    ("not_duplicate", "Not a duplicate"),
+                    ("confirmed", "Confirmed duplicate"),
+                    ("merged", "Merged: the same person"),
+                ],
+                default="open",
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
         migrations.AlterField(
-            model_name='likelyduplicateevent',
-            name='status',
-            field=models.CharField(choices=[('open', 'To check'), ('not_duplicate', 'Not a duplicate'), ('confirmed', 'Confirmed duplicate'), ('merged', 'Merged: the same person')], default='open', max_length=16, verbose_name='status'),
+            model_name="likelyduplicateevent",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("open", "To check"),
+                    ("not_duplicate", "Not a duplicate"),
+                    ("confirmed", "Confirmed duplicate"),
+                    ("merged", "Merged: the same person"),
+                ],
+                default="open",
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='resident',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN (current_setting('ims.bulk_history', true) IS DISTINCT FROM 'on')", func='INSERT INTO "residents_residentevent" ("address_commune_id", "address_district_id", "address_province_id", "address_street", "address_village", "arrival_date", "created_at", "created_by_id", "date_of_birth", "employer", "given_names", "id", "merged_at", "merged_into_id", "name_km", "name_native", "nationality", "occupation", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "photo", "place_of_birth", "province_id", "sex", "surname") VALUES (NEW."address_commune_id", NEW."address_district_id", NEW."address_province_id", NEW."address_street", NEW."address_village", NEW."arrival_date", NEW."created_at", NEW."created_by_id", NEW."date_of_birth", NEW."employer", NEW."given_names", NEW."id", NEW."merged_at", NEW."merged_into_id", NEW."name_km", NEW."name_native", NEW."nationality", NEW."occupation", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."photo", NEW."place_of_birth", NEW."province_id", NEW."sex", NEW."surname"); RETURN NULL;', hash='a3af79e6574b330a53de4631bd1e1c168354e499', operation='INSERT', pgid='pgtrigger_insert_insert_424be', table='residents_resident', when='AFTER')),
+            model_name="resident",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (current_setting('ims.bulk_history', true) IS DISTINCT FROM 'on')",
+                    func='INSERT INTO "residents_residentevent" ("address_commune_id", "address_district_id", "address_province_id", "address_street", "address_village", "arrival_date", "created_at", "created_by_id", "date_of_birth", "employer", "given_names", "id", "merged_at", "merged_into_id", "name_km", "name_native", "nationality", "occupation", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "photo", "place_of_birth", "province_id", "sex", "surname") VALUES (NEW."address_commune_id", NEW."address_district_id", NEW."address_province_id", NEW."address_street", NEW."address_village", NEW."arrival_date", NEW."created_at", NEW."created_by_id", NEW."date_of_birth", NEW."employer", NEW."given_names", NEW."id", NEW."merged_at", NEW."merged_into_id", NEW."name_km", NEW."name_native", NEW."nationality", NEW."occupation", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."photo", NEW."place_of_birth", NEW."province_id", NEW."sex", NEW."surname"); RETURN NULL;',
+                    hash="a3af79e6574b330a53de4631bd1e1c168354e499",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_424be",
+                    table="residents_resident",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='resident',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."address_commune_id" IS DISTINCT FROM (NEW."address_commune_id") OR OLD."address_district_id" IS DISTINCT FROM (NEW."address_district_id") OR OLD."address_province_id" IS DISTINCT FROM (NEW."address_province_id") OR OLD."address_street" IS DISTINCT FROM (NEW."address_street") OR OLD."address_village" IS DISTINCT FROM (NEW."address_village") OR OLD."arrival_date" IS DISTINCT FROM (NEW."arrival_date") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."date_of_birth" IS DISTINCT FROM (NEW."date_of_birth") OR OLD."employer" IS DISTINCT FROM (NEW."employer") OR OLD."given_names" IS DISTINCT FROM (NEW."given_names") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."merged_at" IS DISTINCT FROM (NEW."merged_at") OR OLD."merged_into_id" IS DISTINCT FROM (NEW."merged_into_id") OR OLD."name_km" IS DISTINCT FROM (NEW."name_km") OR OLD."name_native" IS DISTINCT FROM (NEW."name_native") OR OLD."nationality" IS DISTINCT FROM (NEW."nationality") OR OLD."occupation" IS DISTINCT FROM (NEW."occupation") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."photo" IS DISTINCT FROM (NEW."photo") OR OLD."place_of_birth" IS DISTINCT FROM (NEW."place_of_birth") OR OLD."province_id" IS DISTINCT FROM (NEW."province_id") OR OLD."sex" IS DISTINCT FROM (NEW."sex") OR OLD."surname" IS DISTINCT FROM (NEW."surname"))', func='INSERT INTO "residents_residentevent" ("address_commune_id", "address_district_id", "address_province_id", "address_street", "address_village", "arrival_date", "created_at", "created_by_id", "date_of_birth", "employer", "given_names", "id", "merged_at", "merged_into_id", "name_km", "name_native", "nationality", "occupation", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "photo", "place_of_birth", "province_id", "sex", "surname") VALUES (NEW."address_commune_id", NEW."address_district_id", NEW."address_province_id", NEW."address_street", NEW."address_village", NEW."arrival_date", NEW."created_at", NEW."created_by_id", NEW."date_of_birth", NEW."employer", NEW."given_names", NEW."id", NEW."merged_at", NEW."merged_into_id", NEW."name_km", NEW."name_native", NEW."nationality", NEW."occupation", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."photo", NEW."place_of_birth", NEW."province_id", NEW."sex", NEW."surname"); RETURN NULL;', hash='9627be17f01168d847b7c30892504c88a9a3092e', operation='UPDATE', pgid='pgtrigger_update_update_7908c', table='residents_resident', when='AFTER')),
+            model_name="resident",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."address_commune_id" IS DISTINCT FROM (NEW."address_commune_id") OR OLD."address_district_id" IS DISTINCT FROM (NEW."address_district_id") OR OLD."address_province_id" IS DISTINCT FROM (NEW."address_province_id") OR OLD."address_street" IS DISTINCT FROM (NEW."address_street") OR OLD."address_village" IS DISTINCT FROM (NEW."address_village") OR OLD."arrival_date" IS DISTINCT FROM (NEW."arrival_date") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."date_of_birth" IS DISTINCT FROM (NEW."date_of_birth") OR OLD."employer" IS DISTINCT FROM (NEW."employer") OR OLD."given_names" IS DISTINCT FROM (NEW."given_names") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."merged_at" IS DISTINCT FROM (NEW."merged_at") OR OLD."merged_into_id" IS DISTINCT FROM (NEW."merged_into_id") OR OLD."name_km" IS DISTINCT FROM (NEW."name_km") OR OLD."name_native" IS DISTINCT FROM (NEW."name_native") OR OLD."nationality" IS DISTINCT FROM (NEW."nationality") OR OLD."occupation" IS DISTINCT FROM (NEW."occupation") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."photo" IS DISTINCT FROM (NEW."photo") OR OLD."place_of_birth" IS DISTINCT FROM (NEW."place_of_birth") OR OLD."province_id" IS DISTINCT FROM (NEW."province_id") OR OLD."sex" IS DISTINCT FROM (NEW."sex") OR OLD."surname" IS DISTINCT FROM (NEW."surname"))',
+                    func='INSERT INTO "residents_residentevent" ("address_commune_id", "address_district_id", "address_province_id", "address_street", "address_village", "arrival_date", "created_at", "created_by_id", "date_of_birth", "employer", "given_names", "id", "merged_at", "merged_into_id", "name_km", "name_native", "nationality", "occupation", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "photo", "place_of_birth", "province_id", "sex", "surname") VALUES (NEW."address_commune_id", NEW."address_district_id", NEW."address_province_id", NEW."address_street", NEW."address_village", NEW."arrival_date", NEW."created_at", NEW."created_by_id", NEW."date_of_birth", NEW."employer", NEW."given_names", NEW."id", NEW."merged_at", NEW."merged_into_id", NEW."name_km", NEW."name_native", NEW."nationality", NEW."occupation", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."photo", NEW."place_of_birth", NEW."province_id", NEW."sex", NEW."surname"); RETURN NULL;',
+                    hash="9627be17f01168d847b7c30892504c88a9a3092e",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_7908c",
+                    table="residents_resident",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into', models.F('id')), _negated=True), name='resident_not_merged_into_itself'),
+            model_name="resident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("merged_into", models.F("id")), _negated=True),
+                name="resident_not_merged_into_itself",
+            ),
         ),
     ]

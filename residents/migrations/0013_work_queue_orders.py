@@ -5,7 +5,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("residents", "0012_resident_merged_into"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -13,19 +12,35 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddIndex(
-            model_name='declaration',
-            index=models.Index(condition=models.Q(('status', 'verified')), fields=['reviewed_at', 'id'], name='declaration_ack_order'),
+            model_name="declaration",
+            index=models.Index(
+                condition=models.Q(("status", "verified")),
+                fields=["reviewed_at", "id"],
+                name="declaration_ack_order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='declaration',
-            index=models.Index(condition=models.Q(('status', 'returned')), fields=['created_by', 'reviewed_at', 'id'], name='declaration_returned_order'),
+            model_name="declaration",
+            index=models.Index(
+                condition=models.Q(("status", "returned")),
+                fields=["created_by", "reviewed_at", "id"],
+                name="declaration_returned_order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='declaration',
-            index=models.Index(condition=models.Q(('status', 'acknowledged')), fields=['acknowledged_at', 'id'], name='declaration_due_order'),
+            model_name="declaration",
+            index=models.Index(
+                condition=models.Q(("status", "acknowledged")),
+                fields=["acknowledged_at", "id"],
+                name="declaration_due_order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='likelyduplicate',
-            index=models.Index(condition=models.Q(('status', 'open')), fields=['created_at', 'id'], name='likely_duplicate_queue_order'),
+            model_name="likelyduplicate",
+            index=models.Index(
+                condition=models.Q(("status", "open")),
+                fields=["created_at", "id"],
+                name="likely_duplicate_queue_order",
+            ),
         ),
     ]

@@ -9,92 +9,271 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pghistory', '0007_auto_20250421_0444'),
+        ("pghistory", "0007_auto_20250421_0444"),
         ("residents", "0013_work_queue_orders"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Correction',
+            name="Correction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('changes', models.JSONField(default=dict, verbose_name='changes')),
-                ('reason', models.TextField(verbose_name='reason for the correction')),
-                ('evidence', models.FileField(upload_to='corrections/%Y/%m/', verbose_name='evidence')),
-                ('evidence_name', models.CharField(max_length=200, verbose_name='evidence file')),
-                ('evidence_type', models.CharField(max_length=40)),
-                ('status', models.CharField(choices=[('requested', 'Correction requested'), ('approved', 'Correction approved'), ('refused', 'Correction refused')], default='requested', max_length=16, verbose_name='status')),
-                ('decision_reason', models.TextField(blank=True, verbose_name='reason for the decision')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('replaced_card', models.CharField(blank=True, max_length=24, verbose_name='card replaced')),
-                ('new_card', models.CharField(blank=True, max_length=24, verbose_name='new card')),
-                ('decided_by', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('requested_by', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='residents.resident', verbose_name='resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("changes", models.JSONField(default=dict, verbose_name="changes")),
+                ("reason", models.TextField(verbose_name="reason for the correction")),
+                (
+                    "evidence",
+                    models.FileField(upload_to="corrections/%Y/%m/", verbose_name="evidence"),
+                ),
+                ("evidence_name", models.CharField(max_length=200, verbose_name="evidence file")),
+                ("evidence_type", models.CharField(max_length=40)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Correction requested"),
+                            ("approved", "Correction approved"),
+                            ("refused", "Correction refused"),
+                        ],
+                        default="requested",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "decision_reason",
+                    models.TextField(blank=True, verbose_name="reason for the decision"),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="requested at"
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                (
+                    "replaced_card",
+                    models.CharField(blank=True, max_length=24, verbose_name="card replaced"),
+                ),
+                ("new_card", models.CharField(blank=True, max_length=24, verbose_name="new card")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="corrections",
+                        to="residents.resident",
+                        verbose_name="resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'correction',
-                'verbose_name_plural': 'corrections',
-                'ordering': ['-id'],
+                "verbose_name": "correction",
+                "verbose_name_plural": "corrections",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='CorrectionEvent',
+            name="CorrectionEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('changes', models.JSONField(default=dict, verbose_name='changes')),
-                ('reason', models.TextField(verbose_name='reason for the correction')),
-                ('evidence_name', models.CharField(max_length=200, verbose_name='evidence file')),
-                ('evidence_type', models.CharField(max_length=40)),
-                ('status', models.CharField(choices=[('requested', 'Correction requested'), ('approved', 'Correction approved'), ('refused', 'Correction refused')], default='requested', max_length=16, verbose_name='status')),
-                ('decision_reason', models.TextField(blank=True, verbose_name='reason for the decision')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('replaced_card', models.CharField(blank=True, max_length=24, verbose_name='card replaced')),
-                ('new_card', models.CharField(blank=True, max_length=24, verbose_name='new card')),
-                ('decided_by', models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='residents.correction')),
-                ('requested_by', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('resident', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='residents.resident', verbose_name='resident')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("changes", models.JSONField(default=dict, verbose_name="changes")),
+                ("reason", models.TextField(verbose_name="reason for the correction")),
+                ("evidence_name", models.CharField(max_length=200, verbose_name="evidence file")),
+                ("evidence_type", models.CharField(max_length=40)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Correction requested"),
+                            ("approved", "Correction approved"),
+                            ("refused", "Correction refused"),
+                        ],
+                        default="requested",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "decision_reason",
+                    models.TextField(blank=True, verbose_name="reason for the decision"),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="requested at"
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                (
+                    "replaced_card",
+                    models.CharField(blank=True, max_length=24, verbose_name="card replaced"),
+                ),
+                ("new_card", models.CharField(blank=True, max_length=24, verbose_name="new card")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="residents.correction",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="residents.resident",
+                        verbose_name="resident",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='correction',
-            index=models.Index(fields=['resident', '-id'], name='correction_resident'),
+            model_name="correction",
+            index=models.Index(fields=["resident", "-id"], name="correction_resident"),
         ),
         migrations.AddConstraint(
-            model_name='correction',
-            constraint=models.CheckConstraint(condition=models.Q(('decided_by__isnull', True), models.Q(('decided_by', models.F('requested_by')), _negated=True), _connector='OR'), name='correction_decider_not_requester'),
+            model_name="correction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("decided_by__isnull", True),
+                    models.Q(("decided_by", models.F("requested_by")), _negated=True),
+                    _connector="OR",
+                ),
+                name="correction_decider_not_requester",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'refused'), _negated=True), models.Q(('decision_reason', ''), _negated=True), _connector='OR'), name='correction_reason_when_refused'),
+            model_name="correction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "refused"), _negated=True),
+                    models.Q(("decision_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="correction_reason_when_refused",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correction',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'requested')), fields=('resident',), name='correction_one_open_per_resident'),
+            model_name="correction",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "requested")),
+                fields=("resident",),
+                name="correction_one_open_per_resident",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='correction',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "residents_correctionevent" ("changes", "decided_at", "decided_by_id", "decision_reason", "evidence_name", "evidence_type", "id", "new_card", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "replaced_card", "requested_at", "requested_by_id", "resident_id", "status") VALUES (NEW."changes", NEW."decided_at", NEW."decided_by_id", NEW."decision_reason", NEW."evidence_name", NEW."evidence_type", NEW."id", NEW."new_card", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."reason", NEW."replaced_card", NEW."requested_at", NEW."requested_by_id", NEW."resident_id", NEW."status"); RETURN NULL;', hash='617107035cb7c0a6fe41a7ef22ead2a468077155', operation='INSERT', pgid='pgtrigger_insert_insert_fd28c', table='residents_correction', when='AFTER')),
+            model_name="correction",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "residents_correctionevent" ("changes", "decided_at", "decided_by_id", "decision_reason", "evidence_name", "evidence_type", "id", "new_card", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "replaced_card", "requested_at", "requested_by_id", "resident_id", "status") VALUES (NEW."changes", NEW."decided_at", NEW."decided_by_id", NEW."decision_reason", NEW."evidence_name", NEW."evidence_type", NEW."id", NEW."new_card", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."reason", NEW."replaced_card", NEW."requested_at", NEW."requested_by_id", NEW."resident_id", NEW."status"); RETURN NULL;',
+                    hash="617107035cb7c0a6fe41a7ef22ead2a468077155",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_fd28c",
+                    table="residents_correction",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='correction',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."changes" IS DISTINCT FROM (NEW."changes") OR OLD."decided_at" IS DISTINCT FROM (NEW."decided_at") OR OLD."decided_by_id" IS DISTINCT FROM (NEW."decided_by_id") OR OLD."decision_reason" IS DISTINCT FROM (NEW."decision_reason") OR OLD."evidence_name" IS DISTINCT FROM (NEW."evidence_name") OR OLD."evidence_type" IS DISTINCT FROM (NEW."evidence_type") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."new_card" IS DISTINCT FROM (NEW."new_card") OR OLD."reason" IS DISTINCT FROM (NEW."reason") OR OLD."replaced_card" IS DISTINCT FROM (NEW."replaced_card") OR OLD."requested_at" IS DISTINCT FROM (NEW."requested_at") OR OLD."requested_by_id" IS DISTINCT FROM (NEW."requested_by_id") OR OLD."resident_id" IS DISTINCT FROM (NEW."resident_id") OR OLD."status" IS DISTINCT FROM (NEW."status"))', func='INSERT INTO "residents_correctionevent" ("changes", "decided_at", "decided_by_id", "decision_reason", "evidence_name", "evidence_type", "id", "new_card", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "replaced_card", "requested_at", "requested_by_id", "resident_id", "status") VALUES (NEW."changes", NEW."decided_at", NEW."decided_by_id", NEW."decision_reason", NEW."evidence_name", NEW."evidence_type", NEW."id", NEW."new_card", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."reason", NEW."replaced_card", NEW."requested_at", NEW."requested_by_id", NEW."resident_id", NEW."status"); RETURN NULL;', hash='91f671498dde9e88e9c6b82a9e372e065f0159e4', operation='UPDATE', pgid='pgtrigger_update_update_5aa7d', table='residents_correction', when='AFTER')),
+            model_name="correction",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."changes" IS DISTINCT FROM (NEW."changes") OR OLD."decided_at" IS DISTINCT FROM (NEW."decided_at") OR OLD."decided_by_id" IS DISTINCT FROM (NEW."decided_by_id") OR OLD."decision_reason" IS DISTINCT FROM (NEW."decision_reason") OR OLD."evidence_name" IS DISTINCT FROM (NEW."evidence_name") OR OLD."evidence_type" IS DISTINCT FROM (NEW."evidence_type") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."new_card" IS DISTINCT FROM (NEW."new_card") OR OLD."reason" IS DISTINCT FROM (NEW."reason") OR OLD."replaced_card" IS DISTINCT FROM (NEW."replaced_card") OR OLD."requested_at" IS DISTINCT FROM (NEW."requested_at") OR OLD."requested_by_id" IS DISTINCT FROM (NEW."requested_by_id") OR OLD."resident_id" IS DISTINCT FROM (NEW."resident_id") OR OLD."status" IS DISTINCT FROM (NEW."status"))',
+                    func='INSERT INTO "residents_correctionevent" ("changes", "decided_at", "decided_by_id", "decision_reason", "evidence_name", "evidence_type", "id", "new_card", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "replaced_card", "requested_at", "requested_by_id", "resident_id", "status") VALUES (NEW."changes", NEW."decided_at", NEW."decided_by_id", NEW."decision_reason", NEW."evidence_name", NEW."evidence_type", NEW."id", NEW."new_card", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."reason", NEW."replaced_card", NEW."requested_at", NEW."requested_by_id", NEW."resident_id", NEW."status"); RETURN NULL;',
+                    hash="91f671498dde9e88e9c6b82a9e372e065f0159e4",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_5aa7d",
+                    table="residents_correction",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='correctionevent',
-            index=models.Index(fields=['resident'], name='correctionevent_resident'),
+            model_name="correctionevent",
+            index=models.Index(fields=["resident"], name="correctionevent_resident"),
         ),
     ]

@@ -189,10 +189,11 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_data(
     director_client.get(DASHBOARD)  # renders and keeps the fragment; writes the session's activity
     with django_assert_num_queries(3):  # provinces with their rows, nationalities, trend
         selectors.dashboard_for(user=director).charts()
-    # Session, user, two-factor device, the figures' stamps: the rendered table, headline and
-    # charts are kept; the forecast (moved by every decision) reads the rows, the last 7 days'
-    # decisions and the burn-down's snapshots.
-    with django_assert_num_queries(4 + 3):
+    # Session, user, two-factor device, the figures' stamps, the ended residences per reason (one
+    # GROUP BY over a partial index): the rendered table, headline and charts are kept; the
+    # forecast (moved by every decision) reads the rows, the last 7 days' decisions and the
+    # burn-down's snapshots.
+    with django_assert_num_queries(5 + 3):
         director_client.get(DASHBOARD)
 
     for n in range(10):
@@ -206,9 +207,9 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_data(
 
     with django_assert_num_queries(3):
         selectors.dashboard_for(user=director).charts()
-    with django_assert_num_queries(4 + 3 + 2):  # changed figures: nationalities, trend read again
+    with django_assert_num_queries(5 + 3 + 2):  # changed figures: nationalities, trend read again
         director_client.get(DASHBOARD)
-    with django_assert_num_queries(4 + 3):
+    with django_assert_num_queries(5 + 3):
         director_client.get(DASHBOARD)
 
 

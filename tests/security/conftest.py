@@ -15,7 +15,16 @@ from cards import services as card_services
 from cards.models import PrintRun, PrintRunCard
 from imports.models import ImportBatch
 from jobs.models import JobRun, Notification
-from residents.models import Correction, Declaration, DeclarationDocument, LikelyDuplicate
+from provinces.models import Province
+from residents.models import (
+    Correction,
+    Declaration,
+    DeclarationDocument,
+    FamilyLink,
+    LikelyDuplicate,
+    ProvinceTransfer,
+    ResidenceEnding,
+)
 from tests.residents.conftest import make_resident
 
 
@@ -70,6 +79,29 @@ def build_world(*, officer: User, verifier: User, clerk: User) -> dict[str, Any]
         file_sha256="1" * 64,
         status=ImportBatch.Status.VALIDATED,
     )
+    leaving = make_resident(maker=officer, status=Declaration.Status.ACKNOWLEDGED)
+    ending = ResidenceEnding.objects.create(
+        resident=leaving,
+        reason="departure",
+        ended_on=dt.date(2026, 11, 1),
+        evidence=ContentFile(b"%PDF-1.4\n%%EOF\n", name="exit.pdf"),
+        evidence_name="exit.pdf",
+        evidence_type="application/pdf",
+        requested_by=officer,
+    )
+    # To a third province: neither Phnom Penh's nor Siem Reap's users may see it from the other.
+    third = Province.objects.exclude(code__in=[code, "12", "17"]).order_by("code").first()
+    moving = make_resident(maker=officer, status=Declaration.Status.ACKNOWLEDGED)
+    transfer = ProvinceTransfer.objects.create(
+        resident=moving,
+        from_province_id=code,
+        to_province=third,
+        reason="Moved for work",
+        proposed_by=officer,
+    )
+    link = FamilyLink.objects.create(
+        resident=resident, relative=twin, relation="spouse", created_by=officer
+    )
     run = JobRun.objects.create(job=JobRun.Job.FLAG_CARD_EXPIRY, status=JobRun.Status.SUCCEEDED)
     notification = Notification.objects.create(
         recipient=verifier, province_id=code, threshold=30, count=1, run=run
@@ -88,4 +120,7 @@ def build_world(*, officer: User, verifier: User, clerk: User) -> dict[str, Any]
         "print_run": print_run,
         "batch": batch,
         "notification": notification,
+        "ending": ending,
+        "transfer": transfer,
+        "family_link": link,
     }
