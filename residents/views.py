@@ -22,6 +22,7 @@ from accounts.access import Capability
 from accounts.reauth import recent_authentication_required
 from audit.models import AuditEvent
 from audit.services import audit_record
+from gdi_ims.figures import figure
 from gdi_ims.validators import parse_id
 from residents import selectors, services
 from residents.forms import (
@@ -595,7 +596,7 @@ def province_acknowledge(request: HttpRequest, code: str) -> HttpResponse:
                 "Check the list and confirm again.",
                 expected,
             )
-            % {"province": province.name, "count": expected},
+            % {"province": province.name, "count": figure(expected)},
         )
         return redirect(f"{_acknowledgements_url()}?province={province.code}")
     try:
@@ -610,7 +611,7 @@ def province_acknowledge(request: HttpRequest, code: str) -> HttpResponse:
                 "%(count)s verified declarations of %(province)s acknowledged.",
                 count,
             )
-            % {"count": count, "province": province.name},
+            % {"count": figure(count), "province": province.name},
         )
     return redirect(f"{_acknowledgements_url()}?province={province.code}")
 

@@ -109,6 +109,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "gdi_ims.navigation.navigation",
             ],
+            # `figure`: counts and figures grouped by thousands (gdi_ims/figures.py).
+            "builtins": ["gdi_ims.figures"],
         },
     },
 ]
