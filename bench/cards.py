@@ -6,6 +6,12 @@ document per card (each card is two pages, front and back, with the embedded Khm
 and a QR code); a single-card preview at most 4 times. Also reported: the peak memory (RSS) the
 run added to the process.
 
+A second run gives every card a name in its holder's own script (Chinese, Korean, Japanese, Thai,
+Arabic, Vietnamese; many different Chinese characters, so the run draws from many pieces of the
+Chinese face), first in a fresh thread (the pieces declared, their TrueType already decoded on
+this machine) and again in the same thread: the cost of the own-script faces against the same
+baseline.
+
 The cards are built in memory (unsaved model instances) and rendered by the same code the print-run
 task calls (`cards.pdf.render_cards`: chunks of cards, each laid out and written to PDF, then the
 chunks' PDFs joined), so the figures are the renderer's, without database noise. The goals are
@@ -32,20 +38,40 @@ def _setup() -> None:
     django.setup()
 
 
-def _cards(count: int, photo: str) -> list[object]:
+# Names in own script per nationality; the Chinese ones combine many characters.
+CHINESE_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘"
+CHINESE_GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红"
+
+
+def _native_name(nationality: str, n: int) -> str:
+    if nationality == "CN":
+        surname = CHINESE_SURNAMES[n % len(CHINESE_SURNAMES)]
+        given = CHINESE_GIVEN[(n * 7) % len(CHINESE_GIVEN)] + CHINESE_GIVEN[(n * 11) % 29]
+        return surname + given
+    return {
+        "VN": "Nguyễn Thị Minh Anh",
+        "KR": "김민준",
+        "JP": "山田さくら",
+        "TH": "สมชาย ใจดี",
+        "EG": "محمد علي",
+    }.get(nationality, "")
+
+
+def _cards(count: int, photo: str, *, native: bool = False) -> list[object]:
     from cards import numbers
     from cards.models import ResidenceCard, expiry_date_for, new_token
     from provinces.models import Province
     from residents.models import Resident
 
     province = Province(code="12", name_en="Phnom Penh", name_km="រាជធានីភ្នំពេញ")
-    nationalities = ["CN", "VN", "KR", "JP", "TH", "FR", "US"]
+    nationalities = ["CN", "VN", "KR", "JP", "TH", "FR", "US", "CN", "EG", "CN"]
     cards = []
     for n in range(count):
         resident = Resident(
             surname=f"WANG{n}",
             given_names="XIAO LI",
             name_km="វ៉ាង សៀវលី",
+            name_native=_native_name(nationalities[n % len(nationalities)], n) if native else "",
             sex="F" if n % 2 else "M",
             date_of_birth=dt.date(1970 + n % 30, 1 + n % 12, 1 + n % 28),
             nationality=nationalities[n % len(nationalities)],
@@ -160,3 +186,16 @@ def main() -> None:
             f"run       {count} cards in one HTML document (no progress): {one:6.1f} s, "
             f"{one / count * 1000:6.1f} ms per card = {one / count / baseline:4.2f} x baseline"
         )
+
+        native = _cards(count, "photos/bench.jpg", native=True)
+        for label, fresh in (("a fresh thread", True), ("the same thread", False)):
+            if fresh:
+                pdf._local.renderer = None
+            started = time.perf_counter()
+            pdf.render_cards(native)
+            took = time.perf_counter() - started
+            print(
+                f"own       {count} cards with names in own script, {label}: {took:6.1f} s, "
+                f"{took / count * 1000:6.1f} ms per card"
+                f" = {took / count / baseline:4.2f} x baseline"
+            )

@@ -5,9 +5,11 @@ identity (surname and given names apart, the names in Khmer and in their own scr
 nationality, sex, date of birth, card number, date of expiry); the back the date of issue, the
 issuing province, the QR code of the public check and the machine-readable zone (cards.mrz).
 
-The Khmer face comes from the fontpkg-noto-sans-khmer package, Noto Sans (for the letters of
-names in own script the Khmer face lacks) from fontpkg-noto-sans and OCR-B from PyUPC-EAN; all are
-embedded through @font-face, so a card never depends on the fonts of the machine that prints it.
+The Khmer face comes from the fontpkg-noto-sans-khmer package, Noto Sans (for the Latin, Greek
+and Cyrillic letters of names in own script the Khmer face lacks) from fontpkg-noto-sans, the
+faces of the other scripts names are written in (Chinese, Japanese, Korean, Thai, Arabic...) from
+the @fontsource npm packages (cards.script_fonts) and OCR-B from PyUPC-EAN; all are embedded
+through @font-face, so a card never depends on the fonts of the machine that prints it.
 The renderer fetches nothing from outside: `LocalFileFetcher` serves `data:` URIs and files under
 the project's own folders (the font packages, static files, media) and refuses everything else.
 """
@@ -42,7 +44,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from cards import mrz
+from cards import mrz, script_fonts
 from cards.models import ResidenceCard
 
 # What the QR code of a specimen carries instead of the card's validity address: a preview is
@@ -113,6 +115,7 @@ def allowed_roots() -> list[Path]:
         Path(settings.KHMER_FONT_DIR).resolve(),
         Path(settings.OCRB_FONT_DIR).resolve(),
         font_cache_dir().resolve(),
+        Path(settings.SCRIPT_FONT_DIR).resolve(),
         (Path(settings.BASE_DIR) / "static").resolve(),
         Path(settings.MEDIA_ROOT).resolve(),
     ]
@@ -207,6 +210,9 @@ class CardFace:
     given_names: str
     name_km: str
     name_native: str
+    # The font stack of the name in own script: the card's Latin face, then the pieces of the
+    # packaged face chosen for it (cards.script_fonts), then the Khmer face.
+    native_fonts: str
     nationality: tuple[str, str]
     sex: tuple[str, str]
     date_of_birth: str
@@ -221,21 +227,33 @@ class CardFace:
 
 @lru_cache(maxsize=1)
 def _drawable() -> frozenset[int]:
-    """The code points the card's text faces draw (Khmer; Latin, Greek and Cyrillic)."""
+    """The code points the card's own text faces draw (Khmer; Latin, Greek and Cyrillic)."""
     from fontTools.ttLib import TTFont
 
     khmer, latin = TTFont(card_font_files()[400]), TTFont(latin_font_files()[400])
     return frozenset(khmer.getBestCmap()) | frozenset(latin.getBestCmap())
 
 
-def printable_native_name(name: str) -> str:
-    """The name in own script if the card's embedded faces draw every character, else "".
+def native_name_family(name: str, nationality: str) -> str | None:
+    """The family of cards.script_fonts that draws the name in own script ("" for the card's own
+    faces), or None when no packaged face draws all of it."""
+    return script_fonts.family_for(name, nationality, _drawable())
 
-    A name in a script the packaged fonts lack (Chinese, Korean, Thai...) would be drawn as empty
-    boxes or taken from the machine's fonts; the card leaves the field out instead.
+
+def native_font_stack(name: str, nationality: str) -> str:
+    family = native_name_family(name, nationality)
+    pieces = script_fonts.pieces_for(name, family, _drawable()) if family else []
+    families = ["Card Latin", *(p.css_family for p in pieces), "Card Khmer"]
+    return ", ".join(f"'{f}'" for f in families)
+
+
+def printable_native_name(name: str, nationality: str = "") -> str:
+    """The name in own script if a packaged face draws every character, else "".
+
+    A name in a script no packaged font draws would be drawn as empty boxes or taken from the
+    machine's fonts; the card leaves the field out instead.
     """
-    drawable = _drawable()
-    return name if all(ord(c) in drawable or c.isspace() for c in name) else ""
+    return name if native_name_family(name, nationality) is not None else ""
 
 
 def nationality_names(alpha2: str) -> tuple[str, str]:
@@ -262,12 +280,14 @@ def card_face(card: ResidenceCard, *, specimen: bool = False) -> CardFace:
         date_of_birth=resident.date_of_birth,
         expiry_date=card.expiry_date,
     )
+    native = printable_native_name(resident.name_native, resident.nationality.code)
     return CardFace(
         number=card.number,
         surname=resident.surname,
         given_names=resident.given_names,
         name_km=resident.name_km,
-        name_native=printable_native_name(resident.name_native),
+        name_native=native,
+        native_fonts=native_font_stack(native, resident.nationality.code),
         nationality=nationality_names(resident.nationality.code),
         sex=(sex_km, sex_en),
         date_of_birth=resident.date_of_birth.strftime("%d-%m-%Y"),
@@ -299,7 +319,17 @@ def _stylesheet(font_config: FontConfiguration, fetcher: URLFetcher) -> CSS:
 _local = threading.local()
 
 
-def _renderer() -> tuple[FontConfiguration, URLFetcher, CSS]:
+@dataclass
+class _Renderer:
+    key: tuple[str, ...]
+    font_config: FontConfiguration
+    fetcher: URLFetcher
+    stylesheet: CSS
+    # The pieces of the own-script faces (cards.script_fonts) already declared to font_config.
+    pieces: set[script_fonts.Piece]
+
+
+def _renderer() -> _Renderer:
     """The font configuration, fetcher and stylesheet, made once per thread and reused.
 
     Loading the @font-face fonts and parsing the stylesheet is half of a single card's rendering;
@@ -308,12 +338,38 @@ def _renderer() -> tuple[FontConfiguration, URLFetcher, CSS]:
     """
     key = tuple(str(path) for path in [*card_font_files().values(), *latin_font_files().values()])
     cached = getattr(_local, "renderer", None)
-    if cached is None or cached[0] != key:
+    if cached is None or cached.key != key:
         font_config = FontConfiguration()
         fetcher = LocalFileFetcher()
-        cached = (key, font_config, fetcher, _stylesheet(font_config, fetcher))
+        cached = _Renderer(key, font_config, fetcher, _stylesheet(font_config, fetcher), set())
         _local.renderer = cached
-    return cached[1], cached[2], cached[3]
+    return cached
+
+
+def _declare_own_script_pieces(cards: Sequence[ResidenceCard]) -> None:
+    """Declare to the thread's font configuration the pieces of the own-script faces that the
+    names of `cards` draw and that no earlier document declared.
+
+    A Chinese face is a hundred files: declaring them all would cost seconds per thread and
+    most would never draw. Declared pieces stay in the configuration for later documents. A
+    print run declares the pieces of all its cards before its first chunk: each declaration
+    makes Pango drop its caches, which the next document pays for.
+    """
+    renderer, drawn = _renderer(), _drawable()
+    needed = set()
+    for card in cards:
+        name, nationality = card.resident.name_native, card.resident.nationality.code
+        family = native_name_family(name, nationality)
+        if family:
+            needed.update(script_fonts.pieces_for(name, family, drawn))
+    new = needed - renderer.pieces
+    if new:
+        CSS(
+            string=script_fonts.font_faces(new),
+            font_config=renderer.font_config,
+            url_fetcher=renderer.fetcher,
+        )
+        renderer.pieces |= new
 
 
 def _html(
@@ -323,6 +379,7 @@ def _html(
     *,
     specimen: bool = False,
 ) -> str:
+    _declare_own_script_pieces(cards)
     return render_to_string(
         "pdf/cards.html",
         {
@@ -334,10 +391,10 @@ def _html(
 
 
 def _document_pdf(html: str) -> bytes:
-    font_config, fetcher, stylesheet = _renderer()
+    renderer = _renderer()
     base_url = (Path(settings.BASE_DIR) / "static").resolve().as_uri() + "/"
-    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
+    document = HTML(string=html, base_url=base_url, url_fetcher=renderer.fetcher)
+    return document.write_pdf(stylesheets=[renderer.stylesheet], font_config=renderer.font_config)
 
 
 @contextmanager
@@ -375,6 +432,7 @@ def render_cards(
     labels = card_labels()
     title = cards[0].number if len(cards) == 1 else _("Residence cards")
     step = chunk_size or len(cards)
+    _declare_own_script_pieces(cards)
     with _older_objects_frozen():
         if step >= len(cards):
             content = _document_pdf(_html(cards, labels, title))

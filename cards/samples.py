@@ -40,18 +40,36 @@ def _stored_photo() -> str:
     return SAMPLE_PHOTO
 
 
-def sample_card(*, photo: bool = True) -> ResidenceCard:
-    """A Vietnamese resident's card issued in Phnom Penh on 26-11-2026, with every field filled
-    (her name in own script has the diacritics her passport name drops)."""
+# Holders of the sample card by nationality: the Vietnamese one is the README's specimen; the
+# others are the reference images of names in other scripts (tests/cards/test_pdf.py).
+SAMPLE_HOLDERS: dict[str, dict[str, str]] = {
+    "VN": {"surname": "NGUYEN", "given_names": "THI MINH ANH", "name_km": "ង្វៀន ធី មិញ អាញ",
+           "name_native": "Nguyễn Thị Minh Anh"},
+    "CN": {"surname": "WANG", "given_names": "XIAOLI", "name_km": "វ៉ាង សៀវលី",
+           "name_native": "王小丽"},
+    "TW": {"surname": "CHEN", "given_names": "TAI MAN", "name_km": "ចិន តៃម៉ាន",
+           "name_native": "陳大文"},
+    "JP": {"surname": "YAMADA", "given_names": "SAKURA", "name_km": "យ៉ាម៉ាដា សាគូរ៉ា",
+           "name_native": "山田さくら"},
+    "KR": {"surname": "KIM", "given_names": "MINJUN", "name_km": "គីម មីនជុន",
+           "name_native": "김민준"},
+    "TH": {"surname": "JAIDEE", "given_names": "SOMCHAI", "name_km": "ចៃឌី សមឆាយ",
+           "name_native": "สมชาย ใจดี"},
+    "EG": {"surname": "ALI", "given_names": "MOHAMED", "name_km": "អាលី ម៉ូហាម៉ិត",
+           "name_native": "محمد علي"},
+}  # fmt: skip
+
+
+def sample_card(*, photo: bool = True, nationality: str = "VN") -> ResidenceCard:
+    """A resident's card issued in Phnom Penh on 26-11-2026, with every field filled: by default
+    a Vietnamese woman's (her name in own script has the diacritics her passport name drops),
+    or that of one of the other SAMPLE_HOLDERS."""
     province = Province(code="12", name_en="Phnom Penh", name_km="រាជធានីភ្នំពេញ")
     resident = Resident(
-        surname="NGUYEN",
-        given_names="THI MINH ANH",
-        name_km="ង្វៀន ធី មិញ អាញ",
-        name_native="Nguyễn Thị Minh Anh",
+        **SAMPLE_HOLDERS[nationality],
         sex=Resident.Sex.FEMALE,
         date_of_birth=dt.date(1980, 5, 17),
-        nationality="VN",
+        nationality=nationality,
         province=province,
         photo=_stored_photo() if photo else "",
     )

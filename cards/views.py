@@ -29,6 +29,7 @@ from audit.services import audit_record
 from cards import forms, pdf, ratelimit, selectors, services
 from cards.models import PrintRun, ResidenceCard
 from core.validators import parse_id
+from gdi_ims.figures import figure
 from residents import queue_views
 from residents.models import Resident
 
@@ -346,7 +347,7 @@ def cards_issue_province(request: HttpRequest) -> HttpResponse:
                 "Check the list and confirm again.",
                 due,
             )
-            % {"count": due},
+            % {"count": figure(due)},
         )
         return HttpResponseRedirect(reverse("cards:due") + f"?province={code}")
     count = services.cards_issue_for_province(province_code=code, actor=request.user)
@@ -405,11 +406,11 @@ def print_run_create(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 ngettext(
-                    "Print run %(run)s created with %(count)d card; its PDF is being rendered.",
-                    "Print run %(run)s created with %(count)d cards; its PDF is being rendered.",
+                    "Print run %(run)s created with %(count)s card; its PDF is being rendered.",
+                    "Print run %(run)s created with %(count)s cards; its PDF is being rendered.",
                     run.total,
                 )
-                % {"run": run.pk, "count": run.total},
+                % {"run": run.pk, "count": figure(run.total)},
             )
             return redirect("cards:print-run-detail", pk=run.pk)
     return TemplateResponse(request, "cards/print_run_form.html", {"form": form})

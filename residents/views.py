@@ -23,6 +23,7 @@ from accounts.reauth import recent_authentication_required
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.validators import parse_id
+from gdi_ims.figures import figure
 from residents import lifecycle_views, merge, queue_views, queues, selectors, services
 from residents.forms import (
     DeclarationForm,
@@ -554,7 +555,7 @@ def province_acknowledge(request: HttpRequest, code: str) -> HttpResponse:
                 "Check the list and confirm again.",
                 expected,
             )
-            % {"province": province.name, "count": expected},
+            % {"province": province.name, "count": figure(expected)},
         )
         return redirect(f"{_acknowledgements_url()}?province={province.code}")
     try:
@@ -569,7 +570,7 @@ def province_acknowledge(request: HttpRequest, code: str) -> HttpResponse:
                 "%(count)s verified declarations of %(province)s acknowledged.",
                 count,
             )
-            % {"count": count, "province": province.name},
+            % {"count": figure(count), "province": province.name},
         )
     return redirect(f"{_acknowledgements_url()}?province={province.code}")
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import re
+from functools import cache
+from pathlib import Path
 
 from pypdf import PdfReader
 
-from cards import pdf
+from cards import pdf, script_fonts
 
 # WeasyPrint writes text as hex strings of four-digit glyph ids, e.g. <00120047>.
 _HEX_TEXT = re.compile(rb"<([0-9A-Fa-f]{4,})>")
@@ -21,18 +23,59 @@ def _shows_glyph_zero(stream: bytes) -> bool:
 
 
 def _dotted_circle_glyph_ids(font: object) -> set[int]:
-    """Glyph ids of the packaged font that draw a dotted circle: U+25CC itself, and the glyphs
-    of the Khmer vowels and signs that Noto Sans Khmer draws on a dotted circle when they stand
+    """Glyph ids of a packaged font that draw a dotted circle: U+25CC itself (which a shaper
+    puts before a mark it cannot attach, in any script), and for the Khmer face the glyphs of
+    the Khmer vowels and signs that Noto Sans Khmer draws on a dotted circle when they stand
     alone (those with at least as many contours as the dotted circle)."""
     cmap, glyf = font.getBestCmap(), font["glyf"]  # type: ignore[attr-defined]
+    if 0x25CC not in cmap:
+        return set()
     circle = glyf[cmap[0x25CC]].numberOfContours
     marks = [c for c in range(0x17B6, 0x17D4) if c in cmap]
     names = [cmap[0x25CC]] + [cmap[c] for c in marks if glyf[cmap[c]].numberOfContours >= circle]
     return {font.getGlyphID(name) for name in names}  # type: ignore[attr-defined]
 
 
+@cache
+def source_font(name: str) -> Path | None:
+    """The packaged font file behind a face name the IMS's PDFs embed ("Card-SC-57-Bold"), or
+    None for a face that is not the IMS's own."""
+    fixed = {
+        "Card-Khmer": pdf.card_font_files()[400],
+        "Card-Khmer-Bold": pdf.card_font_files()[700],
+        "Card-Latin": pdf.latin_font_files()[400],
+        "Card-Latin-Bold": pdf.latin_font_files()[700],
+        "Card-OCR-B": pdf.ocrb_font_file(),
+        "Noto-Sans-Khmer": pdf.khmer_font_file(),
+    }
+    if name in fixed:
+        return fixed[name]
+    if name.startswith("Noto-Sans-Khmer-"):  # the HQ report's weights of the variable face
+        return pdf.khmer_font_file()
+    key, _dash, piece_name = name.removeprefix("Card-").removesuffix("-Bold").partition("-")
+    if not name.startswith("Card-") or key not in script_fonts.FAMILIES:
+        return None
+    for piece in script_fonts.pieces(key).values():
+        if piece.name == piece_name:
+            return script_fonts.truetype(piece.path)
+    return None
+
+
+@cache
+def _dotted_in(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    return frozenset(_dotted_circle_glyph_ids(TTFont(path)))
+
+
+def face_name(font: object) -> str:
+    """The embedded face's name without its subset tag: "Card-Khmer-Bold"."""
+    return str(font["/BaseFont"]).lstrip("/").split("+", 1)[-1]  # type: ignore[index]
+
+
 def broken_glyphs(content: bytes) -> list[str]:
-    """Name every dotted circle (a shaper's broken cluster) or .notdef drawn in a PDF.
+    """Name every dotted circle (a shaper's broken cluster) or .notdef drawn in a PDF, and
+    every embedded face that is not one of the IMS's packaged fonts (the machine's own).
 
     WeasyPrint's subsets keep the packaged font's glyph ids and empty every glyph not drawn, so
     a dotted-circle glyph with an outline in a subset was drawn; so was .notdef when any text
@@ -40,22 +83,25 @@ def broken_glyphs(content: bytes) -> list[str]:
     """
     from fontTools.ttLib import TTFont
 
-    dotted = set()
-    for path in pdf.card_font_files().values():
-        dotted |= _dotted_circle_glyph_ids(TTFont(path))
-    found = []
+    found, seen = [], set()
     for number, page in enumerate(PdfReader(io.BytesIO(content)).pages, start=1):
         glyph_zero = _shows_glyph_zero(page.get_contents().get_data())
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
+        for reference in page["/Resources"]["/Font"].values():
+            font = reference.get_object()
+            name = face_name(font)
+            source = source_font(name)
+            # Pages share their fonts: a face's subset is judged once, on the first page.
+            first = reference.idnum not in seen
+            seen.add(reference.idnum)
+            if source is None and first:
+                found.append(f"page {number}: {name} is not a packaged font")
             for descendant in font.get("/DescendantFonts", []):
                 descriptor = descendant.get_object()["/FontDescriptor"].get_object()
                 subset = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
                 glyf, order = subset["glyf"], subset.getGlyphOrder()
-                # The dotted-circle ids are the Khmer face's; other faces (OCR-B) number apart.
-                for gid in sorted(dotted) if "Khmer" in str(font["/BaseFont"]) else []:
+                for gid in sorted(_dotted_in(source)) if source and first else []:
                     if gid < len(order) and glyf[order[gid]].numberOfContours:
-                        found.append(f"page {number}: dotted circle in {font['/BaseFont']}")
+                        found.append(f"page {number}: dotted circle in {name}")
                 if glyph_zero and glyf[order[0]].numberOfContours:
-                    found.append(f"page {number}: .notdef drawn in {font['/BaseFont']}")
+                    found.append(f"page {number}: .notdef drawn in {name}")
     return found

@@ -113,6 +113,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "gdi_ims.navigation.navigation",
             ],
+            # `figure`: counts and figures grouped by thousands (gdi_ims/figures.py).
+            "builtins": ["gdi_ims.figures"],
         },
     },
 ]
@@ -312,6 +314,10 @@ NODE_MODULES = BASE_DIR / "node_modules"
 KHMER_FONT_DIR = Path(fontpkg_noto_sans_khmer.ROOT) / "files"
 # Noto Sans: the letters of names in own script (Vietnamese, Cyrillic, Greek) the Khmer face lacks.
 LATIN_FONT_DIR = Path(fontpkg_noto_sans.ROOT) / "files"
+# Noto faces for the other scripts names are written in, from the @fontsource npm packages: the
+# pages serve them (templates/includes/fonts.html), the card embeds their pieces
+# (cards.script_fonts).
+SCRIPT_FONT_DIR = NODE_MODULES / "@fontsource"
 # OCR-B (Matthew Skala's free version) for the card's machine-readable zone, as the PyUPC-EAN
 # package ships it; found without importing the barcode library itself.
 OCRB_FONT_DIR = Path(find_spec("upcean").submodule_search_locations[0]) / "fonts"  # type: ignore[index, union-attr]
@@ -324,8 +330,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("fonts/noto-sans-khmer", KHMER_FONT_DIR),
-    # Noto faces for the other scripts names are written in (see templates/includes/fonts.html).
-    ("vendor/fonts", NODE_MODULES / "@fontsource"),
+    ("vendor/fonts", SCRIPT_FONT_DIR),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -14,7 +14,7 @@ from django.test import Client
 from PIL import Image
 from pypdf import PdfReader
 
-from cards import pdf, samples
+from cards import pdf, samples, script_fonts
 from cards.models import CardEvent, ResidenceCard
 from tests.pdf_glyphs import broken_glyphs
 from tests.pdf_images import mismatches, page_images
@@ -284,9 +284,11 @@ def test_a_name_in_own_script_is_printed_in_an_embedded_face_and_one_the_fonts_l
     vietnamese = issue(
         surname="NGUYEN", given_names="THI MINH ANH", name_native="Nguyễn Thị Minh Anh"
     )
-    chinese = issue(surname="WANG", given_names="XIAO LI", name_native="王小丽")
+    # Ethiopic: no packaged face draws it.
+    ethiopian = issue(surname="HAILE", given_names="SELASSIE", nationality="ET",
+                      name_native="ኃይለ ሥላሴ")  # fmt: skip
 
-    shown, left_out = pdf.render_card(vietnamese), pdf.render_card(chinese)
+    shown, left_out = pdf.render_card(vietnamese), pdf.render_card(ethiopian)
 
     reader = PdfReader(io.BytesIO(shown))
     assert "Name in own script" in reader.pages[0].extract_text()
@@ -294,9 +296,116 @@ def test_a_name_in_own_script_is_printed_in_an_embedded_face_and_one_the_fonts_l
     # Khmer face lacks (ễ, drawn precomposed) was drawn from it.
     assert glyphs_drawn(reader, "Card-Latin-Bold", pdf.latin_font_files()[700], "ễ") == {"ễ": True}
     front = PdfReader(io.BytesIO(left_out)).pages[0].extract_text()
-    assert "Name in own script" not in front and "王" not in front
-    # Neither draws an empty box nor a broken cluster.
+    assert "Name in own script" not in front and "ኃ" not in front
+    # Neither draws an empty box nor a broken cluster, nor takes a font of the machine.
     assert broken_glyphs(shown) == [] and broken_glyphs(left_out) == []
+
+
+# (nationality, name in own script, the face it is drawn in)
+OWN_SCRIPTS = [
+    ("CN", "王小丽", "SC"),
+    ("TW", "陳大文", "TC"),
+    ("HK", "李嘉欣", "TC"),
+    ("JP", "山田さくら", "JP"),
+    ("JP", "田中太郎", "JP"),  # kanji alone: a Japanese national's are drawn the Japanese way
+    ("KR", "김민준", "KR"),
+    ("TH", "สมชาย ใจดี", "Thai"),
+    ("EG", "محمد علي", "Arabic"),
+    ("LA", "ສົມພອນ ວົງສາ", "Lao"),
+    ("MM", "မောင်မောင်", "Myanmar"),
+    ("IL", "דוד כהן", "Hebrew"),
+    ("IN", "कमल", "Latin"),  # Noto Sans draws Devanagari too
+    ("GE", "გიორგი ბერიძე", "Georgian"),
+    ("RU", "Иван Петров", "Latin"),
+    ("GR", "Γιώργος Παπαδόπουλος", "Latin"),
+]
+CARD_FACES = {"Card-Khmer", "Card-Khmer-Bold", "Card-OCR-B"}
+# Marks that text extraction puts around right-to-left text or between clusters.
+EXTRACTION_NOISE = dict.fromkeys(map(ord, " \n\u200b\u200e\u200f\u202a\u202b\u202c"), None)
+
+
+def front_text(content: bytes) -> str:
+    pages = pdftotext(content).split("\f")
+    return pages[0]
+
+
+@pytest.mark.parametrize(("nationality", "name", "face"), OWN_SCRIPTS)
+def test_a_name_in_own_script_is_printed_in_its_packaged_face_embedded_as_a_subset(
+    issue, nationality, name, face
+):
+    card = issue(nationality=nationality, name_native=name)
+
+    content = pdf.render_card(card)
+
+    reader = PdfReader(io.BytesIO(content))
+    own = embedded_fonts(reader) - CARD_FACES
+    assert own and all(f.startswith(f"Card-{face}-") for f in own), own
+    front = front_text(content)
+    assert "Name in own script" in front
+    assert name.translate(EXTRACTION_NOISE) in front.translate(EXTRACTION_NOISE)
+    # No dotted circle, no .notdef, no face of the machine.
+    assert broken_glyphs(content) == []
+
+
+@pytest.mark.parametrize(("nationality", "name"), [("CN", "王小丽"), ("JP", "山田さくら"),
+                                                   ("KR", "김민준")])  # fmt: skip
+def test_every_character_of_a_cjk_name_is_drawn_from_its_piece_of_the_face(
+    issue, nationality, name
+):
+    card = issue(nationality=nationality, name_native=name)
+
+    reader = PdfReader(io.BytesIO(pdf.render_card(card)))
+
+    family = pdf.native_name_family(name, nationality)
+    for char in name:
+        piece = script_fonts.pieces(family)[ord(char)]
+        embedded = f"{piece.css_family.replace(' ', '-')}-Bold"
+        source = script_fonts.truetype(piece.path)
+        # Each piece a face of its own: its glyph drawn from its own file, never another's.
+        assert glyphs_drawn(reader, embedded, source, char) == {char: True}
+
+
+def test_the_subset_of_a_cjk_piece_is_a_fraction_of_the_piece(issue):
+    card = issue(nationality="CN", name_native="王")
+
+    reader = PdfReader(io.BytesIO(pdf.render_card(card)))
+
+    piece = script_fonts.pieces("SC")[ord("王")]
+    sizes = list(
+        {
+            len(
+                d.get_object()["/FontDescriptor"].get_object()["/FontFile2"].get_object().get_data()
+            )
+            for page in reader.pages
+            for entry in page["/Resources"]["/Font"].values()
+            if str(entry.get_object()["/BaseFont"]).endswith(f"+Card-SC-{piece.name}-Bold")
+            for d in entry.get_object()["/DescendantFonts"]
+        }
+    )
+    assert len(sizes) == 1
+    assert sizes[0] < script_fonts.truetype(piece.path).stat().st_size / 4
+
+
+def test_a_print_run_in_chunks_prints_every_name_in_its_own_script(issue):
+    names = [("CN", "王小丽"), ("KR", "김민준"), ("CN", "陈伟"), ("TH", "สมชาย ใจดี"),
+             ("JP", "山田さくら")]  # fmt: skip
+    cards = [issue(nationality=n, name_native=name) for n, name in names]
+
+    content = pdf.render_cards(cards, chunk_size=2)
+
+    fronts = pdftotext(content).split("\f")[0::2]
+    assert [name.replace(" ", "") in front.replace(" ", "") for (_n, name), front in
+            zip(names, fronts, strict=False)] == [True] * 5  # fmt: skip
+    assert broken_glyphs(content) == []
+
+
+def test_the_glyph_check_sees_a_broken_cluster_in_another_script(issue):
+    # A Thai vowel sign with no consonant to sit on: the shaper draws it on a dotted circle.
+    card = issue(nationality="TH", name_native="\u0e31\u0e01")
+
+    found = broken_glyphs(pdf.render_card(card))
+
+    assert found == ["page 1: dotted circle in Card-Thai-thai-Bold"]
 
 
 # --- Visual regression: the faces as reviewed ---------------------------------------------------
@@ -315,6 +424,17 @@ def test_both_faces_of_the_sample_card_look_as_reviewed_in_khmer_and_english(
     assert broken_glyphs(content) == []
     faces = {f"{name}-front": front, f"{name}-back": back}
     assert mismatches(faces, references=REFERENCES, folder=tmp_path) == []
+
+
+@pytest.mark.parametrize("nationality", ["CN", "TW", "JP", "KR", "TH", "EG"])
+def test_the_front_of_a_card_with_a_name_in_another_script_looks_as_reviewed(nationality, tmp_path):
+    content = pdf.render_card(samples.sample_card(nationality=nationality))
+
+    front, _back = page_images(content, dpi=FACE_DPI, folder=tmp_path)
+
+    assert broken_glyphs(content) == []
+    name = f"card-front-{nationality.lower()}"
+    assert mismatches({name: front}, references=REFERENCES, folder=tmp_path) == []
 
 
 def test_a_field_moved_by_a_millimetre_is_seen(tmp_path, monkeypatch):
