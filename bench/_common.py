@@ -30,8 +30,10 @@ def setup_django_on(name: str) -> None:
     """Set Django up on the benchmark's own database `name`, migrated, with the geography.
 
     Benchmarks of one run share a process: when Django is already set up (on another benchmark's
-    database), its connection is pointed at this one before anything is written.
+    database), its connection is pointed at this one before anything is written. BENCH_DB_SUFFIX,
+    when set, is appended to the name: two checkouts on one server then keep their data apart.
     """
+    name += os.environ.get("BENCH_DB_SUFFIX", "")
     # One role creates, migrates and uses the benchmark's database (not .env's owner role, which
     # does not own it).
     os.environ["DATABASE_URL"] = os.environ["DATABASE_OWNER_URL"] = bench_database(name)

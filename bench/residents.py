@@ -58,6 +58,79 @@ def _typo(name: str, rng: random.Random) -> str:
     return " ".join(words).lower()
 
 
+# Residents made one by one by residents.demo (names, passports, declarations); beyond this many,
+# the register is filled with copies of them made in SQL (see _replicate).
+SEEDED = int(os.environ.get("BENCH_SEEDED", "150000"))
+
+
+def _replicate(cursor: object, count: int) -> None:
+    """Fill the register up to `count` residents with copies of the seeded ones, set-based.
+
+    Copy k of resident i gets id i + k * SEEDED, its declaration and its passport (a blind index
+    of its own, so an exact look-up still finds one resident). The demo's names come from a
+    pool that a few hundred thousand residents already exhaust (about 21,000 distinct full
+    names in 150,000), so copies keep the frequencies a larger seeded register would have;
+    seeding a million one by one takes more than an hour on a shared machine.
+    """
+    cursor.execute("SELECT count(*), coalesce(max(id), 0) FROM residents_resident")
+    existing, top = cursor.fetchone()
+    if existing != top or existing < SEEDED:
+        raise SystemExit(f"cannot copy: {existing:,} residents with ids up to {top:,}")
+
+    def columns(table: str) -> list[str]:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+            "AND column_name <> 'id' ORDER BY ordinal_position",
+            [table],
+        )
+        return [c for (c,) in cursor.fetchall()]
+
+    resident_cols = columns("residents_resident")
+    declaration_cols = [c for c in columns("residents_declaration") if c != "resident_id"]
+    document_cols = [
+        c for c in columns("residents_traveldocument") if c not in ("resident_id", "number_index")
+    ]
+    cursor.execute("SELECT max(id) FROM residents_declaration WHERE resident_id <= %s", [SEEDED])
+    (declarations_top,) = cursor.fetchone()
+    cursor.execute("SELECT max(id) FROM residents_traveldocument WHERE resident_id <= %s", [SEEDED])
+    (documents_top,) = cursor.fetchone()
+    while existing < count:
+        k, rows = existing // SEEDED, min(SEEDED, count - existing)
+        if existing % SEEDED:
+            raise SystemExit(f"cannot copy: {existing:,} residents is not a whole copy")
+        cursor.execute("SELECT set_config('ims.bulk_history', 'on', false)")
+        joined = ", ".join
+        cursor.execute(
+            f"INSERT INTO residents_resident (id, {joined(resident_cols)}) OVERRIDING SYSTEM VALUE "
+            f"SELECT id + %(shift)s, {joined(resident_cols)} FROM residents_resident "
+            "WHERE id <= %(rows)s",
+            {"shift": k * SEEDED, "rows": rows},
+        )
+        cursor.execute(
+            f"INSERT INTO residents_declaration (id, resident_id, {joined(declaration_cols)}) "
+            f"OVERRIDING SYSTEM VALUE SELECT id + %(dshift)s, resident_id + %(shift)s, "
+            f"{joined(declaration_cols)} FROM residents_declaration WHERE id <= %(dtop)s "
+            "AND resident_id <= %(rows)s",
+            {"dshift": k * declarations_top, "shift": k * SEEDED, "dtop": declarations_top,
+             "rows": rows},
+        )  # fmt: skip
+        cursor.execute(
+            f"INSERT INTO residents_traveldocument (id, resident_id, number_index, "
+            f"{joined(document_cols)}) OVERRIDING SYSTEM VALUE SELECT id + %(tshift)s, "
+            f"resident_id + %(shift)s, md5(number_index || %(k)s::text), {joined(document_cols)} "
+            "FROM residents_traveldocument WHERE id <= %(ttop)s AND resident_id <= %(rows)s",
+            {"tshift": k * documents_top, "shift": k * SEEDED, "ttop": documents_top,
+             "rows": rows, "k": k},
+        )  # fmt: skip
+        cursor.execute("SELECT set_config('ims.bulk_history', 'off', false)")
+        existing += rows
+        print(f"  {existing:,} (copies)", flush=True)
+    for table in ("residents_resident", "residents_declaration", "residents_traveldocument"):
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+        )
+
+
 def _load(count: int) -> None:
     """Add the missing residents; secondary indexes are dropped for the load and rebuilt after."""
     from django.db import connection
@@ -87,7 +160,12 @@ def _load(count: int) -> None:
             if done % 100_000 == 0 or done == count:
                 print(f"  {done:,} ({time.perf_counter() - started:.0f} s)", flush=True)
 
-        seed_residents(count=count, history=False, flag_duplicates=False, progress=progress)
+        seeded = min(count, SEEDED)
+        if existing < seeded:
+            seed_residents(count=seeded, history=False, flag_duplicates=False, progress=progress)
+        if count > seeded:
+            with connection.cursor() as cursor:
+                _replicate(cursor, count)
         print(f"  inserted in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
     with connection.cursor() as cursor:

@@ -190,6 +190,9 @@ class ResidenceCard(models.Model):
         indexes = [
             models.Index(fields=["province", "status", "-id"], name="card_province_status"),
             models.Index(fields=["status", "expiry_date"], name="card_status_expiry"),
+            # The nightly job's cards issued since its last run (jobs.services._notice_chunk):
+            # with it, each night reads the few cards that changed, never the whole window.
+            models.Index(fields=["created_at"], name="card_created_at"),
             models.Index(fields=["resident", "-id"], name="card_resident"),
         ]
 

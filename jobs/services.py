@@ -319,6 +319,27 @@ def _notice_chunk(
     current cards within the largest threshold of `today` (only those that may have changed
     since the run `since`, if given).
     """
+    sql, params = notice_statement(
+        run, at, limit, today=today, card_ids=card_ids, expired_backlog=expired_backlog,
+        since=since,
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        notices, _told = cursor.fetchone()
+    return int(notices)
+
+
+def notice_statement(
+    run: JobRun,
+    at: dt.datetime,
+    limit: int,
+    *,
+    today: dt.date | None = None,
+    card_ids: list[int] | None = None,
+    expired_backlog: bool = False,
+    since: JobRun | None = None,
+) -> tuple[str, dict[str, object]]:
+    """The SQL and parameters of one notice chunk (`_notice_chunk`), apart for EXPLAIN."""
     thresholds = conf.thresholds()
     day = today or run.run_for
     params: dict[str, object] = {
@@ -350,12 +371,7 @@ def _notice_chunk(
             candidates += f" AND (c.created_at >= %(created_since)s OR {crossed})"
             params["last_day"] = since.run_for
             params["created_since"] = since.started_at - dt.timedelta(days=1)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _NOTICE_SQL.format(stage=_stage_case(thresholds), candidates=candidates), params
-        )
-        notices, _told = cursor.fetchone()
-    return int(notices)
+    return _NOTICE_SQL.format(stage=_stage_case(thresholds), candidates=candidates), params
 
 
 # --- E-mail digests --------------------------------------------------------------------------
