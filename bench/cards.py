@@ -3,8 +3,9 @@
 Baseline, measured in the same process and run: WeasyPrint rendering a trivial one-page document
 (a heading and a paragraph, no web fonts). Goals: a print run costs at most 1.5 times the trivial
 document per card (each card is two pages, front and back, with the embedded Khmer face, a photo
-and a QR code); a single-card preview at most 4 times. Also reported: the peak memory (RSS) the
-run added to the process.
+of its own and a QR code: 500 distinct photos at the size the IMS stores them, so that no image
+is decoded or embedded once for many cards); a single-card preview at most 4 times. Also
+reported: the peak memory (RSS) the run added to the process.
 
 A second run gives every card a name in its holder's own script (Chinese, Korean, Japanese, Thai,
 Arabic, Vietnamese; many different Chinese characters, so the run draws from many pieces of the

@@ -120,11 +120,15 @@ class ResidenceCard(models.Model):
     }
 
     number = models.CharField(_("card number"), max_length=24, unique=True, editable=False)
+    # No index of its own for the resident nor the province: card_resident and
+    # card_province_status start with them. Each index is written again at every status move
+    # (the nightly job moves thousands of cards a night), so none is kept twice.
     resident = models.ForeignKey(
         "residents.Resident",
         on_delete=models.PROTECT,
         related_name="cards",
         verbose_name=_("resident"),
+        db_index=False,
     )
     declaration = models.ForeignKey(
         "residents.Declaration",
@@ -138,6 +142,7 @@ class ResidenceCard(models.Model):
         on_delete=models.PROTECT,
         related_name="cards",
         verbose_name=_("issuing province"),
+        db_index=False,
     )
     issue_date = models.DateField(_("issue date"))
     expiry_date = models.DateField(_("expiry date"))
@@ -153,7 +158,9 @@ class ResidenceCard(models.Model):
         related_name="replacement",
         verbose_name=_("replaces card"),
     )
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # Unique by a constraint (card_token_unique), not unique=True, which would add a second,
+    # pattern-matching index that no query uses (a token is only ever looked up whole).
+    token = models.CharField(max_length=64, default=new_token, editable=False)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -172,6 +179,7 @@ class ResidenceCard(models.Model):
         verbose_name_plural = _("residence cards")
         ordering = ["-id"]
         constraints = [
+            models.UniqueConstraint(fields=["token"], name="card_token_unique"),
             # At most one valid card per resident, whatever the code path.
             models.UniqueConstraint(
                 fields=["resident"],
@@ -252,8 +260,13 @@ class CardEvent(models.Model):
         MARKED_EXPIRING = "marked_expiring", _("Marked as expiring")
         MARKED_EXPIRED = "marked_expired", _("Marked as expired")
 
+    # No index of its own: card_event_card_at starts with the card.
     card = models.ForeignKey(
-        ResidenceCard, on_delete=models.CASCADE, related_name="events", verbose_name=_("card")
+        ResidenceCard,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("card"),
+        db_index=False,
     )
     kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
     # Null for a check made by the public through the QR code.

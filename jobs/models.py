@@ -98,11 +98,14 @@ class RenewalNotice(models.Model):
     A renewed card is replaced by a new one, whose own thresholds start afresh.
     """
 
+    # The card, the province and the run have no index of their own: the indexes below start
+    # with them, and the nightly job writes every index of thousands of notices a night.
     card = models.ForeignKey(
         "cards.ResidenceCard",
         on_delete=models.CASCADE,
         related_name="renewal_notices",
         verbose_name=_("card"),
+        db_index=False,
     )
     resident = models.ForeignKey(
         "residents.Resident",
@@ -111,14 +114,23 @@ class RenewalNotice(models.Model):
         verbose_name=_("resident"),
     )
     province = models.ForeignKey(
-        "provinces.Province", on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
+        "provinces.Province",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("province"),
+        db_index=False,
     )
     # Days before expiry (90, 60, 30 by default), or 0 once the card has expired.
     threshold = models.PositiveSmallIntegerField(_("threshold"))
     expiry_date = models.DateField(_("expiry date"))
     created_at = models.DateTimeField(_("noticed at"), default=timezone.now)
     run = models.ForeignKey(
-        JobRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices"
+        JobRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notices",
+        db_index=False,
     )
 
     class Meta:
