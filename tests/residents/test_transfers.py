@@ -263,3 +263,31 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, officer, resident):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_receiving_provinces_clerk_reprints_from_the_resident_page(
+    officer, other_verifier, clerk, client
+):
+    from tests.factories import UserFactory
+
+    resident = make_resident(maker=officer, status=Declaration.Status.ACKNOWLEDGED)
+    card = card_services.card_issue(declaration=resident.declarations.get(), actor=clerk)
+    ResidenceCard.objects.filter(pk=card.pk).update(status=ResidenceCard.Status.ACTIVE)
+    transfers.transfer_accept(transfer=_propose(resident, officer), actor=other_verifier)
+    clerk_sr = client_for(UserFactory(role="clerk", province_id=SIEM_REAP))
+    clerk_pp = client_for(UserFactory(role="clerk", province_id=PHNOM_PENH))
+    url = reverse("cards:card-reprint-transfer", args=[card.pk])
+
+    offered = clerk_sr.get(reverse("residents:detail", args=[resident.pk]))
+    assert [c.pk for c in offered.context["reprintable_cards"]] == [card.pk]
+    assert clerk_pp.post(url).status_code == 404
+    anonymous = client.post(url)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/")
+    assert ResidenceCard.objects.filter(resident=resident).count() == 1
+
+    response = clerk_sr.post(url)
+
+    assert response.status_code == 302
+    new = ResidenceCard.objects.get(resident=resident, status=ResidenceCard.Status.ISSUED)
+    assert new.province_id == SIEM_REAP
