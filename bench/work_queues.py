@@ -56,7 +56,8 @@ def main() -> None:
             "SELECT r.id, r.id - 1, 0.8, '', 'open', now() - (r.id %% 50000) * interval '1 minute' "
             "FROM residents_resident r WHERE r.id %% 20 = 0 "
             "AND EXISTS (SELECT 1 FROM residents_resident o WHERE o.id = r.id - 1) "
-            "ON CONFLICT DO NOTHING"
+            "ON CONFLICT DO NOTHING",
+            [],
         )
         if changed or cursor.rowcount:
             cursor.execute("VACUUM ANALYZE residents_declaration")

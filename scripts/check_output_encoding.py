@@ -21,6 +21,7 @@ ALLOWED = {
     "provinces/charts.py": "SVG charts from numbers; every piece of text goes through escape()",
     "gdi_ims/widgets.py": "a select built from options and attributes each made by format_html",
     "templates/jobs/email/renewal_digest.txt": "plain-text e-mail body, never shown as HTML",
+    "templates/jobs/email/notification.txt": "plain-text e-mail body, never shown as HTML",
     "templates/accounts/email/otp_reset.txt": "plain-text e-mail body, never shown as HTML",
     "templates/accounts/email/invitation.txt": "plain-text e-mail body, never shown as HTML",
     "templates/accounts/email/password_reset.txt": "plain-text e-mail body, never shown as HTML",

@@ -295,8 +295,8 @@ def test_the_due_list_shows_acknowledged_residents_without_a_card_in_scope(clerk
     due = acknowledged()
     other = acknowledged(province_id=SIEM_REAP)
 
-    national = clerk_client.get("/cards/due/").context["declarations"]
-    provincial = client_for(clerk_sr).get("/cards/due/").context["declarations"]
+    national = clerk_client.get("/cards/due/").context["page"].items
+    provincial = client_for(clerk_sr).get("/cards/due/").context["page"].items
 
     assert {d.pk for d in national} == {due.pk, other.pk}
     assert [d.pk for d in provincial] == [other.pk]
