@@ -340,9 +340,10 @@ def _figures_ctes(*, by_district: bool) -> tuple[str, list[object]]:
     c = ProvinceCompilation._meta.db_table
     keys = "r.province_id, r.address_district_id" if by_district else "r.province_id"
     params: list[object] = []
-    # A resident whose residence ended is no longer counted (nor their declarations); they stay
-    # in the register, and a change to them after sign-off still shows as a change.
-    current = "r.residence_ended_on IS NULL"
+    # A resident whose residence ended, or a record merged into another (the same person), is
+    # no longer counted (nor their declarations); they stay in the register, and a change to
+    # them after sign-off still shows as a change.
+    current = "r.residence_ended_on IS NULL AND r.merged_into_id IS NULL"
     status_counts = ",\n".join(
         f"count(*) FILTER (WHERE d.status = %s AND {current}) AS {s.value}"
         for s in Declaration.Status

@@ -133,8 +133,9 @@ class ResidentQuerySet(models.QuerySet):
         return self.filter(merged_into__isnull=True)
 
     def current(self) -> ResidentQuerySet:
-        """Residents whose residence has not ended: the ones every count of residents counts."""
-        return self.filter(residence_ended_on__isnull=True)
+        """Residents whose residence has not ended, and not merged into another record (the same
+        person): the ones every count of residents counts."""
+        return self.filter(residence_ended_on__isnull=True, merged_into__isnull=True)
 
     def ended(self) -> ResidentQuerySet:
         return self.filter(residence_ended_on__isnull=False)

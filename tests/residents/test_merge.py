@@ -349,3 +349,19 @@ def test_two_verifiers_merging_one_pair_each_keeping_another_record_exactly_one_
     assert Declaration.objects.filter(resident=kept).count() == 2
     assert LikelyDuplicate.objects.get(pk=flag.pk).status == LikelyDuplicate.Status.MERGED
     assert AuditEvent.objects.filter(detail__decision="merged").count() == 1
+
+
+def test_a_merged_record_leaves_the_count_of_current_residents(officer, verifier):
+    from provinces.models import ProvinceSummary
+    from provinces.services import province_summary_refresh
+
+    first, second, flag = pair(officer)
+    province_summary_refresh()
+    before = ProvinceSummary.objects.get(province_id=first.province_id).residents
+
+    merge.residents_merge(flag=flag, survivor=first, actor=verifier)
+    province_summary_refresh()
+
+    assert ProvinceSummary.objects.get(province_id=first.province_id).residents == before - 1
+    assert list(Resident.objects.current().filter(pk__in=[first.pk, second.pk])) == [first]
+    assert Resident.objects.filter(pk=second.pk).exists()  # kept in the register
