@@ -461,6 +461,17 @@ def declaration_submit(*, declaration: Declaration, actor: User) -> Declaration:
     return locked
 
 
+def _refuse_if_closed(resident: Resident) -> None:
+    """A record whose residence ended, or merged into another, leads to no card any more."""
+    if resident.residence_ended_on is not None or resident.merged_into_id is not None:
+        raise IllegalTransition(
+            _(
+                "This resident's record is closed (the residence ended, or the record was merged "
+                "into another): its declaration can no longer be verified or acknowledged."
+            )
+        )
+
+
 def _review(
     *,
     declaration: Declaration,
@@ -478,6 +489,8 @@ def _review(
         raise NotAllowed(
             _("You entered this declaration yourself: another verifier must review it.")
         )
+    if status == Declaration.Status.VERIFIED:
+        _refuse_if_closed(resident)
     _guard(locked, status)
     _check_version(locked.version, version, _("declaration"))
     _check_version(resident.version, resident_version, _("resident"))
@@ -757,7 +770,8 @@ def declaration_reject(
 def declaration_acknowledge(*, declaration: Declaration, actor: User) -> Declaration:
     """Acknowledge one verified declaration: the resident is now due a card."""
     _require_director(actor)
-    _resident, locked = _lock_declaration(declaration.pk)
+    resident, locked = _lock_declaration(declaration.pk)
+    _refuse_if_closed(resident)
     with pghistory.context(user=actor.pk, action="declaration.acknowledge"):
         _move(locked, Declaration.Status.ACKNOWLEDGED)
         locked.acknowledged_by = actor

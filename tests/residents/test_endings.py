@@ -372,3 +372,25 @@ def test_an_officer_may_not_decide(officer, officer2, resident):
     assert response.status_code == 403
     ending.refresh_from_db()
     assert ending.status == Status.REQUESTED
+
+
+def test_a_closed_records_declaration_is_neither_verified_nor_acknowledged(
+    officer, verifier, director
+):
+    from residents import services as resident_services
+
+    submitted = make_resident(maker=officer, surname="ENDED").declarations.get()
+    verified = make_resident(
+        maker=officer, surname="GONE", status=Declaration.Status.VERIFIED
+    ).declarations.get()
+    Resident.objects.filter(pk__in=[submitted.resident_id, verified.resident_id]).update(
+        residence_ended_on=dt.date(2026, 11, 1), residence_end_reason="departure"
+    )
+
+    with pytest.raises(resident_services.IllegalTransition, match="record is closed"):
+        resident_services.declaration_verify(declaration=submitted, actor=verifier)
+    with pytest.raises(resident_services.IllegalTransition, match="record is closed"):
+        resident_services.declaration_acknowledge(declaration=verified, actor=director)
+
+    statuses = dict(Declaration.objects.values_list("pk", "status"))
+    assert (statuses[submitted.pk], statuses[verified.pk]) == ("submitted", "verified")
