@@ -31,7 +31,7 @@ BENCH_DB = "gdi_ims_bench_workstation_browser"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 BASELINE_ROUNDS = 50
 TRIVIAL = "/no-such-page/"
-STEP_TIMEOUT_MS = 15_000
+STEP_TIMEOUT_MS = 60_000  # a bound on every step, generous for a busy machine
 # What the browser's navigation timing says of the page just loaded (server part, page part).
 NAVIGATION = """() => {
   const n = performance.getEntriesByType("navigation")[0];
