@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.conf import settings
@@ -138,7 +139,8 @@ def test_the_dashboard_lists_25_provinces_with_their_figures(director_client, se
 
 def _row_cells(content: str, code: str) -> list[str]:
     row = content.split(f'data-code="{code}">', 1)[1].split("</tr>", 1)[0]
-    return [cell.rsplit("<td", 1)[1].split(">", 1)[1] for cell in row.split("</td>")[:-1]]
+    cells = [cell.rsplit("<td", 1)[1].split(">", 1)[1] for cell in row.split("</td>")[:-1]]
+    return [re.sub(r"<[^>]+>", "", cell) for cell in cells]  # a figure's drill-down link
 
 
 def test_the_kept_dashboard_page_follows_a_refresh_and_a_new_estimate(
