@@ -15,7 +15,7 @@ from accounts import access
 from accounts.access import Capability
 from accounts.models import User
 from gdi_ims import crypto, db_router
-from imports import spreadsheets
+from imports import columns, spreadsheets
 from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.services import progress_key
 from residents.models import Declaration, Resident, TravelDocument, search_name_of
@@ -141,6 +141,14 @@ def resident_export_for(
 class ExportColumn:
     sql: str
     kind: str = "text"  # text (neutralised), date, number, passport (decrypted by the caller)
+
+
+# The export's header: the import template's columns, status, resident number.
+EXPORT_HEADER = [
+    *[column.header for column in columns.COLUMNS],
+    "Status / ស្ថានភាព",
+    "Resident number / លេខអ្នករស់នៅ",
+]
 
 
 # In the order of the export's header: the import template's columns, status, resident number.
@@ -304,3 +312,22 @@ def export_log_list_for(*, user: User) -> QuerySet[ExportLog]:
     if user.is_provincial:
         logs = logs.filter(province_id=user.province_id)
     return logs
+
+
+def export_log_get_for(*, user: User, pk: int) -> ExportLog:
+    """One export of the user's scope (export_log_list_for), else 404."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(export_log_list_for(user=user), pk=pk)
+
+
+def export_file_get_for(*, user: User, pk: int) -> ExportLog:
+    """A ready XLSX export the user asked for themselves, else 404: its file is theirs alone."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        export_log_list_for(user=user).exclude(file=""),
+        pk=pk,
+        user=user,
+        status=ExportLog.Status.READY,
+    )
