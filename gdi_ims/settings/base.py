@@ -109,6 +109,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "gdi_ims.navigation.navigation",
             ],
+            # The project's own tags (gdi_ims is not an app): form fields and badges written
+            # in Python for the list pages.
+            "libraries": {
+                "ims_fields": "gdi_ims.templatetags.ims_fields",
+                "ims_rows": "gdi_ims.templatetags.ims_rows",
+            },
         },
     },
 ]
