@@ -315,7 +315,9 @@ def export_download(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
             request,
             _("The XLSX file is being prepared. It appears under Recent exports when it is ready."),
         )
-        return redirect(f"{reverse('imports:export')}?{request.GET.urlencode()}")
+        kept = request.GET.copy()
+        kept.pop("format", None)
+        return redirect(f"{reverse('imports:export')}?{kept.urlencode()}")
     chunks = selectors.resident_export_rows_for(user=request.user, for_csv=True, **filters)
     services.export_log_create(
         actor=request.user, file_format=file_format, filters=filters, row_count=count

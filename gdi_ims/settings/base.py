@@ -453,6 +453,8 @@ CARDS_PRINT_RUN_MAX = env.int("CARDS_PRINT_RUN_MAX", default=1000)
 # Days an uploaded import file is kept, encrypted, after its import (or its upload when it was
 # never imported); then it is deleted and the batch keeps only its counts and issues.
 IMPORTS_FILE_RETENTION_DAYS = env.int("IMPORTS_FILE_RETENTION_DAYS", default=30)
+# Days the workbook of an XLSX export is kept for its maker to download.
+IMPORTS_EXPORT_RETENTION_DAYS = env.int("IMPORTS_EXPORT_RETENTION_DAYS", default=2)
 # Nightly jobs: renewal-notice thresholds (days before expiry, at most the 90-day expiring
 # window), rows per transaction, days after which a declaration waiting in submitted or returned
 # counts as stuck, the address e-mailed links start with. JOBS_CHUNK_PAUSE_SECONDS is for tests

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import os
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import AuditEvent
-from imports import services
+from imports import files, services
 from imports.models import ExportLog
 from residents.models import TravelDocument
 from tests.conftest import client_for
@@ -175,3 +179,30 @@ def test_the_build_task_runs_on_the_reports_queue():
     from gdi_ims.celery import queue_of
 
     assert queue_of("imports.tasks.build_export_task", "ims") == "ims.reports"
+
+
+def test_the_daily_purge_deletes_export_files_past_their_retention_and_keeps_the_record(
+    officer, geo, settings
+):
+    settings.IMPORTS_EXPORT_RETENTION_DAYS = 2
+    old, fresh = (
+        ExportLog.objects.create(
+            user=officer,
+            province_id="12",
+            file_format="xlsx",
+            row_count=1,
+            status="ready",
+            finished_at=timezone.now() - dt.timedelta(days=days),
+            file=ContentFile(b"PK", name=f"{days}.xlsx"),
+        )
+        for days in (3, 1)
+    )
+    old_path = old.file.path
+
+    files.purge_expired()
+
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert old.file.name == "" and old.row_count == 1
+    assert fresh.file.name.startswith("exports/1")
+    assert not os.path.exists(old_path)
