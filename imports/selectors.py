@@ -314,20 +314,30 @@ def export_log_list_for(*, user: User) -> QuerySet[ExportLog]:
     return logs
 
 
+def _export_logs_in_scope(user: User) -> QuerySet[ExportLog]:
+    # Scope before capability (accounts.access): another province's export is not found.
+    logs = ExportLog.objects.select_related("user", "province")
+    return logs.filter(province_id=user.province_id) if user.province_id else logs
+
+
 def export_log_get_for(*, user: User, pk: int) -> ExportLog:
-    """One export of the user's scope (export_log_list_for), else 404."""
+    """One export of the user's scope, else 404; then the export capability, else 403."""
     from django.shortcuts import get_object_or_404
 
-    return get_object_or_404(export_log_list_for(user=user), pk=pk)
+    log = get_object_or_404(_export_logs_in_scope(user), pk=pk)
+    require_exporter(user)
+    return log
 
 
 def export_file_get_for(*, user: User, pk: int) -> ExportLog:
     """A ready XLSX export the user asked for themselves, else 404: its file is theirs alone."""
     from django.shortcuts import get_object_or_404
 
-    return get_object_or_404(
-        export_log_list_for(user=user).exclude(file=""),
+    log = get_object_or_404(
+        _export_logs_in_scope(user).exclude(file=""),
         pk=pk,
         user=user,
         status=ExportLog.Status.READY,
     )
+    require_exporter(user)
+    return log
