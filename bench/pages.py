@@ -2,8 +2,9 @@
 
 Figures, each against the same-run baseline of a trivial view (an HttpResponse of two bytes behind
 the same middleware, sessions and sign-in; urlconf bench/_urls.py):
-- the residents list (its page of 25 rows, and the same view at 50 rows), the cards list, the
-  audit event list and the renewals page, requested through Django's test client with DEBUG off
+- every list page (the residents list at its page of 25 rows and at 50, the verification queue,
+  acknowledgements, returned, cards, cards due, print runs, imports, audit trail, users, renewals,
+  notifications), each as the role that works on it, through Django's test client with DEBUG off
   (production's cached template loader): wall and CPU time (this process: the page is rendered
   here, the database's share is small and is left out) p50 and p95 over BENCH_PAGES_REPEAT
   requests, the CPU excess over the trivial view (the page's own server time; goal <= 15 ms at 50
@@ -50,34 +51,52 @@ def main() -> None:
     seed_users(password="bench-only-password-not-used")  # noqa: S106
     if seed_residents(count=count, history=False, flag_duplicates=False):
         seed_cards()
-    director = User.objects.get(username="director")
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from accounts.otp import ensure_confirmed_device
 
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(director)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = ensure_confirmed_device(director).persistent_id
-    session.save()
+    clients: dict[str, Client] = {}
+
+    def client_of(role: str) -> Client:
+        """A signed-in client (second factor included) of the first demo user with `role`."""
+        if role not in clients:
+            user = User.objects.filter(role=role, is_active=True).order_by("username").first()
+            client = Client(HTTP_HOST="127.0.0.1")
+            client.force_login(user)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = ensure_confirmed_device(user).persistent_id
+            session.save()
+            clients[role] = client
+        return clients[role]
+
     storages = {  # no collected static files needed: the pages' HTML is what is timed
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Every list page, as the role that works on it sees it (label, role, URL, rows asked for).
     pages = [
-        ("trivial view (baseline)", "/bench-trivial/", None),
-        ("residents list, 25 rows", "/residents/", None),
-        ("residents list, 50 rows", "/residents/", 50),
-        ("cards list", "/cards/", None),
-        ("audit event list", "/audit/", None),
-        ("renewals", "/jobs/renewals/", None),
+        ("trivial view (baseline)", "director", "/bench-trivial/", None),
+        ("residents list, 25 rows", "director", "/residents/", None),
+        ("residents list, 50 rows", "director", "/residents/", 50),
+        ("verification queue", "verifier", "/residents/verification/", None),
+        ("acknowledgements", "director", "/residents/acknowledgements/?province=12", None),
+        ("returned to me", "officer", "/residents/returned/", None),
+        ("cards list", "director", "/cards/", None),
+        ("cards due", "clerk", "/cards/due/", None),
+        ("print runs", "clerk", "/cards/print-runs/", None),
+        ("imports", "officer", "/imports/", None),
+        ("audit event list", "director", "/audit/", None),
+        ("users", "admin", "/accounts/users/", None),
+        ("renewals", "officer", "/jobs/renewals/", None),
+        ("notifications", "officer", "/jobs/notifications/", None),
     ]
     results = {}
     page_size_default = selectors.resident_list_for.__kwdefaults__["page_size"]
     with override_settings(
         ROOT_URLCONF="bench._urls", STORAGES=storages, ALLOWED_HOSTS=["127.0.0.1"]
     ):
-        for label, url, rows in pages:
+        for label, role, url, rows in pages:
+            client = client_of(role)
             # The view asks for the selector's default page size; 50 rows is that default raised.
             selectors.resident_list_for.__kwdefaults__["page_size"] = rows or page_size_default
             response = client.get(url)
@@ -103,7 +122,7 @@ def main() -> None:
         cpu = statistics.median(cpus)
         excess = "" if label.startswith("trivial") else f"  over trivial {cpu - trivial:5.1f} ms"
         print(
-            f"{label:<24} wall p50 {statistics.median(walls):6.1f} p95 {_p(walls, 0.95):6.1f} ms"
+            f"{label:<26} wall p50 {statistics.median(walls):6.1f} p95 {_p(walls, 0.95):6.1f} ms"
             f"   cpu p50 {cpu:5.1f} p95 {_p(cpus, 0.95):5.1f} ms{excess}"
             f"   {queries:2d} queries  {size / 1024:3.0f} KiB  (n={len(walls)})"
         )
@@ -120,7 +139,7 @@ def main() -> None:
     concurrency = int(os.environ.get("BENCH_PAGES_CONCURRENCY", "20"))
     log = Path(tempfile.mkdtemp(prefix="gdi-ims-pages-")) / "gunicorn.log"
     with gunicorn(log, settings="bench._settings") as (base, _pid):
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        cookie = client_of("director").cookies[settings.SESSION_COOKIE_NAME].value
         rates = _throughput(base, cookie, seconds, concurrency)
     trivial_rate, list_rate = rates["/bench-trivial/"], rates["/residents/"]
     print(

@@ -6,6 +6,7 @@ Work runs on separate queues, each with workers of its own, so that a 500-card p
 - `<base>.prints`: rendering print runs;
 - `<base>.imports`: checking and committing uploaded lists;
 - `<base>.nightly`: the nightly expiry job, the province figures and snapshots, file purges;
+- `<base>.reports`: exports built in the background (the register as XLSX);
 - `<base>`: everything else (e-mails, the heartbeat, the sweep of stalled work, audit anchors).
 
 `<base>` is CELERY_QUEUE (the default queue); queues are named from it when a task is sent, so a
@@ -25,12 +26,13 @@ app = Celery("gdi_ims")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-PRINTS, IMPORTS, NIGHTLY = "prints", "imports", "nightly"
+PRINTS, IMPORTS, NIGHTLY, REPORTS = "prints", "imports", "nightly", "reports"
 # Task name prefix -> the queue it runs on (the first prefix that matches wins).
 ROUTES: tuple[tuple[str, str], ...] = (
     ("cards.tasks.render_print_run_task", PRINTS),
     ("imports.tasks.run_import_task", IMPORTS),
     ("imports.tasks.purge_import_files_task", NIGHTLY),
+    ("imports.tasks.build_export_task", REPORTS),
     ("jobs.tasks.", NIGHTLY),
     ("provinces.tasks.", NIGHTLY),
 )
@@ -48,7 +50,7 @@ def queue_of(task_name: str, base: str | None = None) -> str:
 def queues(base: str | None = None) -> list[str]:
     """Every queue of the IMS, default first (what a worker of all work listens to)."""
     base = base or app.conf.task_default_queue
-    return [base, *(f"{base}.{kind}" for kind in (PRINTS, IMPORTS, NIGHTLY))]
+    return [base, *(f"{base}.{kind}" for kind in (PRINTS, IMPORTS, NIGHTLY, REPORTS))]
 
 
 def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any):

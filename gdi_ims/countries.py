@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import override as language_override
 
 
+@cache
 def english_name(code: str) -> str:
     """django-countries' English name of `code` (its common name where it has one)."""
     from django_countries import Countries

@@ -23,7 +23,11 @@ worker_class = "gthread"
 # A page that takes longer than this is killed and logged: a request limit for the whole stack.
 timeout = int(_env("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
-keepalive = 5
+# Seconds an idle kept-alive connection stays open. Longer than a person's pause between pages
+# (5 to 40 s at a desk): with gunicorn's old 5 s, a browser or proxy reusing a connection the
+# server was closing at that moment saw it reset. Behind a proxy, keep the proxy's own idle
+# timeout to its upstream shorter than this.
+keepalive = int(_env("GUNICORN_KEEPALIVE", "75"))
 # Recycle workers now and then so that a slow leak never grows without bound.
 max_requests = int(_env("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = 500

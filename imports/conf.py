@@ -29,6 +29,9 @@ DEFAULTS = {
     # Days an uploaded file is kept (encrypted) after its import, or after its upload when it was
     # never imported; then it is deleted and only the batch's record and issues remain.
     "FILE_RETENTION_DAYS": 30,
+    # Days the file of an XLSX export is kept for its maker to download; then it is deleted and
+    # the export's record (who, when, filters, rows) remains.
+    "EXPORT_RETENTION_DAYS": 2,
 }
 
 

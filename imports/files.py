@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core import crypto
 from imports import conf
-from imports.models import ImportBatch
+from imports.models import ExportLog, ImportBatch
 from imports.reader import FileRefused
 
 _CONTEXT = "imports.file"
@@ -38,7 +38,7 @@ def read(batch: ImportBatch) -> bytes:
 
 
 def purge_expired(*, now: dt.datetime | None = None) -> int:
-    """Delete the stored files whose retention has run out; return how many were deleted."""
+    """Delete the stored files (uploads, export workbooks) past their retention; return how many."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=conf.get("FILE_RETENTION_DAYS"))
     expired = (
         ImportBatch.objects.exclude(file="")
@@ -53,5 +53,11 @@ def purge_expired(*, now: dt.datetime | None = None) -> int:
     for batch in expired.iterator(chunk_size=500):
         batch.file.delete(save=False)  # the storage first: a crash leaves a name, not a file
         ImportBatch.objects.filter(pk=batch.pk).update(file="", file_deleted_at=timezone.now())
+        deleted += 1
+    export_cutoff = (now or timezone.now()) - dt.timedelta(days=conf.get("EXPORT_RETENTION_DAYS"))
+    exports = ExportLog.objects.exclude(file="").filter(finished_at__lt=export_cutoff).only("file")
+    for export in exports.iterator(chunk_size=500):
+        export.file.delete(save=False)
+        ExportLog.objects.filter(pk=export.pk).update(file="")
         deleted += 1
     return deleted

@@ -166,11 +166,30 @@ class ImportedResident(models.Model):
 
 
 class ExportLog(models.Model):
-    """Every export of residents: who, when, with which filters, how many rows."""
+    """Every export of residents: who, when, with which filters, how many rows.
+
+    A CSV export streams within its request and is done when logged; an XLSX export is built
+    by a task on the reports queue (queued, building, then ready with its file, or failed),
+    its progress in `rows_written`.
+    """
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        BUILDING = "building", _("Being built")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    # The only moves an export makes (ExportLog.move_to guards them).
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.QUEUED: frozenset({Status.BUILDING, Status.FAILED}),
+        Status.BUILDING: frozenset({Status.READY, Status.FAILED}),
+        Status.READY: frozenset(),
+        Status.FAILED: frozenset(),
+    }
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
@@ -187,6 +206,15 @@ class ExportLog(models.Model):
     file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     filters = models.JSONField(_("filters"), default=dict, blank=True)
     row_count = models.PositiveIntegerField(_("rows"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.READY
+    )
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    # The filters as the task applies them, a searched passport number included: encrypted
+    # (core.crypto), since `filters` (and the audit trail) must never hold one.
+    query_encrypted = models.TextField(blank=True, default="")
+    file = models.FileField(_("file"), upload_to="exports/", blank=True, default="")
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -195,6 +223,18 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.file_format} {self.row_count}"
+
+    def move_to(self, status: str) -> None:
+        """Set the status, refusing any move the transition table does not list."""
+        if status not in self.TRANSITIONS[self.status]:
+            raise ValueError(f"an export cannot go from {self.status} to {status}")
+        self.status = status
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.READY:
+            return 100
+        return min(100, self.rows_written * 100 // self.row_count) if self.row_count else 0
 
 
 class StagedRow(models.Model):

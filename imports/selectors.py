@@ -16,7 +16,7 @@ from accounts.access import Capability
 from accounts.models import User
 from core import crypto
 from gdi_ims import db_router
-from imports import spreadsheets
+from imports import columns, spreadsheets
 from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.services import progress_key
 from residents.models import Declaration, Resident, TravelDocument, search_name_of
@@ -142,6 +142,14 @@ def resident_export_for(
 class ExportColumn:
     sql: str
     kind: str = "text"  # text (neutralised), date, number, passport (decrypted by the caller)
+
+
+# The export's header: the import template's columns, status, resident number.
+EXPORT_HEADER = [
+    *[column.header for column in columns.COLUMNS],
+    "Status / ស្ថានភាព",
+    "Resident number / លេខអ្នករស់នៅ",
+]
 
 
 # In the order of the export's header: the import template's columns, status, resident number.
@@ -305,3 +313,32 @@ def export_log_list_for(*, user: User) -> QuerySet[ExportLog]:
     if user.is_provincial:
         logs = logs.filter(province_id=user.province_id)
     return logs
+
+
+def _export_logs_in_scope(user: User) -> QuerySet[ExportLog]:
+    # Scope before capability (accounts.access): another province's export is not found.
+    logs = ExportLog.objects.select_related("user", "province")
+    return logs.filter(province_id=user.province_id) if user.province_id else logs
+
+
+def export_log_get_for(*, user: User, pk: int) -> ExportLog:
+    """One export of the user's scope, else 404; then the export capability, else 403."""
+    from django.shortcuts import get_object_or_404
+
+    log = get_object_or_404(_export_logs_in_scope(user), pk=pk)
+    require_exporter(user)
+    return log
+
+
+def export_file_get_for(*, user: User, pk: int) -> ExportLog:
+    """A ready XLSX export the user asked for themselves, else 404: its file is theirs alone."""
+    from django.shortcuts import get_object_or_404
+
+    log = get_object_or_404(
+        _export_logs_in_scope(user).exclude(file=""),
+        pk=pk,
+        user=user,
+        status=ExportLog.Status.READY,
+    )
+    require_exporter(user)
+    return log

@@ -476,3 +476,114 @@ def export_log_create(
             detail={"format": file_format, "filters": log.filters, "rows": row_count},
         )
     return log
+
+
+EXPORT_QUERY_CONTEXT = "imports.export.query"
+
+
+def export_xlsx_request(*, actor: User, filters: dict[str, Any], row_count: int) -> ExportLog:
+    """Log an XLSX export and queue its building on the reports queue; return the log.
+
+    A workbook of the whole register takes minutes to write: a task builds it, a chunk of rows
+    at a time, and the export page shows its progress and then a download link. The filters
+    the task applies are kept encrypted (a searched passport number must not stay readable).
+    """
+    import json
+
+    from core import crypto
+    from imports.tasks import build_export_task
+
+    access.require(actor, Capability.EXPORT)
+    with transaction.atomic():
+        log = ExportLog.objects.create(
+            user=actor,
+            province_id=actor.province_id,
+            file_format=ExportLog.Format.XLSX,
+            filters=_loggable_filters(filters),
+            row_count=row_count,
+            status=ExportLog.Status.QUEUED,
+            query_encrypted=crypto.encrypt(json.dumps(filters), context=EXPORT_QUERY_CONTEXT),
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.EXPORTED,
+            obj=log,
+            detail={"format": "xlsx", "filters": log.filters, "rows": row_count},
+        )
+        queue.send_on_commit(build_export_task, log.pk)
+    return log
+
+
+def _progress_writer() -> Any:
+    """A connection of its own for progress: the export's own is busy streaming its COPY."""
+    from django.db import connections
+
+    return connections.create_connection("default")
+
+
+def export_xlsx_build(*, export_id: int) -> ExportLog:
+    """Write the workbook of a queued XLSX export into MEDIA_ROOT/exports; safe to run again.
+
+    Rows are read in the exporter's scope as it is now (a deactivated or moved user's export
+    reads what they may still see), streamed by COPY and written by openpyxl's write-only
+    workbook to a temporary file: memory stays at a chunk whatever the size of the register.
+    """
+    import json
+
+    from django.core.files import File
+
+    from core import crypto
+    from imports import selectors, spreadsheets
+
+    with transaction.atomic():
+        log = ExportLog.objects.select_for_update().get(pk=export_id)
+        if log.status != ExportLog.Status.QUEUED:
+            return log  # built, failed or being built by another worker: nothing to do
+        log.move_to(ExportLog.Status.BUILDING)
+        log.save(update_fields=["status"])
+    progress = _progress_writer()
+    try:
+        filters = json.loads(crypto.decrypt(log.query_encrypted, context=EXPORT_QUERY_CONTEXT))
+        chunks = selectors.resident_export_rows_for(user=log.user, for_csv=False, **filters)
+
+        def rows() -> Any:
+            written = 0
+            for chunk in chunks:
+                yield from chunk
+                written += len(chunk)
+                with progress.cursor() as cursor:
+                    cursor.execute(
+                        "UPDATE imports_exportlog SET rows_written = %s WHERE id = %s",
+                        [written, log.pk],
+                    )
+
+        content, count = spreadsheets.write_xlsx(selectors.EXPORT_HEADER, rows())
+        stamp = timezone.localtime(log.created_at).strftime("%Y%m%d-%H%M")
+        with content, transaction.atomic():
+            locked = ExportLog.objects.select_for_update().get(pk=log.pk)
+            locked.file.save(f"residents-{stamp}-{log.pk}.xlsx", File(content), save=False)
+            locked.move_to(ExportLog.Status.READY)
+            locked.rows_written = count
+            locked.finished_at = timezone.now()
+            locked.save(update_fields=["file", "status", "rows_written", "finished_at"])
+        return locked
+    except Exception:
+        logger.exception("XLSX export %s failed", log.pk)
+        with transaction.atomic():
+            locked = ExportLog.objects.select_for_update().get(pk=log.pk)
+            locked.move_to(ExportLog.Status.FAILED)
+            locked.finished_at = timezone.now()
+            locked.save(update_fields=["status", "finished_at"])
+        return locked
+    finally:
+        progress.close()
+
+
+def export_file_downloaded(*, actor: User, log: ExportLog) -> None:
+    """Record that the file of an XLSX export left the IMS (who, when, which export)."""
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORTED,
+        obj=log,
+        detail={"format": "xlsx", "downloaded": True, "rows": log.row_count},
+    )

@@ -22,3 +22,9 @@ def run_import_task(batch_id: int) -> None:
 def purge_import_files_task() -> int:
     """Daily: delete the uploaded files whose retention has run out (safe to run at any time)."""
     return files.purge_expired()
+
+
+@shared_task(acks_late=True)
+def build_export_task(export_id: int) -> None:
+    """Write the workbook of a queued XLSX export; an export already built is left alone."""
+    services.export_xlsx_build(export_id=export_id)

@@ -17,4 +17,6 @@ urlpatterns = [
     path("users/", onboarding.user_import, name="user-import"),
     path("export/", views.export, name="export"),
     path("export/download/", views.export_download, name="export-download"),
+    path("export/<int:pk>/progress/", views.export_progress, name="export-progress"),
+    path("export/<int:pk>/file/", views.export_file, name="export-file"),
 ]

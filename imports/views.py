@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -276,11 +277,7 @@ def batch_residents(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Export ------------------------------------------------------------------------------------
-EXPORT_HEADER = [
-    *[column.header for column in columns.COLUMNS],
-    "Status / ស្ថានភាព",
-    "Resident number / លេខអ្នករស់នៅ",
-]
+EXPORT_HEADER = selectors.EXPORT_HEADER
 
 
 @login_required
@@ -304,7 +301,7 @@ def export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export_download(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """Residents of the user's scope, filtered, as CSV (streamed) or XLSX; each export is logged."""
+    """Residents of the user's scope, filtered, as CSV (streamed) or XLSX (built by a task)."""
     selectors.require_exporter(request.user)
     form = ExportFilterForm(request.GET, user=request.user)
     if not form.is_valid():
@@ -319,21 +316,47 @@ def export_download(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
     # Counted before the first row leaves, so that an export the browser abandons half-way is
     # logged all the same (with the rows it selected).
     count = selectors.resident_export_for(user=request.user, **filters).count()
-    chunks = selectors.resident_export_rows_for(
-        user=request.user, for_csv=file_format == "csv", **filters
-    )
+    if file_format == "xlsx":
+        # Built by a task (the reports queue): the export page shows its progress, then a link.
+        services.export_xlsx_request(actor=request.user, filters=filters, row_count=count)
+        messages.success(
+            request,
+            _("The XLSX file is being prepared. It appears under Recent exports when it is ready."),
+        )
+        kept = request.GET.copy()
+        kept.pop("format", None)
+        return redirect(f"{reverse('imports:export')}?{kept.urlencode()}")
+    chunks = selectors.resident_export_rows_for(user=request.user, for_csv=True, **filters)
     services.export_log_create(
         actor=request.user, file_format=file_format, filters=filters, row_count=count
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"residents-{stamp}"
-    if file_format == "xlsx":
-        rows = (row for chunk in chunks for row in chunk)
-        content, _count = spreadsheets.write_xlsx(EXPORT_HEADER, rows)
-        return _file_response(content, name=name, file_format=file_format)
     # Streamed: the register is never whole in memory, and the first bytes leave at once.
     response = StreamingHttpResponse(
         spreadsheets.stream_csv(EXPORT_HEADER, chunks), content_type=CSV
     )
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
+
+
+@login_required
+@require_GET
+def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """One XLSX export's row of the export log: its progress, then its download link (htmx)."""
+    log = selectors.export_log_get_for(user=request.user, pk=pk)
+    return TemplateResponse(request, "imports/_export_row.html", {"log": log})
+
+
+@login_required
+@require_GET
+def export_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The workbook of a ready XLSX export, for the user who asked for it; each download logged."""
+    log = selectors.export_file_get_for(user=request.user, pk=pk)
+    services.export_file_downloaded(actor=request.user, log=log)
+    return FileResponse(
+        log.file.open("rb"),
+        as_attachment=True,
+        filename=f"residents-{timezone.localtime(log.created_at):%Y%m%d-%H%M}.xlsx",
+        content_type=XLSX,
+    )

@@ -115,6 +115,12 @@ TEMPLATES = [
             ],
             # `figure`: counts and figures grouped by thousands (gdi_ims/figures.py).
             "builtins": ["gdi_ims.figures"],
+            # The project's own tags (gdi_ims is not an app): form fields and badges written
+            # in Python for the list pages.
+            "libraries": {
+                "ims_fields": "gdi_ims.templatetags.ims_fields",
+                "ims_rows": "gdi_ims.templatetags.ims_rows",
+            },
         },
     },
 ]
@@ -455,6 +461,8 @@ CARDS_PRINT_RUN_MAX = env.int("CARDS_PRINT_RUN_MAX", default=1000)
 # Days an uploaded import file is kept, encrypted, after its import (or its upload when it was
 # never imported); then it is deleted and the batch keeps only its counts and issues.
 IMPORTS_FILE_RETENTION_DAYS = env.int("IMPORTS_FILE_RETENTION_DAYS", default=30)
+# Days the workbook of an XLSX export is kept for its maker to download.
+IMPORTS_EXPORT_RETENTION_DAYS = env.int("IMPORTS_EXPORT_RETENTION_DAYS", default=2)
 # Nightly jobs: renewal-notice thresholds (days before expiry, at most the 90-day expiring
 # window), rows per transaction, days after which a declaration waiting in submitted or returned
 # counts as stuck, the address e-mailed links start with. JOBS_CHUNK_PAUSE_SECONDS is for tests

@@ -52,4 +52,11 @@ def test_print_runs_imports_and_nightly_work_each_go_to_a_queue_of_their_own():
     assert queue("jobs.tasks.flag_card_expiry_task") == f"{base}.nightly"
     assert queue("provinces.tasks.take_daily_snapshot_task") == f"{base}.nightly"
     assert queue("gdi_ims.tasks.record_heartbeat_task") == base
-    assert queues() == [base, f"{base}.prints", f"{base}.imports", f"{base}.nightly"]
+    assert queue("imports.tasks.build_export_task") == f"{base}.reports"
+    assert queues() == [
+        base,
+        f"{base}.prints",
+        f"{base}.imports",
+        f"{base}.nightly",
+        f"{base}.reports",
+    ]

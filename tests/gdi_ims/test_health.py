@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-QUEUES = ["queue:default", "queue:prints", "queue:imports", "queue:nightly"]
+QUEUES = ["queue:default", "queue:prints", "queue:imports", "queue:nightly", "queue:reports"]
 
 
 @pytest.mark.worker
@@ -34,7 +34,7 @@ def test_health_names_each_queue_no_worker_consumes(tmp_path, transactional_db):
     # then the page names the queues nobody works on
     body = response.json()
     assert response.status_code == 503
-    assert body["down"] == ["queue:default", "queue:imports", "queue:nightly"]
+    assert body["down"] == ["queue:default", "queue:imports", "queue:nightly", "queue:reports"]
     assert body["checks"]["worker"] == "ok" and body["checks"]["queue:prints"] == "ok"
 
 

@@ -86,14 +86,10 @@ def test_a_resident_without_passport_or_declaration_is_exported_with_empty_cells
     assert row[21:24] == ["", "", ""]
 
 
-@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
-def test_the_export_makes_the_same_queries_for_3_residents_as_for_30(
-    officer_client, geo, file_format
-):
+def test_the_export_makes_the_same_queries_for_3_residents_as_for_30(officer_client, geo):
     def export() -> None:
-        response = officer_client.get(reverse("imports:export-download"), {"format": file_format})
-        if response.streaming:
-            b"".join(response.streaming_content)
+        response = officer_client.get(reverse("imports:export-download"), {"format": "csv"})
+        b"".join(response.streaming_content)
 
     for _n in range(3):
         DeclarationFactory(resident=ResidentFactory())

@@ -13,7 +13,7 @@ from PIL import Image
 from accounts.models import User
 from cards import services as card_services
 from cards.models import PrintRun, PrintRunCard
-from imports.models import ImportBatch
+from imports.models import ExportLog, ImportBatch
 from jobs.models import JobRun, Notification
 from provinces.models import Province
 from residents.models import (
@@ -102,6 +102,15 @@ def build_world(*, officer: User, verifier: User, clerk: User) -> dict[str, Any]
     link = FamilyLink.objects.create(
         resident=resident, relative=twin, relation="spouse", created_by=officer
     )
+    export = ExportLog.objects.create(
+        user=officer,
+        province_id=code,
+        file_format=ExportLog.Format.XLSX,
+        row_count=1,
+        rows_written=1,
+        status=ExportLog.Status.READY,
+        file=ContentFile(b"PK world", name="exports/world.xlsx"),
+    )
     run = JobRun.objects.create(job=JobRun.Job.FLAG_CARD_EXPIRY, status=JobRun.Status.SUCCEEDED)
     notification = Notification.objects.create(
         recipient=verifier, province_id=code, threshold=30, count=1, run=run
@@ -119,6 +128,7 @@ def build_world(*, officer: User, verifier: User, clerk: User) -> dict[str, Any]
         "correction": correction,
         "print_run": print_run,
         "batch": batch,
+        "export": export,
         "notification": notification,
         "ending": ending,
         "transfer": transfer,
