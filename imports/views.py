@@ -8,7 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -36,7 +42,8 @@ def _file_response(content: Any, *, name: str, file_format: str) -> HttpResponse
 
 
 def _format(request: HttpRequest) -> str:
-    return "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    data = request.POST if request.method == "POST" else request.GET
+    return "xlsx" if data.get("format") == "xlsx" else "csv"
 
 
 # --- Import ------------------------------------------------------------------------------------
@@ -299,10 +306,18 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def export_download(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """Residents of the user's scope, filtered, as CSV (streamed) or XLSX (built by a task)."""
+    """Residents of the user's scope, filtered, as CSV (streamed) or XLSX (built by a task).
+
+    The filters travel in the query string either way. A CSV is a download (GET); asking for an
+    XLSX starts work on the server, so it is a form post (CSRF-checked), never a link.
+    """
     selectors.require_exporter(request.user)
+    if request.method == "POST" and request.POST.get("format") != "xlsx":
+        return HttpResponseNotAllowed(["GET"])
+    if request.method == "GET" and request.GET.get("format") == "xlsx":
+        return HttpResponseNotAllowed(["POST"])
     form = ExportFilterForm(request.GET, user=request.user)
     if not form.is_valid():
         return TemplateResponse(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.base import ContentFile
@@ -24,7 +25,8 @@ pytestmark = pytest.mark.django_db
 
 def _ask_xlsx(client, django_capture_on_commit_callbacks, **params):
     with django_capture_on_commit_callbacks(execute=True):
-        return client.get(reverse("imports:export-download"), {"format": "xlsx", **params})
+        url = reverse("imports:export-download")
+        return client.post(f"{url}?{urlencode(params)}", {"format": "xlsx"})
 
 
 def test_an_xlsx_export_is_queued_built_by_the_task_and_linked_on_the_export_page(
@@ -206,3 +208,12 @@ def test_the_daily_purge_deletes_export_files_past_their_retention_and_keeps_the
     assert old.file.name == "" and old.row_count == 1
     assert fresh.file.name.startswith("exports/1")
     assert not os.path.exists(old_path)
+
+
+def test_asking_for_an_xlsx_by_a_link_is_refused_and_queues_nothing(officer_client, geo):
+    ResidentFactory(surname="NGUYEN")
+
+    response = officer_client.get(reverse("imports:export-download"), {"format": "xlsx"})
+
+    assert response.status_code == 405
+    assert ExportLog.objects.count() == 0
