@@ -40,18 +40,22 @@ def resident_rows(residents: Iterable[Any]) -> SafeString:
             if resident.name_km
             else ""
         )
-        if resident.name_native:
-            # The name in its own script, drawn by the shipped faces (static/css/ims.css).
-            khmer += format_html(
+        # The name in its own script, drawn by the shipped faces (static/css/ims.css).
+        native = (
+            format_html(
                 '<div class="small own-script" dir="auto" data-testid="name-native">{}</div>',
                 resident.name_native,
             )
+            if resident.name_native
+            else ""
+        )
+        names = format_html("{}{}", khmer, native)
         born = resident.date_of_birth
         return (
             resident.pk,
             url_of(resident.pk, "residents:detail"),
             resident.full_name,
-            khmer,
+            names,
             born.strftime("%d-%m-%Y") if born else "",
             country_name(nationality, language) if nationality else "",
             (passport.masked_number if passport else "") or "—",
