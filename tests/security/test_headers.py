@@ -66,7 +66,6 @@ def test_static_files_keep_their_cache_lifetime_while_pages_are_never_stored(off
     from django.templatetags.static import static
 
     response = officer_client.get(static("css/ims.css"))
-    response.close()
 
     assert response.status_code == 200
     cache_control = response["Cache-Control"]
