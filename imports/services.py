@@ -30,12 +30,12 @@ from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from compilation import hold
 from core.validators import safe_upload_name
 from gdi_ims import queue
 from imports import conf, engine, files, staging
 from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.reader import FileRefused, open_sheet
-from provinces import hold
 from provinces.models import Province
 from residents import services as residents_services
 from residents.history import bulk_history

@@ -26,10 +26,10 @@ from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from compilation import hold
 from core.errors import ApplicationError, Conflict
 from core.errors import NotAllowed as CoreNotAllowed
 from core.validators import safe_upload_name
-from provinces import hold
 from provinces.models import Province
 from residents.models import (
     NAME_FIELDS,

@@ -40,7 +40,7 @@ from residents.services import (
 
 def _refresh_counts_after_commit() -> None:
     """The dashboard's figures move with the record: refresh them once this commits."""
-    from provinces.tasks import refresh_province_summary_task
+    from compilation.tasks import refresh_province_summary_task
 
     transaction.on_commit(refresh_province_summary_task.delay)
 

@@ -6,8 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
-from provinces import services
-from provinces.models import Province, ProvinceCompilation
+from compilation import services
+from compilation.models import ProvinceCompilation
+from provinces.models import Province
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, UserFactory
 from tests.provinces.conftest import make_record

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
-from provinces import services
+from compilation import services
 from provinces.models import Province
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, UserFactory

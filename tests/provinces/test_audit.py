@@ -8,7 +8,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from provinces import services
+from compilation import services
 from provinces.models import Province
 from residents.models import Declaration
 

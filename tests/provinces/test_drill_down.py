@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from cards import services as card_services
 from cards.models import ResidenceCard
-from provinces import services
+from compilation import services
 from residents.models import Declaration
 from tests.factories import DeclarationFactory, ResidentFactory
 

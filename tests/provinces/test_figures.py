@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from provinces import services
+from compilation import services
 
 DASHBOARD = reverse("provinces:dashboard")
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from provinces import selectors, services
-from provinces.forecast import Forecast, State
-from provinces.models import ProvinceCompilation
+from compilation import selectors, services
+from compilation.forecast import Forecast, State
+from compilation.models import ProvinceCompilation
 
 DEADLINE = dt.date(2026, 12, 31)
 TODAY = dt.date(2026, 12, 3)

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from audit.models import AuditEvent
+from compilation import hold
+from compilation import services as province_services
+from compilation.models import ProvinceCompilation, ProvinceListEvent
 from imports import services as import_services
 from imports.models import ImportBatch
-from provinces import hold
-from provinces import services as province_services
-from provinces.models import Province, ProvinceCompilation, ProvinceListEvent
+from provinces.models import Province
 from residents import services as resident_services
 from residents.models import Declaration, Resident
 from tests.conftest import client_for

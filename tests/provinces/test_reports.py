@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from provinces import services
+from compilation import services
 from tests.pdf_glyphs import broken_glyphs
 from tests.pdf_images import mismatches, page_images
 

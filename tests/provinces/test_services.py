@@ -4,8 +4,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from provinces import services
-from provinces.models import Province, ProvinceCompilation, ProvinceListEvent
+from compilation import services
+from compilation.models import ProvinceCompilation, ProvinceListEvent
+from provinces.models import Province
 from residents.models import Declaration
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from provinces import services
-from provinces.models import DailySnapshot, DistrictSummary, NationalitySummary, ProvinceSummary
+from compilation import services
+from compilation.models import DailySnapshot, DistrictSummary, NationalitySummary, ProvinceSummary
 from residents.models import Declaration, Resident
 from tests.provinces.conftest import make_record
 
@@ -116,7 +116,7 @@ def test_the_daily_snapshot_is_taken_once_per_day_however_often_it_runs(seeded):
 
 
 def test_changes_after_sign_off_are_counted_for_the_signed_off_province_only(seeded, director):
-    from provinces.models import ProvinceCompilation
+    from compilation.models import ProvinceCompilation
 
     ProvinceCompilation.objects.create(
         province_id="17", status="finished", signed_off_by=director,
@@ -163,7 +163,7 @@ def test_card_figures_are_counted_per_status_from_the_cards_model(seeded, direct
 
 
 def test_chart_axes_end_on_a_round_number_with_whole_gridlines():
-    from provinces.charts import nice_ceiling
+    from compilation.charts import nice_ceiling
 
     assert [nice_ceiling(v) for v in (0, 1, 4, 5, 9, 38, 41, 90_000)] == [
         4,

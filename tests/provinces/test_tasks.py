@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
+from compilation.models import DailySnapshot, ProvinceSummary
+from compilation.tasks import refresh_province_summary_task, take_daily_snapshot_task
 from gdi_ims.celery import app
-from provinces.models import DailySnapshot, ProvinceSummary
-from provinces.tasks import refresh_province_summary_task, take_daily_snapshot_task
 from tests.provinces.conftest import make_record
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from provinces import selectors
+from compilation import selectors
 from tests.conftest import client_for
 from tests.factories import ResidentFactory
 

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from provinces import selectors, services
-from provinces.models import ProvinceCompilation, ProvinceListEvent
+from compilation import selectors, services
+from compilation.models import ProvinceCompilation, ProvinceListEvent
 from residents.models import Declaration
 from tests.conftest import client_for
 from tests.pdf_glyphs import broken_glyphs
@@ -441,7 +441,7 @@ def test_the_pdf_report_is_a_pdf_with_both_languages(director_client, seeded):
 
 
 def test_the_report_fetcher_refuses_network_and_outside_files():
-    from provinces.reports import khmer_font_url, local_only_fetcher
+    from compilation.reports import khmer_font_url, local_only_fetcher
 
     fetcher = local_only_fetcher()
     for url in ("http://127.0.0.1/", "file:///etc/passwd", "https://example.org/x.css"):

@@ -1,4 +1,4 @@
-"""Template tags of the provinces app."""
+"""Template tags of the compilation (the dashboard, the province pages, the director's home)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django import template
 from django.urls import reverse
 
 from accounts.models import User
-from provinces import charts, selectors
+from compilation import charts, selectors
 
 register = template.Library()
 

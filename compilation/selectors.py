@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -24,17 +23,19 @@ from accounts import access
 from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
-from gdi_ims import db_router
-from provinces import charts, forecast
-from provinces.models import (
+from cards.models import ResidenceCard
+from compilation import charts, forecast
+from compilation.models import (
     DailySnapshot,
     DistrictSummary,
     NationalitySummary,
-    Province,
     ProvinceCompilation,
     ProvinceListEvent,
     ProvinceSummary,
 )
+from gdi_ims import db_router
+from imports.models import ImportBatch
+from provinces.models import Province
 from residents.models import Declaration, Resident
 
 TREND_DAYS = 60
@@ -299,7 +300,7 @@ DECISIONS = (*FINAL_DECISIONS, AuditEvent.Action.DECLARATION_RETURNED)
 
 def remaining_of(row: ProvinceRow) -> int:
     """Records still to decide: of max(estimate, entered), those not verified, acknowledged or
-    rejected (see provinces.forecast)."""
+    rejected (see compilation.forecast)."""
     s = row.summary
     expected = max(row.compilation.estimated_residents, s.residents)
     return max(expected - s.verified - s.acknowledged - s.rejected, 0)
@@ -551,13 +552,6 @@ def _backlog(province: Province) -> tuple[list[BacklogBucket], dt.datetime | Non
     return buckets, figures["oldest"]
 
 
-def _model(app_label: str, name: str) -> type | None:
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
-
-
 def province_page_for(*, user: User, code: str) -> ProvincePage:
     """Everything the province page shows; live only where it must be exact (backlog, changes)."""
     province = province_get_for(user=user, code=code)
@@ -580,20 +574,14 @@ def province_page_for(*, user: User, code: str) -> ProvincePage:
         )
         changed_count = changed_qs.count()
         changed = list(changed_qs.order_by("-updated_at")[:10])
-    renewals_count, renewals = 0, []
-    card_model = _model("cards", "ResidenceCard")
-    if card_model is not None:
-        due = card_model.objects.in_province(province.code).renewable_on(timezone.localdate())
-        renewals_count = due.count()
-        renewals = list(due.select_related("resident").order_by("expiry_date", "id")[:10])
-    imports = None
-    batch_model = _model("imports", "ImportBatch")
-    if batch_model is not None:
-        imports = list(
-            batch_model.objects.filter(province=province)
-            .select_related("created_by")
-            .order_by("-created_at")[:5]
-        )
+    due = ResidenceCard.objects.in_province(province.code).renewable_on(timezone.localdate())
+    renewals_count = due.count()
+    renewals = list(due.select_related("resident").order_by("expiry_date", "id")[:10])
+    imports = list(
+        ImportBatch.objects.filter(province=province)
+        .select_related("created_by")
+        .order_by("-created_at")[:5]
+    )
     days, verified, cards = _trend(DailySnapshot.objects.filter(province=province))
     burndown_days, burndown_remaining = _burndown(DailySnapshot.objects.filter(province=province))
     return ProvincePage(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,18 +13,18 @@ from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
-from core.errors import Conflict
-from provinces import selectors
-from provinces.models import (
+from cards.models import ResidenceCard
+from compilation import selectors
+from compilation.models import (
     DailySnapshot,
-    District,
     DistrictSummary,
     NationalitySummary,
-    Province,
     ProvinceCompilation,
     ProvinceListEvent,
     ProvinceSummary,
 )
+from core.errors import Conflict
+from provinces.models import District, Province
 from residents.models import Declaration, Resident
 
 Status = ProvinceCompilation.Status
@@ -85,7 +84,7 @@ def _require_hq(actor: User) -> None:
 
 
 def _refresh_after_commit() -> None:
-    from provinces.tasks import refresh_province_summary_task
+    from compilation.tasks import refresh_province_summary_task
 
     transaction.on_commit(refresh_province_summary_task.delay)
 
@@ -248,7 +247,7 @@ def province_list_return(*, province: Province, actor: User, reason: str) -> Pro
 def province_list_reopen(*, province: Province, actor: User, reason: str) -> ProvinceCompilation:
     """HQ reopens a signed-off list, with a reason: its records may be changed and imported again.
 
-    The only way out of the hold (provinces.hold); the province then submits the list again.
+    The only way out of the hold (compilation.hold); the province then submits the list again.
     """
     _require_hq(actor)
     reason = reason.strip()
@@ -288,14 +287,6 @@ def _notify_after_commit(province_code: str) -> None:
 
 
 # --- The summary: one set-based statement ------------------------------------------------------
-
-
-def _card_model() -> type | None:
-    """The cards app's ResidenceCard, when it is installed (the figures stay 0 otherwise)."""
-    try:
-        return apps.get_model("cards", "ResidenceCard")
-    except LookupError:
-        return None
 
 
 COUNT_COLUMNS = [
@@ -349,21 +340,16 @@ def _figures_ctes(*, by_district: bool) -> tuple[str, list[object]]:
         for s in Declaration.Status
     )
     params += [s.value for s in Declaration.Status]
-    card_model = _card_model()
-    if card_model is not None:
-        statuses = card_model.Status
-        card_counts = ",\n".join(
-            f"count(*) FILTER (WHERE k.status = %s) AS {column}" for column in CARD_COLUMNS
-        )
-        params += [getattr(statuses, name).value for name in CARD_COLUMNS.values()]
-        card_sql = f"""
+    statuses = ResidenceCard.Status
+    card_counts = ",\n".join(
+        f"count(*) FILTER (WHERE k.status = %s) AS {column}" for column in CARD_COLUMNS
+    )
+    params += [getattr(statuses, name).value for name in CARD_COLUMNS.values()]
+    card_sql = f"""
         SELECT {keys}, {card_counts}, count(*) AS cards_total
-          FROM {card_model._meta.db_table} k
+          FROM {ResidenceCard._meta.db_table} k
           JOIN {r} r ON r.id = k.resident_id
          GROUP BY {keys}"""  # noqa: S608 - only names from model meta; values are params
-    else:
-        zeros = ", ".join(f"0::bigint AS {column}" for column in [*CARD_COLUMNS, "cards_total"])
-        card_sql = f"SELECT {keys}, {zeros} FROM {r} r WHERE false"  # noqa: S608
     nationality = f"""
     nat AS (
         SELECT r.province_id, r.nationality, count(*) AS residents

@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from provinces.models import ProvinceCompilation
+from compilation.models import ProvinceCompilation
 
 HELD_MESSAGE = _(
     "This province's list is signed off by HQ: its records cannot be changed and nothing can be "

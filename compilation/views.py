@@ -19,9 +19,9 @@ from accounts import access
 from accounts.access import Capability
 from audit.models import AuditEvent
 from audit.services import audit_record
-from provinces import reports, selectors, services
-from provinces.forms import EstimateForm, ReopenForm, ReturnForm, SignOffForm
-from provinces.tasks import refresh_province_summary_task
+from compilation import reports, selectors, services
+from compilation.forms import EstimateForm, ReopenForm, ReturnForm, SignOffForm
+from compilation.tasks import refresh_province_summary_task
 from residents import endings
 
 
@@ -33,7 +33,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     board = selectors.dashboard_for(user=request.user, sort=sort, descending=descending)
     return TemplateResponse(
         request,
-        "provinces/dashboard.html",
+        "compilation/dashboard.html",
         {
             "dashboard": board,
             "columns": SORTABLE_COLUMNS,
@@ -97,7 +97,7 @@ def province_detail(request: HttpRequest, code: str) -> HttpResponse:
         "can_see_throughput": access.can(user, Capability.THROUGHPUT_READ),
         "ended_counts": endings.ended_counts_for(user=user, province_code=page.row.province.code),
     }
-    return TemplateResponse(request, "provinces/province_detail.html", context)
+    return TemplateResponse(request, "compilation/province_detail.html", context)
 
 
 def _detail(code: str) -> HttpResponseRedirect:
@@ -220,7 +220,7 @@ def throughput(request: HttpRequest, code: str | None = None) -> HttpResponse:
     figures = selectors.throughput_for(user=request.user, code=code)
     return TemplateResponse(
         request,
-        "provinces/throughput.html",
+        "compilation/throughput.html",
         {"throughput": figures, "is_hq": selectors.is_hq(request.user)},
     )
 

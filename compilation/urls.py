@@ -1,6 +1,6 @@
 from django.urls import path
 
-from provinces import views
+from compilation import views
 
 app_name = "provinces"
 

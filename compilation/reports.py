@@ -15,9 +15,9 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from compilation.models import ProvinceCompilation
+from compilation.selectors import NATIONALITIES_SHOWN, Dashboard, ProvinceRow
 from gdi_ims.countries import country_name
-from provinces.models import ProvinceCompilation
-from provinces.selectors import NATIONALITIES_SHOWN, Dashboard, ProvinceRow
 
 COLUMNS: list[tuple[Promise, Callable[[ProvinceRow], object]]] = [
     (_("Code"), lambda r: r.province.code),
@@ -190,7 +190,7 @@ def as_pdf(dashboard: Dashboard) -> bytes:
         "nationalities": _bilingual_nationalities(dashboard),
         "generated_at": timezone.localtime(),
     }
-    html = render_to_string("provinces/report_pdf.html", context)
+    html = render_to_string("compilation/report_pdf.html", context)
     fonts = FontConfiguration()
     url_fetcher = local_only_fetcher()
     css = CSS(
