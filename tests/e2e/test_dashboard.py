@@ -9,9 +9,9 @@ from accounts.models import User
 from compilation import services
 from compilation.models import ProvinceCompilation
 from provinces.models import Province
+from tests.compilation.conftest import make_record
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, UserFactory
-from tests.provinces.conftest import make_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

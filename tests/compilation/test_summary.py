@@ -8,7 +8,7 @@ from django.utils import timezone
 from compilation import services
 from compilation.models import DailySnapshot, DistrictSummary, NationalitySummary, ProvinceSummary
 from residents.models import Declaration, Resident
-from tests.provinces.conftest import make_record
+from tests.compilation.conftest import make_record
 
 pytestmark = pytest.mark.django_db
 

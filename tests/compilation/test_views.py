@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 from compilation import selectors, services
 from compilation.models import ProvinceCompilation, ProvinceListEvent
 from residents.models import Declaration
+from tests.compilation.conftest import make_record
 from tests.conftest import client_for
 from tests.pdf_glyphs import broken_glyphs
-from tests.provinces.conftest import make_record
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from compilation.models import DailySnapshot, ProvinceSummary
 from compilation.tasks import refresh_province_summary_task, take_daily_snapshot_task
 from gdi_ims.celery import app
-from tests.provinces.conftest import make_record
+from tests.compilation.conftest import make_record
 
 
 @pytest.mark.worker
