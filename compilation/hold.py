@@ -2,8 +2,10 @@
 
 Once HQ signs a province's list off, nothing in the province may change (residents, declarations,
 documents, what a card prints) and nothing may be imported into it, until HQ deliberately reopens
-the list (`services.province_list_reopen`, with a reason). The services of residents, imports and
-cards ask here before they write; each raises its own refusal, so its views show the message.
+the list (`services.province_list_reopen`, with a reason). The services of residents and imports
+ask before they write, through `residents.hooks.province_edit_guard` (they sit below the
+compilation and do not import it; `CompilationConfig.ready` registers `province_edit_refusal`);
+each raises its own refusal with the message, so its views show it.
 
 The question is asked under a share lock of the province's compilation row: a sign-off (which
 locks the row for update) waits for the edits in flight, and an edit waits for a sign-off in
@@ -13,6 +15,7 @@ flight, so no edit slips in between a sign-off's count of pending records and it
 from __future__ import annotations
 
 from django.db import connection
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from compilation.models import ProvinceCompilation
@@ -38,3 +41,8 @@ def province_list_held(province_id: str | None) -> bool:
         )
         row = cursor.fetchone()
     return bool(row) and row[0] == ProvinceCompilation.Status.FINISHED
+
+
+def province_edit_refusal(*, province_id: str) -> Promise | None:
+    """The hold's answer to `residents.hooks.province_edit_guard`: the message, when held."""
+    return HELD_MESSAGE if province_list_held(province_id) else None

@@ -89,6 +89,15 @@ def _refresh_after_commit() -> None:
     transaction.on_commit(refresh_province_summary_task.delay)
 
 
+def province_figures_refresh_on_commit(*, province_ids: list[str | None]) -> None:
+    """The figures of residents who moved between provinces are refreshed once that commits.
+
+    Registered on `residents.hooks.province_figures_changed` (the end of a residence, a
+    transfer); one refresh rewrites every province, so `province_ids` needs no filtering.
+    """
+    _refresh_after_commit()
+
+
 def province_estimate_set(
     *, province: Province, estimated_residents: int, actor: User
 ) -> ProvinceCompilation:
