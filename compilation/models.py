@@ -123,6 +123,25 @@ class ProvinceCompilation(models.Model):
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, frozenset())
 
+    @property
+    def is_held(self) -> bool:
+        """Signed off: the province's records are held until HQ reopens the list."""
+        return self.status == self.Status.FINISHED
+
+    @property
+    def can_sign_off(self) -> bool:
+        """HQ may sign off any unfinished list (from a status the table does not name, with an
+        override reason: services.province_list_sign_off)."""
+        return not self.is_held
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == self.Status.RETURNED
+
+    @property
+    def is_reopened(self) -> bool:
+        return self.status == self.Status.REOPENED
+
 
 class ProvinceListEvent(models.Model):
     """One row per step of a province list: who did what, when, why."""

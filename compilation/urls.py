@@ -2,6 +2,8 @@ from django.urls import path
 
 from compilation import views
 
+# The pages are the provinces' pages (/provinces/...): their names stay `provinces:...`, whichever
+# app serves them, so every link to them reads the same.
 app_name = "provinces"
 
 urlpatterns = [

@@ -21,8 +21,11 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from compilation import reports, selectors, services
 from compilation.forms import EstimateForm, ReopenForm, ReturnForm, SignOffForm
+from compilation.models import ProvinceCompilation
 from compilation.tasks import refresh_province_summary_task
 from residents import endings
+
+Status = ProvinceCompilation.Status
 
 
 @require_GET
@@ -80,14 +83,19 @@ def province_detail(request: HttpRequest, code: str) -> HttpResponse:
     page = selectors.province_page_for(user=request.user, code=code)
     compilation = page.row.compilation
     user = request.user
+    can_decide = user.role == user.Role.DIRECTOR
     context = {
         "page": page,
         "province": page.row.province,
         "charts": page.charts(),
         "is_hq": selectors.is_hq(user),
-        "can_submit": user.role == user.Role.VERIFIER
-        and compilation.can_move_to(compilation.Status.SUBMITTED),
-        "can_decide": user.role == user.Role.DIRECTOR,
+        "can_submit": user.role == user.Role.VERIFIER and compilation.can_move_to(Status.SUBMITTED),
+        "can_decide": can_decide,
+        # What the director may do next, from the transition table (the template restates none).
+        "can_review": can_decide and compilation.can_move_to(Status.UNDER_REVIEW),
+        "can_sign_off": can_decide and compilation.can_sign_off,
+        "can_return": can_decide and compilation.can_move_to(Status.RETURNED),
+        "can_reopen": can_decide and compilation.can_move_to(Status.REOPENED),
         "estimate_form": EstimateForm(
             initial={"estimated_residents": compilation.estimated_residents}
         ),

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from compilation import charts, selectors
+from compilation.models import ProvinceCompilation
 
 register = template.Library()
 
@@ -19,6 +20,22 @@ def province_headline(user: User) -> selectors.Headline | None:
     if not user.is_authenticated or not selectors.is_hq(user):
         return None
     return selectors.headline_for(user=user)
+
+
+# The badge of each list status: done, sent back, waiting for HQ, still with the province.
+STATUS_TONES: dict[str, str] = {
+    ProvinceCompilation.Status.FINISHED: "success",
+    ProvinceCompilation.Status.RETURNED: "danger",
+    ProvinceCompilation.Status.REOPENED: "danger",
+    ProvinceCompilation.Status.SUBMITTED: "warning",
+    ProvinceCompilation.Status.UNDER_REVIEW: "warning",
+}
+
+
+@register.filter
+def list_tone(compilation: ProvinceCompilation) -> str:
+    """The badge colour of a province list's status (Bootstrap's text-bg-* names)."""
+    return STATUS_TONES.get(compilation.status, "secondary")
 
 
 @register.simple_tag
