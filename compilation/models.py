@@ -181,6 +181,11 @@ class ProvinceListEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.province_id} · {self.get_kind_display()}"
 
+    @property
+    def is_estimate_change(self) -> bool:
+        """An estimate set: its details hold the figure before and after."""
+        return self.kind == self.Kind.ESTIMATE_SET
+
 
 class SummaryCounts(models.Model):
     """The figures shared by the summaries and the snapshots."""

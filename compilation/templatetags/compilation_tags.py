@@ -53,6 +53,8 @@ DRILL_DOWNS: dict[str, tuple[str, dict[str, str]]] = {
     "verified": ("residents:list", {"status": "verified"}),
     "rejected": ("residents:list", {"status": "rejected"}),
     "acknowledged": ("residents:list", {"status": "acknowledged"}),
+    # Through verification: what the progress and its percentage count.
+    "compiled": ("residents:list", {"status": "compiled"}),
     "cards_issued": ("cards:card-list", {"status": "issued"}),
     "cards_printed": ("cards:card-list", {"status": "printed"}),
     "cards_active": ("cards:card-list", {"status": "active"}),
