@@ -31,6 +31,7 @@ def card_list_for(
     status: str = "",
     province: str = "",
     number: str = "",
+    district: str = "",
     before: int | None = None,
     limit: int = PAGE_SIZE,
 ) -> list[ResidenceCard]:
@@ -45,6 +46,8 @@ def card_list_for(
         qs = qs.filter(province_id=province)
     if number:
         qs = qs.filter(number__startswith=number.strip().upper())
+    if district:
+        qs = qs.filter(resident__address_district_id=district)
     if before:
         qs = qs.filter(pk__lt=before)
     return list(qs.order_by("-id")[:limit])

@@ -53,6 +53,7 @@ def card_list(request: HttpRequest) -> HttpResponse:
             "status": data["status"],
             "province": data["province"].code if data["province"] else "",
             "number": data["number"],
+            "district": data["district"],
         }
     cards = selectors.card_list_for(
         user=request.user, before=parse_id(request.GET.get("before")), **filters

@@ -35,8 +35,8 @@ from gdi_ims import queue
 from imports import conf, engine, files, staging
 from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.reader import FileRefused, open_sheet
-from provinces import hold
 from provinces.models import Province
+from residents import hooks
 from residents import services as residents_services
 from residents.history import bulk_history
 from residents.models import mask_number
@@ -52,8 +52,9 @@ def can_import_for(user: User, province: Province) -> bool:
 
 def _refuse_if_held(province_id: str) -> None:
     """Nothing is imported into a province whose list HQ holds signed off."""
-    if hold.province_list_held(province_id):
-        raise ValidationError(hold.HELD_MESSAGE, code="signed_off")
+    refusal = hooks.province_edit_refusal(province_id)
+    if refusal is not None:
+        raise ValidationError(refusal, code="signed_off")
 
 
 def progress_key(batch_id: int) -> str:
@@ -303,7 +304,7 @@ def import_commit(*, batch_id: int) -> None:
         )
         if batch.status != ImportBatch.Status.COMMIT_QUEUED:
             return
-        if hold.province_list_held(batch.province_id):
+        if hooks.province_edit_refusal(batch.province_id) is not None:
             # Signed off after the commit was asked for: nothing is written (the share lock holds
             # a sign-off back while a commit that passed this check writes).
             ImportBatch.objects.filter(pk=batch_id).update(

@@ -434,7 +434,11 @@ class ResidentSearchForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Any status")), *Declaration.Status.choices],
+        choices=[
+            ("", _("Any status")),
+            *Declaration.Status.choices,
+            ("compiled", _("Verified or acknowledged")),
+        ],
         widget=FixedChoicesSelect(cache_key="residents.search.status"),
     )
     nationality = LazyTypedChoiceField(

@@ -29,8 +29,8 @@ from audit.services import audit_record
 from core.errors import ApplicationError, Conflict
 from core.errors import NotAllowed as CoreNotAllowed
 from core.validators import safe_upload_name
-from provinces import hold
 from provinces.models import Province
+from residents import hooks
 from residents.models import (
     NAME_FIELDS,
     Declaration,
@@ -131,8 +131,9 @@ def _refuse_if_held(province_id: str) -> None:
 
     Opening and claiming a record still work: reading it changes nothing.
     """
-    if hold.province_list_held(province_id):
-        raise ListHeld(hold.HELD_MESSAGE)
+    refusal = hooks.province_edit_refusal(province_id)
+    if refusal is not None:
+        raise ListHeld(refusal)
 
 
 def _require_director(actor: User) -> None:

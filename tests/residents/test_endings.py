@@ -12,8 +12,8 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from cards import services as card_services
 from cards.models import CardEvent, ResidenceCard
-from provinces import services as province_services
-from provinces.models import ProvinceSummary
+from compilation import services as province_services
+from compilation.models import ProvinceSummary
 from residents import endings, selectors
 from residents.models import Declaration, ResidenceEnding, Resident
 from residents.services import IllegalTransition, NotAllowed, ResidentsError

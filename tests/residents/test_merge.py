@@ -352,8 +352,8 @@ def test_two_verifiers_merging_one_pair_each_keeping_another_record_exactly_one_
 
 
 def test_a_merged_record_leaves_the_count_of_current_residents(officer, verifier):
-    from provinces.models import ProvinceSummary
-    from provinces.services import province_summary_refresh
+    from compilation.models import ProvinceSummary
+    from compilation.services import province_summary_refresh
 
     first, second, flag = pair(officer)
     province_summary_refresh()

@@ -9,8 +9,9 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from cards import services as card_services
 from cards.models import ResidenceCard
-from provinces import services as province_services
-from provinces.models import Province, ProvinceSummary
+from compilation import services as province_services
+from compilation.models import ProvinceSummary
+from provinces.models import Province
 from residents import selectors, transfers
 from residents.models import Declaration, ProvinceTransfer, Resident
 from residents.services import IllegalTransition, NotAllowed, ResidentsError
