@@ -32,8 +32,8 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from core.validators import safe_upload_name
 from gdi_ims import queue
-from imports import conf, engine, files, staging
-from imports.models import ExportLog, ImportBatch, ImportIssue
+from imports import conf, engine, files, hooks, staging
+from imports.models import ExportLog, ImportBatch, ImportedResident, ImportIssue
 from imports.reader import FileRefused, open_sheet
 from provinces import hold
 from provinces.models import Province
@@ -121,10 +121,19 @@ def _queue(batch: ImportBatch) -> None:
 
 
 def _notify_failed(batch_id: int) -> None:
-    """Its uploader is told the import failed (app and e-mail), once the failure is committed."""
-    from jobs.tasks import notify_import_failed_task
+    """Its uploader is told the import failed (app and e-mail: jobs' receiver, once committed)."""
+    hooks.import_failed(batch_id=batch_id)
 
-    queue.send_on_commit(notify_import_failed_task, batch_id)
+
+def import_row_follow_merge(*, survivor_id: int, merged_id: int) -> int:
+    """Move a merged record's import row to the survivor; return how many moved (0 or 1).
+
+    Called by the merge (residents.merge) inside its transaction. The row stays when the
+    survivor came from an import too: one import row per record.
+    """
+    if ImportedResident.objects.filter(resident_id=survivor_id).exists():
+        return 0
+    return ImportedResident.objects.filter(resident_id=merged_id).update(resident_id=survivor_id)
 
 
 def import_can_retry(batch: ImportBatch, *, now: dt.datetime | None = None) -> bool:

@@ -34,10 +34,8 @@ from residents.services import ResidentsError
 Can = Capability
 
 
-def detail_context(user: User, resident: Resident, cards: list[Any]) -> dict[str, Any]:
+def detail_context(user: User, resident: Resident) -> dict[str, Any]:
     """What the resident's page shows of their end of residence, transfers and family."""
-    from cards.services import card_reprint_offered  # cards stand above residents
-
     can_write = access.can(user, Can.RESIDENT_WRITE) and user.province_id == resident.province_id
     open_ending = None
     ending_list = endings.endings_of(resident=resident)
@@ -59,10 +57,6 @@ def detail_context(user: User, resident: Resident, cards: list[Any]) -> dict[str
         "can_propose_transfer": can_write and current and open_transfer is None,
         "can_link_family": can_write and current,
         "family_form": FamilyLinkForm() if can_write and current else None,
-        # A transferred resident's card, still the sending office's: the new one may reprint it.
-        "reprintable_cards": [c for c in cards if card_reprint_offered(c, resident)]
-        if access.can(user, Can.CARD_WRITE)
-        else [],
     }
 
 

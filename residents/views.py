@@ -106,8 +106,9 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "needs_correction": services.needs_correction(resident),
             "corrections": selectors.corrections_of(resident=resident),
             "passports": selectors.passports_of(resident=resident),
-            "passport_flag": selectors.passport_flag_of(resident=resident),
-            **lifecycle_views.detail_context(request.user, resident, cards),
+            **lifecycle_views.detail_context(request.user, resident),
+            # The reprintable cards (cards) and the passport flag (jobs).
+            **selectors.resident_page_sections(user=request.user, resident=resident, cards=cards),
         },
     )
 
