@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access
 from accounts.access import Capability
 from accounts.models import User
+from accounts.types import AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_record
 from residents import endings, family, selectors, transfers
@@ -204,7 +205,7 @@ def _to_resident(request_: Any) -> HttpResponse:
     return redirect("residents:detail", pk=request_.resident_id)
 
 
-def decision_detail(request: HttpRequest, pk: int, *, decision: Decision) -> HttpResponse:
+def decision_detail(request: AuthenticatedRequest, pk: int, *, decision: Decision) -> HttpResponse:
     found = decision.get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_READ)
     return TemplateResponse(
@@ -220,7 +221,7 @@ def decision_detail(request: HttpRequest, pk: int, *, decision: Decision) -> Htt
     )
 
 
-def decision_decide(request: HttpRequest, pk: int, *, decision: Decision) -> HttpResponse:
+def decision_decide(request: AuthenticatedRequest, pk: int, *, decision: Decision) -> HttpResponse:
     found = decision.get_for(user=request.user, pk=pk)
     access.require(request.user, Can.DECLARATION_REVIEW)
     form = DecisionForm(request.POST)
@@ -244,7 +245,9 @@ def decision_decide(request: HttpRequest, pk: int, *, decision: Decision) -> Htt
     return redirect(decision.refused_to)
 
 
-def decision_withdraw(request: HttpRequest, pk: int, *, decision: Decision) -> HttpResponse:
+def decision_withdraw(
+    request: AuthenticatedRequest, pk: int, *, decision: Decision
+) -> HttpResponse:
     found = decision.get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     try:
@@ -261,13 +264,13 @@ def decision_withdraw(request: HttpRequest, pk: int, *, decision: Decision) -> H
 def _views(decision: Decision) -> tuple[ViewFunction, ViewFunction, ViewFunction]:
     """The detail, decide and withdraw views of one transition table's requests."""
 
-    def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return decision_detail(request, pk, decision=decision)
 
-    def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    def decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return decision_decide(request, pk, decision=decision)
 
-    def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    def withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return decision_withdraw(request, pk, decision=decision)
 
     for view in (detail, decide, withdraw):  # named as the URLs' views were: ending_detail...
