@@ -33,7 +33,13 @@ from audit.services import audit_record
 from core.validators import safe_upload_name
 from gdi_ims import queue
 from imports import conf, engine, files, hooks, staging
-from imports.models import ExportLog, ImportBatch, ImportedResident, ImportIssue
+from imports.models import (
+    EXPORT_QUERY_CONTEXT,
+    ExportLog,
+    ImportBatch,
+    ImportedResident,
+    ImportIssue,
+)
 from imports.reader import FileRefused, open_sheet
 from provinces import hold
 from provinces.models import Province
@@ -485,9 +491,6 @@ def export_log_create(
             detail={"format": file_format, "filters": log.filters, "rows": row_count},
         )
     return log
-
-
-EXPORT_QUERY_CONTEXT = "imports.export.query"
 
 
 def export_xlsx_request(*, actor: User, filters: dict[str, Any], row_count: int) -> ExportLog:
