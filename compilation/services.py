@@ -14,7 +14,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cards.models import ResidenceCard
-from compilation import selectors
+from compilation import hooks, selectors
 from compilation.models import (
     DailySnapshot,
     DistrictSummary,
@@ -288,11 +288,8 @@ def province_list_reopen(*, province: Province, actor: User, reason: str) -> Pro
 
 
 def _notify_after_commit(province_code: str) -> None:
-    """The province's officers and verifiers are told of the return (app and e-mail)."""
-    from gdi_ims import queue
-    from jobs.tasks import notify_province_list_returned_task
-
-    queue.send_on_commit(notify_province_list_returned_task, province_code)
+    """The province's officers and verifiers are told of the return (app and e-mail, by jobs)."""
+    hooks.province_list_returned(province_code=province_code)
 
 
 # --- The summary: one set-based statement ------------------------------------------------------

@@ -125,16 +125,14 @@ def _decide(ending: ResidenceEnding, actor: User, status: str, reason: str) -> R
         resident.residence_end_reason = locked.reason
         resident.version += 1
         resident.save()
-        # The card follows the record in the same transaction (cards stand above residents:
-        # imported here, as a service's task would be).
-        from cards.services import cards_revoke_for_ended_residence
-
-        revoked = cards_revoke_for_ended_residence(
+        # The cards follow the record in the same transaction (cards' receiver revokes them).
+        answers = hooks.residence_ended.collect(
             resident_id=resident.pk,
             actor=actor,
             reason=str(EndReason(locked.reason).label),
             ending_id=locked.pk,
         )
+        revoked = [number for numbers in answers for number in numbers]
     audit_record(
         actor=actor,
         action=Action.RESIDENCE_END_DECIDED,

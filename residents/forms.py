@@ -485,16 +485,11 @@ class ResidentSearchForm(forms.Form):
         )
 
     def clean_card(self) -> str:
-        from cards import numbers
-
         card = self.cleaned_data["card"].strip()
-        if card:
-            try:
-                numbers.normalise(card)
-            except numbers.InvalidCardNumber:
-                raise forms.ValidationError(
-                    _("This card number is mistyped: check it against the card.")
-                ) from None
+        if card and not selectors.card_number_of(card):
+            raise forms.ValidationError(
+                _("This card number is mistyped: check it against the card.")
+            )
         return card
 
     def filters(self) -> selectors.ResidentFilters:

@@ -316,7 +316,9 @@ class TravelDocument(models.Model):
         Resident, on_delete=models.CASCADE, related_name="documents", verbose_name=_("resident")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PASSPORT)
-    number_encrypted = models.TextField(editable=False)
+    number_encrypted = crypto.EncryptedTextField(
+        editable=False, context=ENCRYPTION_CONTEXT, index_field="number_index"
+    )
     # Keyed hash of the normalised number: unique per issuing country, and exact search.
     number_index = models.CharField(max_length=64, editable=False)
     issuing_country = CountryField(_("issuing country"))

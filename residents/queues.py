@@ -80,7 +80,7 @@ class Queue:
     # --- Filtering ---------------------------------------------------------------------------
     def candidates(self, *, user: User, filters: QueueFilters) -> QuerySet:
         """The queue's rows the user may see, filtered; not ordered (see `ordered`)."""
-        from residents.selectors import _cards_numbered
+        from residents.selectors import with_card_numbered
 
         rows = self.rows(user)
         if filters.province and user.is_national:
@@ -98,7 +98,7 @@ class Queue:
                 )
             )
         if filters.card.strip():
-            rows = rows.filter(Exists(_cards_numbered(filters.card, "resident_id")))
+            rows = with_card_numbered(rows, filters.card, "resident_id")
         if filters.district:
             rows = rows.filter(resident__address_district_id=filters.district)
         if filters.commune:

@@ -32,8 +32,8 @@ from pghistory.models import Events
 
 from accounts import access
 from accounts.models import User
-from cards.expiry import card_expiry_subquery
 from provinces.models import Commune, District, Province
+from residents import hooks
 from residents.keyset import decode_cursor, encode_cursor
 from residents.models import (
     INVERSE_RELATION,
@@ -81,7 +81,7 @@ def resident_get_for(*, user: User, pk: int) -> Resident:
             "province", "address_province", "address_district", "address_commune", "created_by"
         )
         .prefetch_related(_current_documents())
-        .annotate(card_expiry_date=card_expiry_subquery())
+        .annotate(**card_annotations())
         .filter(pk=pk)
         .first()
     )
@@ -170,16 +170,32 @@ def _latest_status() -> Subquery:
     )
 
 
-def _cards_numbered(number: str, resident: str = "pk") -> QuerySet:
-    """The resident's cards with this typed number (any status); none when it is mistyped."""
-    from cards import numbers
-    from cards.models import ResidenceCard
+# --- Cards, through the hooks cards answer (cards stand above residents) ----------------------
+def card_number_of(typed: str) -> str:
+    """The typed card number normalised, or "" when it is mistyped (or no app reads cards)."""
+    return next((n for n in hooks.card_number_typed.collect(number=typed) if n), "")
 
-    try:
-        normalised = numbers.normalise(number)
-    except numbers.InvalidCardNumber:
-        return ResidenceCard.objects.none()
-    return ResidenceCard.objects.filter(resident=OuterRef(resident), number=normalised)
+
+def with_card_numbered(queryset: QuerySet, typed: str, resident: str = "pk") -> QuerySet:
+    """The rows whose resident (at `resident`) holds a card with this typed number, any status.
+
+    None when the number is mistyped; the filter itself is the cards app's (one EXISTS).
+    """
+    number = card_number_of(typed)
+    conditions = (
+        hooks.cards_numbered.collect(number=number, resident_ref=resident) if number else []
+    )
+    if not conditions:
+        return queryset.none()
+    return queryset.filter(*conditions)
+
+
+def card_annotations(resident: str = "pk") -> dict[str, Any]:
+    """Annotations of a resident query that cards give (the card of record's expiry date)."""
+    annotations: dict[str, Any] = {}
+    for answer in hooks.resident_card_annotations.collect(resident_ref=resident):
+        annotations.update(answer)
+    return annotations
 
 
 def resident_queryset_for(*, user: User, filters: ResidentFilters) -> QuerySet[Resident]:
@@ -206,7 +222,7 @@ def resident_queryset_for(*, user: User, filters: ResidentFilters) -> QuerySet[R
             )
         )
     if filters.card.strip():
-        residents = residents.filter(Exists(_cards_numbered(filters.card)))
+        residents = with_card_numbered(residents, filters.card)
     if filters.status:
         statuses = STATUS_GROUPS.get(filters.status, (filters.status,))
         residents = residents.filter(
@@ -242,7 +258,7 @@ def resident_list_for(
     residents = (
         resident_queryset_for(user=user, filters=filters)
         .select_related("province", "address_district")
-        .annotate(latest_status=_latest_status(), card_expiry_date=card_expiry_subquery())
+        .annotate(latest_status=_latest_status(), **card_annotations())
     )
     backwards = False
     cursor = decode_cursor(after, keys)
@@ -972,14 +988,9 @@ def passports_of(*, resident: Resident) -> list[TravelDocument]:
     return list(resident.documents.order_by("-is_current", "-id"))
 
 
-def passport_flag_of(*, resident: Resident) -> Any:
-    """The nightly job's flag that the current passport expires before the current card, if any."""
-    from cards.models import ResidenceCard
-
-    return (
-        resident.passport_flags.filter(
-            document__is_current=True, card__status__in=ResidenceCard.CURRENT_STATUSES
-        )
-        .order_by("-id")
-        .first()
-    )
+def resident_page_sections(*, user: User, resident: Resident, cards: list[Any]) -> dict[str, Any]:
+    """What the apps above residents add to a resident's page (cards' reprints, jobs' flags)."""
+    context: dict[str, Any] = {}
+    for answer in hooks.resident_page.collect(user=user, resident=resident, cards=cards):
+        context.update(answer)
+    return context

@@ -728,11 +728,8 @@ def declaration_return(
 ) -> Declaration:
     """Send a submitted declaration back to its maker with the reason to correct it.
 
-    The maker is told, in the app and by e-mail, once the return is committed.
+    The maker is told, in the app and by e-mail, once the return is committed (jobs' receiver).
     """
-    from gdi_ims import queue
-    from jobs.tasks import notify_declaration_returned_task
-
     returned = _review(
         declaration=declaration,
         actor=actor,
@@ -742,7 +739,7 @@ def declaration_return(
         resident_version=resident_version,
         action="declaration.return",
     )
-    queue.send_on_commit(notify_declaration_returned_task, returned.pk, returned.version)
+    hooks.declaration_returned(declaration_id=returned.pk, version=returned.version)
     return returned
 
 

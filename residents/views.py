@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access
 from accounts.access import Capability
 from accounts.reauth import recent_authentication_required
+from accounts.types import AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.validators import parse_id
@@ -75,7 +76,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def resident_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_READ)
     audit_record(
@@ -106,8 +107,9 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "needs_correction": services.needs_correction(resident),
             "corrections": selectors.corrections_of(resident=resident),
             "passports": selectors.passports_of(resident=resident),
-            "passport_flag": selectors.passport_flag_of(resident=resident),
-            **lifecycle_views.detail_context(request.user, resident, cards),
+            **lifecycle_views.detail_context(request.user, resident),
+            # The reprintable cards (cards) and the passport flag (jobs).
+            **selectors.resident_page_sections(user=request.user, resident=resident, cards=cards),
         },
     )
 
