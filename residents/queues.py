@@ -23,8 +23,15 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import User
-from residents.keyset import decode_cursor, encode_cursor
-from residents.models import Declaration, LikelyDuplicate, Resident, TravelDocument, search_name_of
+from core import keyset
+from core.keyset import Key
+from residents.models import (
+    SEARCH_NAME_MAX,
+    Declaration,
+    LikelyDuplicate,
+    TravelDocument,
+    search_name_of,
+)
 
 
 @dataclass(frozen=True)
@@ -52,15 +59,10 @@ SORTS = ("oldest", "newest", "name")
 
 
 @dataclass
-class QueuePage:
-    items: list[Any]
-    total: int
-    counts: dict[str, Any]
-    filters: QueueFilters
-    next_cursor: str = ""
-    prev_cursor: str = ""
-    first: bool = True
-    last: bool = True
+class QueuePage(keyset.Page[Any]):
+    total: int = 0
+    counts: dict[str, Any] = field(default_factory=dict)
+    filters: QueueFilters = field(default_factory=QueueFilters)
 
 
 @dataclass(frozen=True)
@@ -123,28 +125,21 @@ class Queue:
     def sort_of(self, filters: QueueFilters) -> str:
         return filters.sort if filters.sort in SORTS else self.default_sort
 
-    def columns(self, filters: QueueFilters) -> tuple[tuple[str, str], ...]:
-        """The sort key as (table, column) pairs, all one way: one row comparison seeks."""
+    def keys(self, filters: QueueFilters) -> tuple[Key, ...]:
+        """The sort key, all one way: one row comparison seeks."""
+        descending = self.sort_of(filters) == "newest"
         if self.sort_of(filters) == "name":
-            return (("resident", "search_name"), ("row", "id"))
-        return (("row", self.moment), ("row", "id"))
-
-    def _descending(self, filters: QueueFilters, backwards: bool) -> bool:
-        return (self.sort_of(filters) == "newest") != backwards
+            name = Key("resident__search_name", "text", max_length=SEARCH_NAME_MAX)
+            return (name, Key("id"))
+        return (Key(self.moment, "moment", descending), Key("id", descending=descending))
 
     def ordered(
         self, rows: QuerySet, filters: QueueFilters, *, backwards: bool = False
     ) -> QuerySet:
-        sign = "-" if self._descending(filters, backwards) else ""
-        names = [("resident__" if t == "resident" else "") + c for t, c in self.columns(filters)]
-        return rows.order_by(*[sign + n for n in names])
+        return keyset.ordered(rows, self.keys(filters), backwards=backwards)
 
     def key_of(self, row: Any, filters: QueueFilters) -> list[Any]:
-        values: list[Any] = []
-        for table, column in self.columns(filters):
-            value = getattr(row.resident if table == "resident" else row, column)
-            values.append(value.isoformat() if isinstance(value, dt.datetime) else value)
-        return values
+        return keyset.key_of(row, self.keys(filters))
 
     def seek(
         self,
@@ -156,15 +151,9 @@ class Queue:
         inclusive: bool = False,
     ) -> QuerySet:
         """The rows after (or before) the row with these key values, in the queue's order."""
-        operator = ("<" if self._descending(filters, backwards) else ">") + (
-            "=" if inclusive else ""
+        return keyset.seek(
+            rows, self.keys(filters), values, backwards=backwards, inclusive=inclusive
         )
-        tables = {"row": self.model._meta.db_table, "resident": Resident._meta.db_table}
-        columns = ", ".join(f'"{tables[t]}"."{c}"' for t, c in self.columns(filters))
-        placeholders = ", ".join(["%s"] * len(values))
-        if any(t == "resident" for t, _c in self.columns(filters)):
-            rows = rows.filter(resident__isnull=False)  # joins the resident table
-        return rows.extra(where=[f"({columns}) {operator} ({placeholders})"], params=values)  # noqa: S610
 
     def _jump(self, filters: QueueFilters, start: str) -> list[Any] | None:
         """The key just before the first row of a day (or of a name), or None."""
@@ -181,7 +170,7 @@ class Queue:
         if self.sort_of(filters) == "newest":
             day += dt.timedelta(days=1)  # newest first: from the end of that day down
         moment = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-        return [moment.isoformat(), 0]
+        return [moment, 0]
 
     # --- Counts and pages --------------------------------------------------------------------
     def counts(self, *, user: User, filters: QueueFilters) -> dict[str, Any]:
@@ -271,31 +260,24 @@ class Queue:
                 )
             )
         )
-        keys = tuple((column, False) for _table, column in self.columns(filters))
-        backwards = last
-        cursor = decode_cursor(after, keys)
-        if cursor is None and (cursor := decode_cursor(before, keys)) is not None:
-            backwards = True
-        if cursor is None and not last:
-            cursor = self._jump(filters, start)
-        if cursor is not None:
-            rows = self.seek(rows, filters, cursor, backwards=backwards)
-        found = list(self.ordered(rows, filters, backwards=backwards)[: page_size + 1])
-        has_more = len(found) > page_size
-        found = found[:page_size]
-        if backwards:
-            found.reverse()
+        found = keyset.paginate(
+            rows,
+            self.keys(filters),
+            after=after,
+            before=before,
+            last=last,
+            start=None if last else self._jump(filters, start),
+            page_size=page_size,
+        )
         counts = self.cached_counts(user=user, filters=filters)
-        page = QueuePage(items=found, total=counts["total"], counts=counts, filters=filters)
-        if found:
-            more_after = has_more if not backwards else (cursor is not None and not last)
-            more_before = (cursor is not None) if not backwards else has_more
-            if more_after:
-                page.next_cursor = encode_cursor(self.key_of(found[-1], filters))
-            if more_before:
-                page.prev_cursor = encode_cursor(self.key_of(found[0], filters))
-            page.first, page.last = not more_before, not more_after
-        return page
+        return QueuePage(
+            items=found.items,
+            next_cursor=found.next_cursor,
+            prev_cursor=found.prev_cursor,
+            total=counts["total"],
+            counts=counts,
+            filters=filters,
+        )
 
 
 def _without(filters: QueueFilters, name: str) -> QueueFilters:

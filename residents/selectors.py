@@ -20,7 +20,6 @@ from django.db.models import (
     Func,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -33,10 +32,12 @@ from pghistory.models import Events
 from accounts import access
 from accounts.models import User
 from cards.expiry import card_expiry_subquery
+from core import keyset
+from core.keyset import Key
 from provinces.models import Commune, District, Province
-from residents.keyset import decode_cursor, encode_cursor
 from residents.models import (
     INVERSE_RELATION,
+    SEARCH_NAME_MAX,
     Correction,
     Declaration,
     DeclarationDocument,
@@ -124,11 +125,12 @@ def duplicate_get_for(*, user: User, pk: int) -> LikelyDuplicate:
 # --- The list, with keyset pagination --------------------------------------------------------
 # Each sort is a list of (column, descending); all columns of one sort go the same way, so the
 # "after this row" condition is one row comparison the (province, column, id) indexes answer.
-SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
-    "newest": (("id", True),),
-    "oldest": (("id", False),),
-    "name": (("search_name", False), ("id", False)),
-    "relevance": (("rank", True), ("id", True)),
+SORTS: dict[str, tuple[Key, ...]] = {
+    "newest": (Key("id", descending=True),),
+    "oldest": (Key("id"),),
+    "name": (Key("search_name", "text", max_length=SEARCH_NAME_MAX), Key("id")),
+    # A computed rank: its seek reads no index, but the rank is only shown for a name search.
+    "relevance": (Key("rank", "number", descending=True), Key("id", descending=True)),
 }
 
 
@@ -149,10 +151,7 @@ class ResidentFilters:
 
 
 @dataclass
-class ResidentPage:
-    items: list[Resident]
-    next_cursor: str = ""
-    prev_cursor: str = ""
+class ResidentPage(keyset.Page[Resident]):
     sort: str = "newest"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -236,55 +235,11 @@ def resident_list_for(
         .select_related("province", "address_district")
         .annotate(latest_status=_latest_status(), card_expiry_date=card_expiry_subquery())
     )
-    backwards = False
-    cursor = decode_cursor(after, keys)
-    if cursor is None and (cursor := decode_cursor(before, keys)) is not None:
-        backwards = True
-    if cursor is not None:
-        residents = _seek(residents, keys, cursor, backwards=backwards)
-    order = [("-" if desc != backwards else "") + column for column, desc in keys]
-    rows = list(residents.order_by(*order)[: page_size + 1])
-    has_more = len(rows) > page_size
-    rows = rows[:page_size]
-    if backwards:
-        rows.reverse()
-    _attach_current_documents(rows)
-    page = ResidentPage(items=rows, sort=sort)
-    if rows:
-        first, last = rows[0], rows[-1]
-        more_after = has_more if not backwards else True
-        more_before = (cursor is not None) if not backwards else has_more
-        if more_after:
-            page.next_cursor = encode_cursor([_key(last, c) for c, _d in keys])
-        if more_before:
-            page.prev_cursor = encode_cursor([_key(first, c) for c, _d in keys])
-    return page
-
-
-def _key(resident: Resident, column: str) -> Any:
-    return getattr(resident, column)
-
-
-def _seek(
-    residents: QuerySet[Resident],
-    keys: tuple[tuple[str, bool], ...],
-    values: list[Any],
-    *,
-    backwards: bool,
-) -> QuerySet[Resident]:
-    descending = keys[0][1] != backwards
-    operator = "<" if descending else ">"
-    if keys[0][0] == "rank":
-        # A computed rank cannot be a row comparison on an index; expand it instead.
-        rank, pk = values
-        lookup = "lt" if descending else "gt"
-        return residents.filter(
-            Q(**{f"rank__{lookup}": rank}) | Q(rank=rank, **{f"id__{lookup}": pk})
-        )
-    table = Resident._meta.db_table
-    columns = ", ".join(f'"{table}"."{column}"' for column, _desc in keys)
-    placeholders = ", ".join(["%s"] * len(keys))
-    return residents.extra(where=[f"({columns}) {operator} ({placeholders})"], params=values)  # noqa: S610
+    found = keyset.paginate(residents, keys, after=after, before=before, page_size=page_size)
+    _attach_current_documents(found.items)
+    return ResidentPage(
+        items=found.items, next_cursor=found.next_cursor, prev_cursor=found.prev_cursor, sort=sort
+    )
 
 
 def _attach_current_documents(residents: list[Resident]) -> None:

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import User
+from core import keyset
 from imports.models import ImportBatch, ImportedResident
 from residents import selectors, services
 from residents.models import Declaration, LikelyDuplicate, ResidenceBasis
@@ -389,7 +390,7 @@ def test_a_forged_queue_cursor_shows_the_first_page(verifier_client, officer, va
     queued(officer, "FIRST")
 
     response = verifier_client.get(
-        "/residents/verification/", {"after": selectors.encode_cursor(values)}
+        "/residents/verification/", {"after": keyset.encode_cursor(values)}
     )
 
     assert response.status_code == 200
