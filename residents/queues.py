@@ -29,7 +29,6 @@ from residents.models import (
     SEARCH_NAME_MAX,
     Declaration,
     LikelyDuplicate,
-    TravelDocument,
     search_name_of,
 )
 
@@ -82,25 +81,14 @@ class Queue:
     # --- Filtering ---------------------------------------------------------------------------
     def candidates(self, *, user: User, filters: QueueFilters) -> QuerySet:
         """The queue's rows the user may see, filtered; not ordered (see `ordered`)."""
-        from residents.selectors import _cards_numbered
+        from residents.selectors import narrowed_by_search
 
         rows = self.rows(user)
         if filters.province and user.is_national:
             rows = rows.filter(resident__province_id=filters.province)
-        name = search_name_of(filters.q)
-        if name:
-            rows = rows.filter(resident__search_name__trigram_word_similar=name)
-        if filters.passport.strip():
-            rows = rows.filter(
-                Exists(
-                    TravelDocument.objects.filter(
-                        resident=OuterRef("resident_id"),
-                        number_index=TravelDocument.index_of(filters.passport),
-                    )
-                )
-            )
-        if filters.card.strip():
-            rows = rows.filter(Exists(_cards_numbered(filters.card, "resident_id")))
+        rows = narrowed_by_search(
+            rows, q=filters.q, passport=filters.passport, card=filters.card, resident="resident"
+        )
         if filters.district:
             rows = rows.filter(resident__address_district_id=filters.district)
         if filters.commune:
