@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounts import access
@@ -53,7 +53,7 @@ class QueueFilters:
 
 QUEUE_PAGE_SIZE = 50
 AGE_BUCKETS = (7, 30)
-QUEUE_COUNTS_SECONDS = 30
+QUEUE_COUNTS_SECONDS = 60
 SORTS = ("oldest", "newest", "name")
 
 
@@ -161,59 +161,69 @@ class Queue:
         return [moment, 0]
 
     # --- Counts and pages --------------------------------------------------------------------
+    # The filters the counts are grouped by: one grouped pass over the queue answers every
+    # combination of them (each facet keeps the others), so clicking from filter to filter costs
+    # no query while the counts are kept. The search and the other filters narrow the pass.
+    FACETS = ("district", "basis", "maker", "flags", "older_than")
+
+    def _facet_free(self, filters: QueueFilters) -> QueueFilters:
+        """The filters that narrow the grouped pass: all but the facets (an age the links do not
+        offer narrows it too)."""
+        age = None if filters.older_than in AGE_BUCKETS else filters.older_than
+        return replace(filters, district="", basis=None, maker=None, flags="", older_than=age)
+
     def counts(self, *, user: User, filters: QueueFilters) -> dict[str, Any]:
-        """How many rows each filter would show, the others kept: a fixed five queries."""
+        """How many rows each filter would show, the others kept: one grouped query.
+
+        The rows are grouped by district, basis, maker, likely duplicates and age in the queue;
+        each figure sums the cells, so it is exact as of `counted_at`.
+        """
         now = timezone.now()
-        base = self.candidates(user=user, filters=filters)
+        older = {days: now - dt.timedelta(days) for days in AGE_BUCKETS}
+        base = self.candidates(user=user, filters=self._facet_free(filters))
         flagged = Exists(LikelyDuplicate.objects.open().filter(resident=OuterRef("resident_id")))
-        totals = base.aggregate(
-            total=Count("id"),
-            **{
-                f"older_than_{days}": Count(
-                    "id", filter=Q(**{f"{self.moment}__lt": now - dt.timedelta(days)})
-                )
-                for days in AGE_BUCKETS
-            },
+        ages = sorted(AGE_BUCKETS, reverse=True)
+        age = Case(
+            *[When(**{f"{self.moment}__lt": older[d]}, then=Value(d)) for d in ages],
+            default=Value(0),
         )
-        flags = self.candidates(user=user, filters=_without(filters, "flags")).aggregate(
-            open=Count("id", filter=flagged), none=Count("id", filter=~flagged)
-        )
-
-        def facet(name: str, path: str, label: str, label_km: str = "") -> list[dict[str, Any]]:
-            rows = (
-                self.candidates(user=user, filters=_without(filters, name))
-                .values(value=F(path), label=F(label), label_km=F(label_km or label))
-                .annotate(count=Count("id"))
-                .order_by("label")
-            )
-            return list(rows)
-
-        return {
-            **totals,
-            "flags": flags,
-            "districts": facet(
-                "district",
-                "resident__address_district_id",
-                "resident__address_district__name_en",
-                "resident__address_district__name_km",
-            ),
-            "bases": facet(
-                "basis", f"{self.basis}_id", f"{self.basis}__name_en", f"{self.basis}__name_km"
-            )
-            if self.basis
-            else [],
-            "makers": facet("maker", f"{self.maker}_id", f"{self.maker}__username"),
+        columns: dict[str, Any] = {
+            "district": F("resident__address_district_id"),
+            "district_label": F("resident__address_district__name_en"),
+            "district_label_km": F("resident__address_district__name_km"),
+            "maker": F(f"{self.maker}_id"),
+            "maker_label": F(f"{self.maker}__username"),
+            "flagged": flagged,
+            "age": age,
         }
+        if self.basis:
+            columns |= {
+                "basis": F(f"{self.basis}_id"),
+                "basis_label": F(f"{self.basis}__name_en"),
+                "basis_label_km": F(f"{self.basis}__name_km"),
+            }
+        # (aliased: "basis" and the like would clash with the model's own fields)
+        grouped = base.order_by().values(**{f"cell_{k}": v for k, v in columns.items()})
+        cells = [
+            {k.removeprefix("cell_"): v for k, v in row.items()}
+            for row in grouped.annotate(cell_count=Count("id"))
+        ]
+        return _summed(cells, filters, has_basis=bool(self.basis), counted_at=now)
 
     def cached_counts(self, *, user: User, filters: QueueFilters) -> dict[str, Any]:
-        """The counts, kept a few seconds per user, queue and filter (paging pays them once)."""
-        digest = hashlib.sha256(repr(filters).encode()).hexdigest()[:32]
-        key = f"queue-counts:{self.name}:{user.pk}:{digest}"
-        counts = cache.get(key)
-        if counts is None:
-            counts = self.counts(user=user, filters=filters)
-            cache.set(key, counts, QUEUE_COUNTS_SECONDS)
-        return counts
+        """The counts, kept a while per user, queue and search (not per facet: one grouped pass
+        answers them all). `counted_at` says how fresh they are; the page shows it."""
+        free = self._facet_free(filters)
+        digest = hashlib.sha256(repr(free).encode()).hexdigest()[:32]
+        key = f"queue-cells:{self.name}:{user.pk}:{digest}"
+        kept = cache.get(key)
+        if kept is None:
+            counts = self.counts(user=user, filters=free)
+            kept = {"cells": counts["cells"], "counted_at": counts["counted_at"]}
+            cache.set(key, kept, QUEUE_COUNTS_SECONDS)
+        return _summed(
+            kept["cells"], filters, has_basis=bool(self.basis), counted_at=kept["counted_at"]
+        )
 
     def page(
         self,
@@ -268,8 +278,64 @@ class Queue:
         )
 
 
-def _without(filters: QueueFilters, name: str) -> QueueFilters:
-    return replace(filters, **{name: None if name in ("batch", "maker", "basis") else ""})
+def _summed(
+    cells: list[dict[str, Any]], filters: QueueFilters, *, has_basis: bool, counted_at: Any
+) -> dict[str, Any]:
+    """The counts per filter, summed from the grouped cells: each facet keeps the others."""
+    wanted: dict[str, Callable[[dict[str, Any]], bool]] = {
+        "district": lambda c: not filters.district or c["district"] == filters.district,
+        "basis": lambda c: not (filters.basis and has_basis) or c["basis"] == filters.basis,
+        "maker": lambda c: not filters.maker or c["maker"] == filters.maker,
+        "flags": lambda c: not filters.flags or c["flagged"] == (filters.flags == "open"),
+        "older_than": lambda c: (
+            filters.older_than not in AGE_BUCKETS or c["age"] >= filters.older_than
+        ),
+    }
+
+    # Each cell, with the one facet it fails (None: it fails none; cells failing two count
+    # nowhere). One pass, whatever the number of facets.
+    graded: list[tuple[dict[str, Any], str | None]] = []
+    for cell in cells:
+        failed = [name for name, ok in wanted.items() if not ok(cell)]
+        if len(failed) <= 1:
+            graded.append((cell, failed[0] if failed else None))
+
+    def kept(*, but: str = "") -> list[dict[str, Any]]:
+        return [cell for cell, failed in graded if failed is None or failed == but]
+
+    def facet(name: str) -> list[dict[str, Any]]:
+        rows: dict[Any, dict[str, Any]] = {}
+        for cell in kept(but=name):
+            row = rows.setdefault(
+                cell[name],
+                {
+                    "value": cell[name],
+                    "label": cell[f"{name}_label"],
+                    "label_km": cell.get(f"{name}_label_km", cell[f"{name}_label"]),
+                    "count": 0,
+                },
+            )
+            row["count"] += cell["count"]
+        return sorted(rows.values(), key=lambda r: (r["label"] is None, r["label"] or ""))
+
+    shown = kept()
+    flags = kept(but="flags")
+    return {
+        "total": sum(c["count"] for c in shown),
+        **{
+            f"older_than_{days}": sum(c["count"] for c in shown if c["age"] >= days)
+            for days in AGE_BUCKETS
+        },
+        "flags": {
+            "open": sum(c["count"] for c in flags if c["flagged"]),
+            "none": sum(c["count"] for c in flags if not c["flagged"]),
+        },
+        "districts": facet("district"),
+        "bases": facet("basis") if has_basis else [],
+        "makers": facet("maker"),
+        "cells": cells,
+        "counted_at": counted_at,
+    }
 
 
 # --- The queues ------------------------------------------------------------------------------
