@@ -22,7 +22,7 @@ from accounts import access
 from accounts.access import Capability
 from audit.models import AuditEvent
 from audit.services import audit_record
-from residents import corrections, passports, selectors, services
+from residents import corrections, history_view, passports, selectors, services
 from residents.correction_forms import CorrectionForm, PassportForm
 from residents.models import Correction
 
@@ -89,7 +89,7 @@ def correction_create(request: HttpRequest, pk: int) -> HttpResponse:
 def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     correction = selectors.correction_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_READ)
-    selectors.describe_corrections([correction])
+    history_view.describe_corrections([correction])
     can_decide = (
         access.can(request.user, Can.DECLARATION_REVIEW)
         and correction.status == Correction.Status.REQUESTED

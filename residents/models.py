@@ -487,6 +487,18 @@ class Declaration(models.Model):
                 condition=Q(status="submitted"),
                 name="declaration_queue_order",
             ),
+            # The verification queue filtered by basis or by maker, in its keyset order: the seek
+            # reads only that basis's (maker's) rows instead of filtering the whole queue's walk.
+            models.Index(
+                fields=["basis", "submitted_at", "id"],
+                condition=Q(status="submitted"),
+                name="declaration_queue_basis",
+            ),
+            models.Index(
+                fields=["created_by", "submitted_at", "id"],
+                condition=Q(status="submitted"),
+                name="declaration_queue_maker",
+            ),
             # The other work queues' keyset orders (residents.queues), one per state.
             models.Index(
                 fields=["reviewed_at", "id"],
