@@ -34,6 +34,7 @@ from accounts import access
 from accounts.models import User
 from cards.expiry import card_expiry_subquery
 from provinces.models import Commune, District, Province
+from residents import rules
 from residents.keyset import decode_cursor, encode_cursor
 from residents.models import (
     INVERSE_RELATION,
@@ -767,15 +768,12 @@ def passport_holder_for(
     *, user: User, issuing_country: str, number: str, exclude_resident_id: int | None = None
 ) -> PassportHolder | None:
     """Who already holds this passport, in any province; the caller shows details only in scope."""
-    documents = TravelDocument.objects.filter(
-        issuing_country=issuing_country, number_index=TravelDocument.index_of(number)
-    ).select_related("resident", "resident__province")
-    if exclude_resident_id is not None:
-        documents = documents.exclude(resident_id=exclude_resident_id)
-    document = documents.first()
-    if document is None:
+    holder = rules.passport_holder(
+        issuing_country=issuing_country, number=number, exclude_resident_id=exclude_resident_id
+    )
+    if holder is None:
         return None
-    return PassportHolder(document.resident, in_scope(user, document.resident.province_id))
+    return PassportHolder(holder, in_scope(user, holder.province_id))
 
 
 @dataclass
