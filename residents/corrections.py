@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit.services import audit_record
-from residents import hooks, services
+from residents import hooks, rules, services
 from residents.models import Correction, Resident
 
 Action = services.Action
@@ -120,8 +120,8 @@ def correction_request(
         if name not in fields:
             continue
         value = fields[name]
-        if name in services.UPPER_CASE_FIELDS:
-            value = " ".join((value or "").upper().split())
+        if name in rules.UPPER_CASE_FIELDS:
+            value = rules.normalise_name(value)
         before, after = to_json(name, getattr(locked, name)), to_json(name, value)
         if before != after:
             changes[name] = [before, after]

@@ -25,7 +25,7 @@ from core import crypto
 from gdi_ims import fields as ims_fields
 from gdi_ims.widgets import FixedChoicesSelect
 from provinces.models import District, Province
-from residents import selectors, services
+from residents import rules, selectors, services
 from residents.models import (
     SEARCH_NAME_MAX,
     Declaration,
@@ -34,7 +34,6 @@ from residents.models import (
     ResidenceBasis,
     Resident,
     normalise_document_number,
-    overlong_name_field,
 )
 from residents.uploads import clean_photo, sniff_document
 
@@ -210,10 +209,10 @@ class ResidentForm(forms.ModelForm):
 
     # --- cleaning --------------------------------------------------------------------------
     def clean_surname(self) -> str:
-        return " ".join(self.cleaned_data["surname"].upper().split())
+        return rules.normalise_name(self.cleaned_data["surname"])
 
     def clean_given_names(self) -> str:
-        return " ".join(self.cleaned_data["given_names"].upper().split())
+        return rules.normalise_name(self.cleaned_data["given_names"])
 
     def clean_passport_number(self) -> str:
         number = normalise_document_number(self.cleaned_data["passport_number"])
@@ -259,7 +258,7 @@ class ResidentForm(forms.ModelForm):
             self.add_error("address_district", _("This district is not in the chosen province."))
         if district and commune and commune.district_id != district.code:
             self.add_error("address_commune", _("This commune is not in the chosen district."))
-        if overlong := overlong_name_field(data):
+        if overlong := rules.overlong_name_field(data):
             name, length = overlong
             self.add_error(name, names_too_long_message(length))
         issue, expiry = data.get("passport_issue_date"), data.get("passport_expiry_date")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
 from typing import ClassVar
 
 import pghistory
@@ -35,18 +34,6 @@ NAME_FIELDS = ("surname", "given_names", "name_native", "name_km")
 # Resident.search_name holds the names together; each may be within its own limit and the whole
 # still too long (accents set apart by NFKD can also lengthen a name).
 SEARCH_NAME_MAX = 300
-
-
-def overlong_name_field(names: Mapping[str, str | None]) -> tuple[str, int] | None:
-    """The name to shorten, and the combined length, when the names together are too long.
-
-    The longest name is the one named: shortening it is what most likely makes them fit.
-    """
-    length = len(search_name_of(*(names.get(f) or "" for f in NAME_FIELDS)))
-    if length <= SEARCH_NAME_MAX:
-        return None
-    longest = max(NAME_FIELDS, key=lambda f: len(search_name_of(names.get(f) or "")))
-    return longest, length
 
 
 def normalise_document_number(number: str) -> str:
@@ -284,11 +271,6 @@ class Resident(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.surname} {self.given_names}".strip()
-
-    def refresh_search_name(self) -> None:
-        self.search_name = search_name_of(
-            self.surname, self.given_names, self.name_native, self.name_km
-        )
 
 
 def mask_number(number: str) -> str:
@@ -1046,3 +1028,10 @@ class FamilyLink(models.Model):
         if resident_id == self.resident_id:
             return self.relation
         return INVERSE_RELATION[FamilyRelation(self.relation)]
+
+
+# The 'insert' and 'update' event models pghistory makes for the tracked models above, and sets
+# on this module by name: declared here so that bulk writers (residents.bulk) import them.
+ResidentEvent: type[models.Model]
+TravelDocumentEvent: type[models.Model]
+DeclarationEvent: type[models.Model]

@@ -32,7 +32,7 @@ from accounts.models import User
 from core import keyset
 from core.keyset import Key
 from provinces.models import Commune, District, Province
-from residents import hooks
+from residents import hooks, rules
 from residents.history_view import describe_corrections, resident_history_for
 from residents.models import (
     SEARCH_NAME_MAX,
@@ -458,15 +458,12 @@ def passport_holder_for(
     *, user: User, issuing_country: str, number: str, exclude_resident_id: int | None = None
 ) -> PassportHolder | None:
     """Who already holds this passport, in any province; the caller shows details only in scope."""
-    documents = TravelDocument.objects.filter(
-        issuing_country=issuing_country, number_index=TravelDocument.index_of(number)
-    ).select_related("resident", "resident__province")
-    if exclude_resident_id is not None:
-        documents = documents.exclude(resident_id=exclude_resident_id)
-    document = documents.first()
-    if document is None:
+    holder = rules.passport_holder(
+        issuing_country=issuing_country, number=number, exclude_resident_id=exclude_resident_id
+    )
+    if holder is None:
         return None
-    return PassportHolder(document.resident, in_scope(user, document.resident.province_id))
+    return PassportHolder(holder, in_scope(user, holder.province_id))
 
 
 @dataclass

@@ -30,7 +30,7 @@ from core.errors import ApplicationError, Conflict
 from core.errors import NotAllowed as CoreNotAllowed
 from core.validators import safe_upload_name
 from provinces.models import Province
-from residents import hooks
+from residents import hooks, rules
 from residents.models import (
     NAME_FIELDS,
     Declaration,
@@ -40,7 +40,6 @@ from residents.models import (
     ResidenceBasis,
     Resident,
     TravelDocument,
-    overlong_name_field,
 )
 
 # The only resident fields a person may set; everything else (province, status, maker,
@@ -64,7 +63,6 @@ RESIDENT_FIELDS = (
     "address_village",
     "address_street",
 )
-UPPER_CASE_FIELDS = ("surname", "given_names")
 Action = AuditEvent.Action
 DUPLICATE_FIELDS = {"surname", "given_names", "name_native", "name_km", "date_of_birth",
                     "nationality"}  # fmt: skip
@@ -185,14 +183,11 @@ def _check_version(current: int, expected: int | None, what: str | Promise) -> N
 def _passport_holder(
     passport: PassportInput, *, exclude_resident_id: int | None
 ) -> Resident | None:
-    documents = TravelDocument.objects.filter(
+    return rules.passport_holder(
         issuing_country=passport.issuing_country,
-        number_index=TravelDocument.index_of(passport.number),
-    ).select_related("resident")
-    if exclude_resident_id is not None:
-        documents = documents.exclude(resident_id=exclude_resident_id)
-    document = documents.first()
-    return document.resident if document else None
+        number=passport.number,
+        exclude_resident_id=exclude_resident_id,
+    )
 
 
 def _audit_declaration(
@@ -288,8 +283,8 @@ def _apply_fields(resident: Resident, fields: Mapping[str, Any]) -> set[str]:
         if name not in fields:
             continue
         value = fields[name]
-        if name in UPPER_CASE_FIELDS:
-            value = " ".join((value or "").upper().split())
+        if name in rules.UPPER_CASE_FIELDS:
+            value = rules.normalise_name(value)
         model_field = Resident._meta.get_field(name)
         current = getattr(resident, model_field.attname)
         if model_field.is_relation:
@@ -301,12 +296,12 @@ def _apply_fields(resident: Resident, fields: Mapping[str, Any]) -> set[str]:
         if current != new:
             setattr(resident, name, value)
             changed.add(name)
-    if overlong_name_field({f: getattr(resident, f) for f in NAME_FIELDS}):
+    if rules.overlong_name_field({f: getattr(resident, f) for f in NAME_FIELDS}):
         # The form says which name to shorten; a caller that skipped it still stores nothing.
         raise ResidentsError(
             _("The names together are longer than the register holds; shorten one of them.")
         )
-    resident.refresh_search_name()
+    rules.refresh_search_name(resident)
     return changed
 
 
@@ -354,7 +349,7 @@ def resident_update(
             if current_document is None:
                 current_document = TravelDocument(resident=locked)
             if current_document.pk is None or current_document.number_index != (
-                TravelDocument.index_of(passport.number)
+                rules.passport_index(passport.number)
             ):
                 current_document.set_number(passport.number)
                 changed.add("passport")
