@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
+from django_stubs_ext import StrOrPromise
 
 from core.hooks import Hook
 
@@ -20,7 +20,7 @@ province_edit_guard = Hook(
 )
 
 
-def province_edit_refusal(province_id: str | None) -> str | Promise | None:
+def province_edit_refusal(province_id: str | None) -> StrOrPromise | None:
     """The first objection to writing into the province, or None when every receiver agrees."""
     if not province_id:
         return None
