@@ -6,7 +6,7 @@ in their `AppConfig.ready()`. Each hook states what its receivers are given and 
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
+from django_stubs_ext import StrOrPromise
 
 from core.hooks import Hook
 
@@ -98,7 +98,7 @@ province_edit_guard = Hook(
 )
 
 
-def province_edit_refusal(province_id: str | None) -> str | Promise | None:
+def province_edit_refusal(province_id: str | None) -> StrOrPromise | None:
     """The first objection to writing into the province, or None when every receiver agrees."""
     if not province_id:
         return None
