@@ -79,6 +79,12 @@ class ImportBatch(models.Model):
     # When the batch was last handed to the workers: one still running a while later, with no
     # worker on it, is sent again by the sweep (gdi_ims.queue).
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    # The likely duplicates of the imported residents are flagged after the commit, by a task of
+    # its own (services.import_flag_duplicates): set when it is done. A committed batch without
+    # it a while later is sent again by the sweep.
+    duplicates_flagged_at = models.DateTimeField(
+        _("likely duplicates flagged at"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
