@@ -13,7 +13,7 @@ from typing import Any
 
 from django import template
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from gdi_ims.countries import country_name
@@ -62,7 +62,7 @@ def resident_rows(residents: Iterable[Any]) -> SafeString:
             _name(resident.province),
             _name(resident.address_district),
             declaration_badge(resident.latest_status, resident.latest_status_label),
-            mark_safe(expiry_badge(resident.card_expiry_date)),  # noqa: S308 (a rendered template)
+            expiry_badge(resident.card_expiry_date),
         )
 
     return format_html_join(
