@@ -13,13 +13,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import template
-from django.middleware.csrf import get_token
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from gdi_ims.templatetags.ims_rows import dmy, dmy_hm, url_of
+from gdi_ims.templatetags.ims_rows import csrf_input, dmy, dmy_hm, url_of
 
 register = template.Library()
 
@@ -53,13 +52,6 @@ def duplicates_badge(*, icon: bool) -> Callable[[int | None], SafeString | str]:
         )
 
     return badge
-
-
-def _csrf_input(context: template.Context) -> SafeString:
-    # `{% csrf_token %}`, once per page (the token is the same in every row's form).
-    request = context.get("request")
-    token = context.get("csrf_token") or (get_token(request) if request is not None else "")
-    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
 
 
 def _rows(template_html: str, rows: Iterable[tuple[Any, ...]], empty: SafeString) -> SafeString:
@@ -121,7 +113,7 @@ def verification_rows(context: template.Context, declarations: Iterable[Any]) ->
 @register.simple_tag(takes_context=True)
 def acknowledgement_rows(context: template.Context, declarations: Iterable[Any]) -> SafeString:
     """`<tr>`s of the acknowledgements queue, each with its own acknowledge form."""
-    csrf = _csrf_input(context)
+    csrf = csrf_input(context)
     badge = duplicates_badge(icon=False)
     acknowledge = gettext("Acknowledge")
 

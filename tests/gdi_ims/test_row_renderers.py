@@ -210,3 +210,54 @@ def test_the_expiry_badge_is_what_its_template_wrote(language, days, status):
         ours = new.render(Context({"expiry": expiry_date, "status": status}))
 
     assert _squeeze(ours) == _squeeze(theirs)
+
+
+OLD_RENEWALS = _old("renewal_rows", "i18n ims_rows expiry_badges")
+
+
+def _renewal_card(pk: int, state: str, days: int, *, renewed: bool = False) -> ResidenceCard:
+    from provinces.models import Province
+    from residents.models import Resident
+
+    today = timezone.localdate()
+    card = ResidenceCard(
+        pk=pk,
+        number=f"PP-<{pk}>",
+        status=ResidenceCard.Status.REPLACED if renewed else ResidenceCard.Status.ACTIVE,
+        expiry_date=today + dt.timedelta(days=days),
+        resident=Resident(
+            pk=pk + 100, surname="<R>", given_names=str(pk), name_km="ខ<>" * (pk % 2)
+        ),
+        province=Province(code="12", name_en="Phnom Penh", name_km="ភ្នំពេញ"),
+    )
+    card.renewal_state = state
+    card.renewal_label = f"<{state}>"
+    card.new_card = ResidenceCard(pk=pk + 1000) if renewed else None
+    card.notified_at = dt.datetime(2026, 11, 1, 20, 0, tzinfo=dt.UTC) if pk % 2 else None
+    return card
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+@pytest.mark.parametrize(("can_start", "can_renew"), [(True, True), (False, False)])
+def test_the_renewal_rows_are_what_the_template_wrote(language, can_start, can_renew):
+    cards = [
+        _renewal_card(1, "renewed", -3, renewed=True),
+        _renewal_card(2, "ready", 10),
+        _renewal_card(3, "in_progress", 0),
+        _renewal_card(4, "not_started", -40),
+        _renewal_card(5, "not_started", 60),
+    ]
+    context = {"page": {"items": cards}, "can_start": can_start, "can_renew": can_renew,
+               "csrf_token": "the-token"}  # fmt: skip
+    new = "{% load renewal_rows %}{% renewal_rows page.items %}"
+
+    with translation.override(language):
+        ours, theirs = _both(OLD_RENEWALS, new, context)
+        none, none_before = _both(OLD_RENEWALS, new, {**context, "page": {"items": []}})
+
+    assert ours == theirs
+    assert none == none_before
+    assert ours.count('data-testid="start-renewal"') == (2 if can_start else 0)
+    assert ours.count('data-testid="renew-card"') == (1 if can_renew else 0)
+    assert "&lt;R&gt;" in ours
+    assert "<R>" not in ours
