@@ -111,6 +111,19 @@ class ImportBatch(models.Model):
     def is_running(self) -> bool:
         return self.status in self.RUNNING
 
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    @property
+    def is_committed(self) -> bool:
+        return self.status == self.Status.COMMITTED
+
+    @property
+    def is_checked(self) -> bool:
+        """Checked, or checked and imported: its counts of rows are known."""
+        return self.status in (self.Status.VALIDATED, self.Status.COMMITTED)
+
 
 class ImportIssue(models.Model):
     """A row in error or a duplicate, as found by the last check of its batch."""
@@ -237,6 +250,19 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.file_format} {self.row_count}"
+
+    @property
+    def is_pending(self) -> bool:
+        """Queued or being built: its page keeps asking for its progress."""
+        return self.status in (self.Status.QUEUED, self.Status.BUILDING)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
 
     def move_to(self, status: str) -> None:
         """Set the status, refusing any move the transition table does not list."""

@@ -424,7 +424,7 @@ def declaration_update(
     resident, locked = _lock_declaration(declaration.pk)
     _require_officer_of(actor, resident.province_id)
     _check_version(locked.version, version, _("declaration"))
-    if locked.status in (Declaration.Status.REJECTED, Declaration.Status.ACKNOWLEDGED):
+    if not locked.is_changeable:
         raise IllegalTransition(
             _("A %(status)s declaration can no longer be changed.")
             % {"status": locked.get_status_display().lower()}
@@ -812,7 +812,7 @@ def document_add(
     """Attach a supporting document (already checked by content) to an open declaration."""
     resident, locked = _lock_declaration(declaration.pk)
     _require_officer_of(actor, resident.province_id)
-    if locked.status in (Declaration.Status.REJECTED, Declaration.Status.ACKNOWLEDGED):
+    if not locked.is_changeable:
         raise IllegalTransition(
             _("A %(status)s declaration can no longer be changed.")
             % {"status": locked.get_status_display().lower()}
