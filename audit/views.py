@@ -35,7 +35,7 @@ def audit_event_list(request: AuthenticatedRequest) -> HttpResponse:
     next_query = None
     if more:
         query = request.GET.copy()
-        query["before"] = events[-1].pk
+        query["before"] = str(events[-1].pk)
         next_query = query.urlencode()
     context = {"form": form, "events": events, "next_query": next_query}
     return TemplateResponse(request, "audit/auditevent_list.html", context)
