@@ -174,6 +174,13 @@ class ResidenceCard(models.Model):
 
     objects = ResidenceCardQuerySet.as_manager()
 
+    # Not stored: set on each row of the renewals page by jobs.views._describe.
+    days_left: int
+    stage_label: str
+    new_card: ResidenceCard | None
+    renewal_state: str
+    renewal_label: str
+
     class Meta:
         verbose_name = _("residence card")
         verbose_name_plural = _("residence cards")
