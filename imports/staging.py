@@ -211,7 +211,7 @@ def _insert(
     for field in model._meta.concrete_fields:
         if field.primary_key and field.attname not in exprs:
             continue  # the table's own sequence numbers it
-        columns.append(quote(field.column))
+        columns.append(quote(field.column))  # type: ignore[arg-type]  # a concrete field has one
         values.append(_value(field, exprs, params, now))
     return (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
@@ -244,7 +244,8 @@ def _insert_events(
             values.append("%s")
             params.append(context_id)
         else:
-            values.append(_value(model._meta.get_field(field.name), exprs, params, now))
+            # A concrete field of the tracked model (get_field is typed to return relations too).
+            values.append(_value(model._meta.get_field(field.name), exprs, params, now))  # type: ignore[arg-type]
     return (
         f"INSERT INTO {quote(event_model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
         f"SELECT {', '.join(values)} FROM src"
@@ -319,7 +320,7 @@ def write_range(
         "resident_id": "src.resident_id",
     }
     today = timezone.localdate(now)
-    source_params = [province_id, actor_id, now, today, batch_id, rows[0], rows[1], skip]
+    source_params: list[Any] = [province_id, actor_id, now, today, batch_id, rows[0], rows[1], skip]
     parts = [
         _insert(Resident, resident, params, now),
         _insert(TravelDocument, document, params, now),
