@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access
 from accounts.access import Capability
 from accounts.models import User
+from accounts.types import AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_record
 from residents import endings, family, selectors, transfers
@@ -69,7 +70,7 @@ def detail_context(user: User, resident: Resident, cards: list[Any]) -> dict[str
 # --- End of residence ------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
-def ending_request(request: HttpRequest, pk: int) -> HttpResponse:
+def ending_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     form = EndingRequestForm(request.POST or None, request.FILES or None)
@@ -98,7 +99,7 @@ def ending_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def ending_queue(request: HttpRequest) -> HttpResponse:
+def ending_queue(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Can.DECLARATION_REVIEW)
     return TemplateResponse(
         request,
@@ -109,7 +110,7 @@ def ending_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def ending_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ending_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     ending = endings.ending_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_READ)
     can_decide = (
@@ -132,14 +133,14 @@ def ending_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ending_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def ending_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     ending = endings.ending_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.DECLARATION_REVIEW)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("residents:ending-detail", pk=ending.pk)
     try:
         if form.cleaned_data["action"] == "approve":
@@ -158,7 +159,7 @@ def ending_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ending_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def ending_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     ending = endings.ending_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     try:
@@ -172,7 +173,7 @@ def ending_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def ending_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def ending_evidence(request: AuthenticatedRequest, pk: int) -> FileResponse:
     ending = endings.ending_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_READ)
     audit_record(
@@ -195,7 +196,7 @@ def ending_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Transfers -------------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
-def transfer_propose(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_propose(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     form = TransferProposeForm(request.POST or None, current_province=resident.province_id)
@@ -223,7 +224,7 @@ def transfer_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def transfer_list(request: HttpRequest) -> HttpResponse:
+def transfer_list(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Can.RESIDENT_READ)
     return TemplateResponse(
         request,
@@ -237,7 +238,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     transfer = transfers.transfer_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_READ)
     open_ = transfer.status == ProvinceTransfer.Status.PROPOSED
@@ -265,14 +266,14 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     transfer = transfers.transfer_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.DECLARATION_REVIEW)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("residents:transfer-detail", pk=transfer.pk)
     try:
         if form.cleaned_data["action"] == "approve":
@@ -293,7 +294,7 @@ def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def transfer_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     transfer = transfers.transfer_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     try:
@@ -308,14 +309,14 @@ def transfer_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Family links ----------------------------------------------------------------------------
 @login_required
 @require_POST
-def family_link_add(request: HttpRequest, pk: int) -> HttpResponse:
+def family_link_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     form = FamilyLinkForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("residents:detail", pk=resident.pk)
     try:
         relative = family.relative_find_for(
@@ -336,7 +337,7 @@ def family_link_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def family_link_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def family_link_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     link = family.family_link_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     back = request.POST.get("resident", "")

@@ -13,8 +13,11 @@ review, an edit or a second merge of the same records wait for each other instea
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pghistory
 from django.db import models, transaction
+from django.db.models import ForeignObjectRel
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Event
@@ -103,7 +106,7 @@ def _move_passports(gone: Resident, keep: Resident) -> int:
     return _move(TravelDocument.objects.filter(resident=gone), "resident", keep)
 
 
-def _move_cards(gone: Resident, keep: Resident, actor: User, now: object) -> int:
+def _move_cards(gone: Resident, keep: Resident, actor: User, now: dt.datetime) -> int:
     """Move the cards; a second current card is revoked first (one valid card per resident)."""
     from cards.models import CardEvent, ResidenceCard
 
@@ -176,7 +179,7 @@ def _move_other_references(gone: Resident, keep: Resident) -> dict[str, int]:
     relations = [
         f
         for f in Resident._meta.get_fields(include_hidden=True)
-        if f.auto_created and not f.concrete
+        if isinstance(f, ForeignObjectRel) and f.auto_created and not f.concrete
     ]
     for relation in relations:
         model = relation.related_model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pghistory
 from django.conf import settings
@@ -18,6 +18,11 @@ from django_countries.fields import CountryField
 
 from core import crypto
 from gdi_ims.formats import western_digits
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from residents.selectors import Comparison, HistoryChange
 from residents import history
 
 
@@ -234,6 +239,12 @@ class Resident(models.Model):
     )
 
     objects = ResidentQuerySet.as_manager()
+
+    # Not stored: read with the resident by residents.selectors (a prefetch, then the list's
+    # passport and status label).
+    current_documents: list[TravelDocument]
+    current_passport: TravelDocument | None
+    latest_status_label: StrOrPromise
 
     class Meta:
         verbose_name = _("resident")
@@ -573,7 +584,7 @@ class NameMatch(models.TextChoices):
     SOUND = "sound", _("Names that sound alike")
 
 
-def explain_match(kind: str, similarity: float) -> str:
+def explain_match(kind: str, similarity: float) -> StrOrPromise:
     """A likely duplicate's reason, as the verifier reads it."""
     if kind == NameMatch.SOUND:
         return _(
@@ -643,6 +654,10 @@ class LikelyDuplicate(models.Model):
 
     objects = LikelyDuplicateQuerySet.as_manager()
 
+    # Not stored: set by the duplicates pages' reads (residents.selectors).
+    other_in_scope: bool
+    comparison: list[Comparison]
+
     class Meta:
         verbose_name = _("likely duplicate")
         verbose_name_plural = _("likely duplicates")
@@ -668,7 +683,7 @@ class LikelyDuplicate(models.Model):
         return f"{self.resident_id} ~ {self.other_id}"
 
     @property
-    def reason(self) -> str:
+    def reason(self) -> StrOrPromise:
         """Why the two records matched, in the reader's language."""
         return explain_match(self.match_kind, self.similarity)
 
@@ -739,6 +754,9 @@ class Correction(models.Model):
     new_card = models.CharField(_("new card"), max_length=24, blank=True)
 
     objects = CorrectionQuerySet.as_manager()
+
+    # Not stored: the changes as the history reads them, set by residents.selectors.
+    rows: list[HistoryChange]
 
     class Meta:
         verbose_name = _("correction")

@@ -299,7 +299,8 @@ class Queue:
 
 
 def _without(filters: QueueFilters, name: str) -> QueueFilters:
-    return replace(filters, **{name: None if name in ("batch", "maker", "basis") else ""})
+    cleared: Any = None if name in ("batch", "maker", "basis") else ""
+    return replace(filters, **{name: cleared})
 
 
 # --- The queues ------------------------------------------------------------------------------

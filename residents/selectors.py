@@ -7,11 +7,13 @@ users see every province. Anything out of scope answers 404, as if it did not ex
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.core.paginator import Page, Paginator
+from django.db import models
 from django.db.models import (
     CharField,
     Count,
@@ -54,11 +56,25 @@ from residents.models import (
 )
 from residents.services import missing_documents_of
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    class _Listed(TypedDict):
+        latest_status: str
+        card_expiry_date: dt.date | None
+
+    # A resident as the list reads one: with its latest declaration's status and card's expiry.
+    ListedResident = WithAnnotations[Resident, _Listed]
+
+_R = TypeVar("_R", bound=Resident)
+_Q = TypeVar("_Q", bound=QuerySet[Any])
+
 PAGE_SIZE = 25
 
 
-def _scoped(queryset: QuerySet, user: User, path: str = "province_id") -> QuerySet:
-    return access.scope(queryset, user, path)
+def _scoped(queryset: _Q, user: User, path: str = "province_id") -> _Q:
+    # access.scope filters the queryset it is given: a ResidentQuerySet stays one.
+    return access.scope(queryset, user, path)  # type: ignore[return-value]
 
 
 in_scope = access.in_scope
@@ -150,7 +166,7 @@ class ResidentFilters:
 
 @dataclass
 class ResidentPage:
-    items: list[Resident]
+    items: list[ListedResident]
     next_cursor: str = ""
     prev_cursor: str = ""
     sort: str = "newest"
@@ -266,12 +282,12 @@ def _key(resident: Resident, column: str) -> Any:
 
 
 def _seek(
-    residents: QuerySet[Resident],
+    residents: QuerySet[_R],
     keys: tuple[tuple[str, bool], ...],
     values: list[Any],
     *,
     backwards: bool,
-) -> QuerySet[Resident]:
+) -> QuerySet[_R]:
     descending = keys[0][1] != backwards
     operator = "<" if descending else ">"
     if keys[0][0] == "rank":
@@ -287,7 +303,7 @@ def _seek(
     return residents.extra(where=[f"({columns}) {operator} ({placeholders})"], params=values)  # noqa: S610
 
 
-def _attach_current_documents(residents: list[Resident]) -> None:
+def _attach_current_documents(residents: list[ListedResident]) -> None:
     documents = {
         d.resident_id: d
         for d in TravelDocument.objects.filter(
@@ -403,7 +419,7 @@ INSERT_FIELDS = {
 }
 
 
-def _action_of(model: type, event: Any) -> str:
+def _action_of(model: type[models.Model], event: Any) -> str:
     if event.pgh_label == "insert":
         return str(CREATED[model])
     if model is Resident and "merged_into_id" in (event.pgh_diff or {}):
@@ -481,7 +497,7 @@ def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
                 model_field = Resident._meta.get_field(key)
                 changes.append(
                     HistoryChange(
-                        str(model_field.verbose_name),
+                        str(model_field.verbose_name),  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
                         _readable(model_field, key, before, {}),
                         _readable(model_field, key, after, {}),
                     )
@@ -577,7 +593,9 @@ class _NameLookup:
         )
         self.places: dict[str, dict[str, str]] = {}
         for kind, model in (("province", Province), ("district", District), ("commune", Commune)):
-            found = model.objects.filter(code__in=codes[kind]) if codes[kind] else []
+            found: Iterable[Province | District | Commune] = (
+                model.objects.filter(code__in=codes[kind]) if codes[kind] else []
+            )
             self.places[kind] = {p.code: p.name for p in found}
         found_bases = ResidenceBasis.objects.filter(pk__in=bases) if bases else []
         self.bases = {b.pk: str(b) for b in found_bases}
@@ -587,10 +605,12 @@ class _NameLookup:
             return str(_("system"))
         return self.users.get(pk, f"#{pk}")
 
-    def describe(self, model: type, key: str, before: Any, after: Any) -> tuple[str, str, str]:
+    def describe(
+        self, model: type[models.Model], key: str, before: Any, after: Any
+    ) -> tuple[str, str, str]:
         try:
             model_field = model._meta.get_field(key)
-            label = str(model_field.verbose_name)
+            label = str(model_field.verbose_name)  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
         except Exception:  # a renamed column still shows, under its raw name
             model_field, label = None, key
         if key == "number_index":
@@ -648,7 +668,7 @@ def _compared(resident: Resident, other: Resident, passports: dict[int, str]) ->
         return str(value or "")
 
     rows = [
-        Comparison(str(Resident._meta.get_field(name).verbose_name), text(resident, name),
+        Comparison(str(Resident._meta.get_field(name).verbose_name), text(resident, name),  # type: ignore[union-attr]  # a concrete field
                    text(other, name))
         for name in ("surname", "given_names", "name_native", "name_km", "sex", "date_of_birth",
                      "place_of_birth", "nationality", "arrival_date", "address_district",
@@ -790,7 +810,7 @@ class LikelyMatch:
         return round(self.similarity * 100)
 
     @property
-    def reason(self) -> str:
+    def reason(self) -> StrOrPromise:
         return explain_match(self.kind, self.similarity)
 
 
@@ -921,7 +941,10 @@ def describe_corrections(corrections: list[Correction]) -> None:
             if name in codes:
                 codes[name].update(v for v in pair if v)
     names: dict[str, dict[str, str]] = {
-        name: {place.code: place.name for place in places[name].objects.filter(code__in=wanted)}
+        name: {
+            place.code: place.name
+            for place in places[name]._default_manager.filter(code__in=wanted)
+        }
         for name, wanted in codes.items()
         if wanted
     }
@@ -931,7 +954,7 @@ def describe_corrections(corrections: list[Correction]) -> None:
             model_field = Resident._meta.get_field(name)
             rows.append(
                 HistoryChange(
-                    str(model_field.verbose_name),
+                    str(model_field.verbose_name),  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
                     _readable(model_field, name, before, names),
                     _readable(model_field, name, after, names),
                 )

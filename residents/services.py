@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pghistory
 from django.conf import settings
@@ -18,7 +18,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
@@ -42,6 +41,9 @@ from residents.models import (
     TravelDocument,
     overlong_name_field,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The only resident fields a person may set; everything else (province, status, maker,
 # version) is decided here. A form with extra POST fields cannot reach anything else.
@@ -91,7 +93,7 @@ class ListHeld(NotAllowed):
 
 
 class DuplicatePassport(ResidentsError):
-    def __init__(self, message: str | Promise, *, holder: Resident) -> None:
+    def __init__(self, message: StrOrPromise, *, holder: Resident) -> None:
         super().__init__(message)
         self.holder = holder
 
@@ -170,7 +172,7 @@ def _lock_declaration(declaration_id: int) -> tuple[Resident, Declaration]:
     return resident, declaration
 
 
-def _check_version(current: int, expected: int | None, what: str | Promise) -> None:
+def _check_version(current: int, expected: int | None, what: StrOrPromise) -> None:
     if expected is not None and current != expected:
         raise StaleVersion(
             _(
@@ -238,6 +240,7 @@ def resident_create(
         resident = Resident(province_id=actor.province_id, created_by=actor)
         _apply_fields(resident, fields)
         if photo is not None:
+            assert photo.name  # a cleaned photo is always named (residents.uploads)
             resident.photo.save(photo.name, photo, save=False)
         resident.save()
         document = TravelDocument(
@@ -290,7 +293,7 @@ def _apply_fields(resident: Resident, fields: Mapping[str, Any]) -> set[str]:
         if name in UPPER_CASE_FIELDS:
             value = " ".join((value or "").upper().split())
         model_field = Resident._meta.get_field(name)
-        current = getattr(resident, model_field.attname)
+        current = getattr(resident, model_field.attname)  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
         if model_field.is_relation:
             new = value.pk if value is not None else None
         elif name == "nationality":
@@ -364,6 +367,7 @@ def resident_update(
             if "passport" in changed:
                 current_document.save()
         if photo is not None:
+            assert photo.name  # a cleaned photo is always named (residents.uploads)
             locked.photo.save(photo.name, photo, save=False)
             changed.add("photo")
         if not changed:
@@ -526,7 +530,9 @@ def _review(
         locked.reviewed_at = timezone.now()
         locked.claimed_by, locked.claimed_until = None, None
         locked.save()
-        _audit_declaration(actor, REVIEW_ACTIONS[status], locked, **{"from": before})
+        _audit_declaration(
+            actor, REVIEW_ACTIONS[Declaration.Status(status)], locked, **{"from": before}
+        )
     return locked
 
 
@@ -832,6 +838,7 @@ def document_add(
             size=file.size,
             uploaded_by=actor,
         )
+        assert file.name  # an upload is always named
         document.file.save(file.name, file, save=False)
         document.save()
     return document
