@@ -27,7 +27,6 @@ class AuditSearchForm(forms.Form):
     province_code = forms.CharField(label=_("Province code"), max_length=8, required=False)
     since = ims_fields.DateField(label=_("From"), required=False)
     until = ims_fields.DateField(label=_("Until"), required=False)
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,6 +41,4 @@ class AuditSearchForm(forms.Form):
         self.helper.add_input(Submit("search", _("Search")))
 
     def filters(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        data["before_id"] = data.pop("before")
-        return {k: v for k, v in data.items() if v}
+        return {k: v for k, v in self.cleaned_data.items() if v}

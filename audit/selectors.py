@@ -7,12 +7,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 
 from accounts import access
 from accounts.access import Capability
 from audit import chain
 from audit.models import GENESIS_HASH, AuditEvent
+from core import keyset
+from core.keyset import Key
+
+PAGE_SIZE = 50
+AUDIT_KEYS = (Key("id", descending=True),)
 
 
 def can_read_audit(user: Any) -> bool:
@@ -29,12 +33,16 @@ def audit_event_list_for(
     province_code: str = "",
     since: dt.date | None = None,
     until: dt.date | None = None,
-    before_id: int | None = None,
-) -> QuerySet[AuditEvent]:
-    """Events matching the filters, newest first; keyset-paginated by `before_id`."""
+    after: str = "",
+    page_size: int = PAGE_SIZE,
+) -> keyset.Page[AuditEvent]:
+    """One page of the events matching the filters, newest first, by keyset from `after`.
+
+    A bare id (the trail's first links, `?before=123`) is still read as a cursor.
+    """
     if not can_read_audit(user):
         raise PermissionDenied
-    events = AuditEvent.objects.order_by("-id")
+    events = AuditEvent.objects.all()
     if username:
         events = events.filter(username__iexact=username)
     if action:
@@ -49,9 +57,7 @@ def audit_event_list_for(
         events = events.filter(at__date__gte=since)
     if until:
         events = events.filter(at__date__lte=until)
-    if before_id:
-        events = events.filter(id__lt=before_id)
-    return events
+    return keyset.paginate(events, AUDIT_KEYS, after=after, page_size=page_size)
 
 
 def audit_chain_problems(*, batch_size: int = 2000) -> Iterator[str]:

@@ -126,7 +126,7 @@ def main() -> None:
 
     from accounts.models import User
     from accounts.otp import ensure_confirmed_device
-    from provinces import services
+    from compilation import services
 
     def user(username: str, role: str, province: str | None) -> User:
         found, _created = User.objects.get_or_create(

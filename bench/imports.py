@@ -138,14 +138,14 @@ def main() -> None:
                "date_of_birth", "place_of_birth", "nationality", "phone", "occupation",
                "employer", "province_id", "address_province_id", "address_district_id",
                "address_commune_id", "address_village", "address_street", "created_by_id",
-               "created_at", "updated_at", "version", "photo"]  # fmt: skip
+               "created_at", "updated_at", "version", "photo", "residence_end_reason"]  # fmt: skip
     clean = io.StringIO()
     copy_writer = csv.writer(clean, lineterminator="\n")
     for n, row in enumerate(rows):
         copy_writer.writerow([f"SURNAME{n}", row[1].upper(), "", "", f"SURNAME{n} {row[1].upper()}",
                               "F", "1980-05-17", "", "CN", row[9], "", "", "12", "12", "1201",
                               "120101", "", "", officer.pk, "2026-11-26 00:00+07",
-                              "2026-11-26 00:00+07", 1, ""])  # fmt: skip
+                              "2026-11-26 00:00+07", 1, "", ""])  # fmt: skip
     payload = clean.getvalue()
     sql = (
         f"COPY bench_resident_copy ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"

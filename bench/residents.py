@@ -192,6 +192,7 @@ def main() -> None:
     setup_django_on(BENCH_DB)
     from django.db import connection
 
+    from core import keyset
     from demo.users import seed_users
     from residents import selectors
     from residents.models import Resident, TravelDocument
@@ -301,14 +302,14 @@ def main() -> None:
             if user.is_national
             else Resident.objects.filter(province_id=user.province_id)
         )
-        keys = [c for c, _d in selectors.SORTS[sort]]
-        order = [("-" if desc else "") + c for c, desc in selectors.SORTS[sort]]
+        keys = [k.path for k in selectors.SORTS[sort]]
+        order = [("-" if k.descending else "") + k.path for k in selectors.SORTS[sort]]
         offset = (DEEP_PAGE - 1) * PAGE - 1
         if base.count() <= offset:
             print(f"list ({label}): fewer than {DEEP_PAGE:,} pages, skipped")
             continue
         before = base.order_by(*order).values_list(*keys)[offset]
-        cursor = selectors.encode_cursor(list(before))
+        cursor = keyset.encode_cursor(list(before))
         first = _timed(lambda f=filters, u=user: selectors.resident_list_for(user=u, filters=f), 30)
         deep = _timed(
             lambda f=filters, u=user, c=cursor: selectors.resident_list_for(

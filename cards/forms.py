@@ -96,6 +96,8 @@ class CardFilterForm(forms.Form):
         empty_label=_("All provinces"),
     )
     number = forms.CharField(label=_("Card number starts with"), required=False, max_length=24)
+    # The district of the holder's address: the dashboard's district figures link here.
+    district = forms.RegexField(required=False, regex=r"^\d{4}$", widget=forms.HiddenInput)
 
 
 class PrintRunForm(forms.Form):

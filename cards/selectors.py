@@ -11,6 +11,8 @@ from accounts.models import User
 from cards import numbers
 from cards.models import CardEvent, PrintRun, ResidenceCard
 from cards.services import declarations_due_a_card
+from core import keyset
+from core.keyset import Key
 from provinces.models import Province
 from residents.models import Declaration
 from residents.queues import Queue
@@ -25,16 +27,21 @@ def _scoped(user: User, qs: QuerySet) -> QuerySet:
     return access.scope(qs, user)
 
 
+# Newest first; a bare id (the list's first links, `?before=123`) is still read as a cursor.
+CARD_KEYS = (Key("id", descending=True),)
+
+
 def card_list_for(
     *,
     user: User,
     status: str = "",
     province: str = "",
     number: str = "",
-    before: int | None = None,
+    district: str = "",
+    after: str = "",
     limit: int = PAGE_SIZE,
-) -> list[ResidenceCard]:
-    """One page of cards, newest first, by keyset (`before` = the last id of the previous page).
+) -> keyset.Page[ResidenceCard]:
+    """One page of cards, newest first, by keyset from the `after` cursor.
 
     Keyset paging stays as fast on page 20,000 as on page 1 (index province, status, -id).
     """
@@ -45,9 +52,9 @@ def card_list_for(
         qs = qs.filter(province_id=province)
     if number:
         qs = qs.filter(number__startswith=number.strip().upper())
-    if before:
-        qs = qs.filter(pk__lt=before)
-    return list(qs.order_by("-id")[:limit])
+    if district:
+        qs = qs.filter(resident__address_district_id=district)
+    return keyset.paginate(qs, CARD_KEYS, after=after, page_size=limit)
 
 
 def card_of_transferred_resident_for(*, user: User, pk: int) -> ResidenceCard:

@@ -18,7 +18,7 @@ from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
-from cards import numbers
+from cards import hooks, numbers
 from cards.models import CardEvent, PrintRun, PrintRunCard, ResidenceCard, expiry_date_for
 from core.errors import Conflict
 from gdi_ims import queue
@@ -453,6 +453,39 @@ def cards_revoke_for_ended_residence(
     return [card.number for card in cards]
 
 
+def cards_follow_merge(
+    *, survivor_id: int, merged_id: int, actor: User, now: dt.datetime, reason: str
+) -> int:
+    """Move a merged record's cards to the survivor; return how many moved.
+
+    Called by the merge itself (residents.merge), inside its transaction, both residents locked:
+    the verifier's decision is the authority. The cards of both are locked in id order; a second
+    current card is revoked first (one valid card per resident), with the merge's reason.
+    """
+    cards = list(
+        ResidenceCard.objects.select_for_update()
+        .filter(resident__in=[merged_id, survivor_id])
+        .order_by("pk")
+    )
+    current = ResidenceCard.CURRENT_STATUSES
+    if any(c.resident_id == survivor_id and c.status in current for c in cards):
+        for card in cards:
+            if card.resident_id == merged_id and card.status in current:
+                assert card.can_move_to(Status.REVOKED)
+                card.status, card.status_reason = Status.REVOKED, reason
+                card.save(update_fields=["status", "status_reason"])
+                CardEvent.objects.create(
+                    card=card,
+                    kind=Kind.REVOKED,
+                    actor=actor,
+                    at=now,
+                    reason=reason,
+                    data={"merged_into": survivor_id},
+                )
+                audit_record(actor=actor, action=Action.CARD_REVOKED, obj=card)
+    return ResidenceCard.objects.filter(resident_id=merged_id).update(resident_id=survivor_id)
+
+
 def card_reprint_offered(card: ResidenceCard, resident: Resident) -> bool:
     """Whether a card issued by another province may be reprinted by the resident's new one."""
     return (
@@ -670,10 +703,8 @@ def print_run_create(
 
 
 def _notify_failed_after_commit(run_id: int) -> None:
-    """The clerk who built the run is told it failed (app and e-mail)."""
-    from jobs.tasks import notify_print_run_failed_task
-
-    queue.send_on_commit(notify_print_run_failed_task, run_id)
+    """The clerk who built the run is told it failed (app and e-mail: jobs' receiver)."""
+    hooks.print_run_failed(print_run_id=run_id)
 
 
 def print_run_can_retry(run: PrintRun, *, now: dt.datetime | None = None) -> bool:

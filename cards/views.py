@@ -61,15 +61,18 @@ def card_list(request: AuthenticatedRequest) -> HttpResponse:
             "status": data["status"],
             "province": data["province"].code if data["province"] else "",
             "number": data["number"],
+            "district": data["district"],
         }
-    cards = selectors.card_list_for(
-        user=request.user, before=parse_id(request.GET.get("before")), **filters
-    )
+    # `before` is the list's first links' cursor (a bare id, the next page's start).
+    after = request.GET.get("after") or request.GET.get("before", "")
+    page = selectors.card_list_for(user=request.user, after=after, **filters)
+    cards = page.items
     query = request.GET.copy()
     query.pop("before", None)
+    query.pop("after", None)
     next_url = ""
-    if len(cards) == selectors.PAGE_SIZE:
-        query["before"] = str(cards[-1].pk)
+    if page.next_cursor:
+        query["after"] = page.next_cursor
         next_url = f"?{query.urlencode()}"
     return TemplateResponse(
         request,

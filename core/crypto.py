@@ -6,6 +6,9 @@ Keys come from the environment:
   (`manage.py rotate_field_keys`).
 - BLIND_INDEX_KEY: base64 key of the HMAC that lets the database find and de-duplicate an encrypted
   value by equality without being able to read it.
+
+A column holding `encrypt` tokens is an `EncryptedTextField`: it names its context (and the column
+of its blind index, if any), so `rotate_field_keys` finds every such column in every app.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import hmac
 import os
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 
 _NONCE_BYTES = 12
 
@@ -120,3 +125,24 @@ def blind_index(value: str, *, context: str) -> str:
     """Keyed hash of an already normalised value, for equality look-ups and unique constraints."""
     message = f"{context}\x1f{value}".encode()
     return hmac.new(_index_key(), message, hashlib.sha256).hexdigest()
+
+
+class EncryptedTextField(models.TextField):
+    """A text column of `encrypt` tokens under one context ("" stands for no value).
+
+    The model still encrypts and decrypts (it knows how to normalise the value first); the field
+    only says what the column is, so that a key rotation can find it. `index_field` names the
+    column holding the same value's `blind_index` under the same context, if there is one.
+    """
+
+    def __init__(self, *args: Any, context: str = "", index_field: str = "", **kwargs: Any):
+        self.context = context
+        self.index_field = index_field
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["context"] = self.context
+        if self.index_field:
+            kwargs["index_field"] = self.index_field
+        return name, path, args, kwargs

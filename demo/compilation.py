@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accounts.models import User
-from provinces import services
+from compilation import services
 from provinces.models import Province
 
 # Estimated foreign permanent residents per province (code: estimate), about 90,500 in all;

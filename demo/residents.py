@@ -19,7 +19,7 @@ from pghistory import models as pghistory_models
 
 from accounts.models import User
 from provinces.models import Commune
-from residents import services
+from residents import rules, services
 from residents.history import bulk_history, record_inserts
 from residents.models import Declaration, ResidenceBasis, Resident, TravelDocument
 
@@ -518,7 +518,7 @@ def _seed_chunk(
             created_by=maker,
             created_at=entered,
         )
-        resident.refresh_search_name()
+        rules.refresh_search_name(resident)
         residents.append(resident)
         issued = dt.date(2018, 1, 1) + dt.timedelta(days=rng.randrange(2_500))
         document = TravelDocument(

@@ -34,7 +34,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("imports.tasks.purge_import_files_task", NIGHTLY),
     ("imports.tasks.build_export_task", REPORTS),
     ("jobs.tasks.", NIGHTLY),
-    ("provinces.tasks.", NIGHTLY),
+    ("provinces.tasks.", NIGHTLY),  # the compilation's tasks keep these names
 )
 
 

@@ -186,7 +186,8 @@ class PasswordChangeRequiredMiddleware:
 class NoStoreMiddleware:
     """`Cache-Control: no-store` on every dynamic response: pages carry personal data.
 
-    Static files are answered earlier by WhiteNoise and keep their long cache lifetimes.
+    Static files are answered before this runs, by WhiteNoise (above it in MIDDLEWARE), and keep
+    their long cache lifetimes.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

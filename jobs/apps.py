@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class JobsConfig(AppConfig):
     name = "jobs"
     verbose_name = _("Nightly jobs")
+
+    def ready(self) -> None:
+        from jobs import receivers
+
+        receivers.register()

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from cards.models import PrintRun
+from compilation.models import ProvinceCompilation
 from imports.models import ImportBatch
 from jobs import conf
 from jobs.models import Notification
-from provinces.models import ProvinceCompilation
 from residents.models import Declaration
 
 logger = logging.getLogger(__name__)

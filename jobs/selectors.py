@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
@@ -15,6 +15,8 @@ from accounts import access
 from accounts.access import Capability
 from accounts.models import User
 from cards.models import EXPIRING_WINDOW_DAYS, PrintRun, ResidenceCard
+from core import keyset
+from core.keyset import Key
 from imports.models import ImportBatch
 from jobs import conf
 from jobs.models import EXPIRED, JobRun, Notification, RenewalNotice
@@ -190,10 +192,9 @@ class RenewalFilters:
     run: int | None = None  # the residents a notification named
 
 
-@dataclass
-class RenewalPage:
-    items: list[RenewalCard] = field(default_factory=list)
-    next_cursor: str = ""
+RenewalPage = keyset.Page["RenewalCard"]
+# Soonest expiry first.
+RENEWAL_KEYS = (Key("expiry_date", "date"), Key("id"))
 
 
 def renewal_province_for(*, user: User, province: str) -> str:
@@ -294,16 +295,7 @@ def renewal_page_for(
 ) -> RenewalPage:
     """One page, soonest expiry first, by keyset (expiry date, id) from the `after` cursor."""
     qs = renewals_queryset_for(user=user, filters=filters, today=today)
-    cursor = _decode(after)
-    if cursor:
-        day, pk = cursor
-        qs = qs.filter(Q(expiry_date__gt=day) | Q(expiry_date=day, pk__gt=pk))
-    rows = list(qs.order_by("expiry_date", "id")[: limit + 1])
-    page = RenewalPage(items=rows[:limit])
-    if len(rows) > limit:
-        last = page.items[-1]
-        page.next_cursor = f"{last.expiry_date.isoformat()}_{last.pk}"
-    return page
+    return keyset.paginate(qs, RENEWAL_KEYS, after=after, page_size=limit)
 
 
 def renewals_for_export(
@@ -311,11 +303,3 @@ def renewals_for_export(
 ) -> Iterator[RenewalCard]:
     qs = renewals_queryset_for(user=user, filters=filters, today=today)
     return qs.order_by("expiry_date", "id").iterator(chunk_size=2000)
-
-
-def _decode(cursor: str) -> tuple[dt.date, int] | None:
-    day, _sep, pk = cursor.partition("_")
-    try:
-        return dt.date.fromisoformat(day), int(pk)
-    except ValueError:
-        return None

@@ -23,7 +23,7 @@ from accounts.access import Capability
 from accounts.types import AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_record
-from residents import corrections, passports, selectors, services
+from residents import corrections, history_view, passports, selectors, services
 from residents.correction_forms import CorrectionForm, PassportForm
 from residents.models import Correction
 
@@ -90,7 +90,7 @@ def correction_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def correction_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     correction = selectors.correction_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_READ)
-    selectors.describe_corrections([correction])
+    history_view.describe_corrections([correction])
     can_decide = (
         access.can(request.user, Can.DECLARATION_REVIEW)
         and correction.status == Correction.Status.REQUESTED

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit.services import audit_record
-from residents import services
+from residents import hooks, rules, services
 from residents.models import Correction, Resident
 
 Action = services.Action
@@ -120,8 +120,8 @@ def correction_request(
         if name not in fields:
             continue
         value = fields[name]
-        if name in services.UPPER_CASE_FIELDS:
-            value = " ".join((value or "").upper().split())
+        if name in rules.UPPER_CASE_FIELDS:
+            value = rules.normalise_name(value)
         before, after = to_json(name, getattr(locked, name)), to_json(name, value)
         if before != after:
             changes[name] = [before, after]
@@ -187,15 +187,12 @@ def correction_approve(
         if changed & services.DUPLICATE_FIELDS:
             services.flag_likely_duplicates(resident_ids=[resident.pk])
         if changed & PRINTED_FIELDS:
-            # The card follows the record in the same transaction (cards sit above residents).
-            from cards import services as card_services
-
-            replaced = card_services.card_replace_after_correction(
+            # The card follows the record in the same transaction (cards' receiver replaces it).
+            for replaced in hooks.printed_fields_corrected.collect(
                 resident=resident, actor=actor, reason=locked.reason, today=today,
                 correction_id=locked.pk,
-            )  # fmt: skip
-            if replaced is not None:
-                locked.replaced_card, locked.new_card = replaced[0].number, replaced[1].number
+            ):  # fmt: skip
+                locked.replaced_card, locked.new_card = replaced
         locked.status = Correction.Status.APPROVED
         locked.decided_by = actor
         locked.decided_at = timezone.now()

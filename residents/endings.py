@@ -23,6 +23,7 @@ from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from residents import hooks
 from residents.models import EndReason, ResidenceEnding, Resident
 from residents.services import (
     IllegalTransition,
@@ -33,14 +34,6 @@ from residents.services import (
     _require_verifier_of,
     _required_reason,
 )
-
-
-def _refresh_counts_after_commit() -> None:
-    """The dashboard's figures move with the record: refresh them once this commits."""
-    from provinces.tasks import refresh_province_summary_task
-
-    transaction.on_commit(refresh_province_summary_task.delay)
-
 
 Status = ResidenceEnding.Status
 Action = AuditEvent.Action
@@ -133,16 +126,14 @@ def _decide(ending: ResidenceEnding, actor: User, status: str, reason: str) -> R
         resident.residence_end_reason = locked.reason
         resident.version += 1
         resident.save()
-        # The card follows the record in the same transaction (cards stand above residents:
-        # imported here, as a service's task would be).
-        from cards.services import cards_revoke_for_ended_residence
-
-        revoked = cards_revoke_for_ended_residence(
+        # The cards follow the record in the same transaction (cards' receiver revokes them).
+        answers = hooks.residence_ended.collect(
             resident_id=resident.pk,
             actor=actor,
             reason=str(EndReason(locked.reason).label),
             ending_id=locked.pk,
         )
+        revoked = [number for numbers in answers for number in numbers]
     audit_record(
         actor=actor,
         action=Action.RESIDENCE_END_DECIDED,
@@ -150,7 +141,7 @@ def _decide(ending: ResidenceEnding, actor: User, status: str, reason: str) -> R
         detail={"ending": locked.pk, "decision": status, "cards_revoked": revoked},
     )
     if status == Status.APPROVED:
-        _refresh_counts_after_commit()
+        hooks.province_figures_changed(province_ids=[resident.province_id])
     return locked
 
 

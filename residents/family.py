@@ -21,6 +21,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.validators import parse_id
+from residents import selectors
 from residents.models import FamilyLink, FamilyRelation, ResidenceBasis, Resident
 from residents.services import (
     NotAllowed,
@@ -42,17 +43,14 @@ def relative_find_for(*, user: User, reference: str) -> Resident:
     A family shows the officer the relative's card; a register number is one the officer can
     open. Neither finds an ended residence: a link makes sense between living residents.
     """
-    from cards import numbers  # the card number's own rules (cards stand above residents)
-
     reference = (reference or "").strip()
     resident = None
-    try:
-        number = numbers.normalise(reference)
-    except numbers.InvalidCardNumber:
-        number = ""
-    if number:
+    # The card number's own rules are the cards app's (selectors ask its hooks).
+    if selectors.card_number_of(reference):
         resident = (
-            Resident.objects.current().filter(cards__number=number).select_related("province")
+            selectors.with_card_numbered(Resident.objects.current(), reference).select_related(
+                "province"
+            )
         ).first()
     elif (pk := parse_id(reference)) is not None:
         resident = (

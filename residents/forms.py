@@ -27,7 +27,7 @@ from core import crypto
 from gdi_ims import fields as ims_fields
 from gdi_ims.widgets import FixedChoicesSelect
 from provinces.models import District, Province
-from residents import selectors, services
+from residents import rules, selectors, services
 from residents.models import (
     SEARCH_NAME_MAX,
     Declaration,
@@ -36,7 +36,6 @@ from residents.models import (
     ResidenceBasis,
     Resident,
     normalise_document_number,
-    overlong_name_field,
 )
 from residents.uploads import clean_photo, sniff_document
 
@@ -223,10 +222,10 @@ class ResidentForm(forms.ModelForm):
 
     # --- cleaning --------------------------------------------------------------------------
     def clean_surname(self) -> str:
-        return " ".join(self.cleaned_data["surname"].upper().split())
+        return rules.normalise_name(self.cleaned_data["surname"])
 
     def clean_given_names(self) -> str:
-        return " ".join(self.cleaned_data["given_names"].upper().split())
+        return rules.normalise_name(self.cleaned_data["given_names"])
 
     def clean_passport_number(self) -> str:
         number = normalise_document_number(self.cleaned_data["passport_number"])
@@ -274,7 +273,7 @@ class ResidentForm(forms.ModelForm):
             self.add_error("address_district", _("This district is not in the chosen province."))
         if district and commune and commune.district_id != district.code:
             self.add_error("address_commune", _("This commune is not in the chosen district."))
-        if overlong := overlong_name_field(data):
+        if overlong := rules.overlong_name_field(data):
             name, length = overlong
             self.add_error(name, names_too_long_message(length))
         issue, expiry = data.get("passport_issue_date"), data.get("passport_expiry_date")
@@ -454,7 +453,11 @@ class ResidentSearchForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Any status")), *Declaration.Status.choices],
+        choices=[
+            ("", _("Any status")),
+            *Declaration.Status.choices,
+            ("compiled", _("Verified or acknowledged")),
+        ],
         widget=FixedChoicesSelect(cache_key="residents.search.status"),
     )
     nationality = LazyTypedChoiceField(
@@ -501,16 +504,11 @@ class ResidentSearchForm(forms.Form):
         )
 
     def clean_card(self) -> str:
-        from cards import numbers
-
         card = self.cleaned_data["card"].strip()
-        if card:
-            try:
-                numbers.normalise(card)
-            except numbers.InvalidCardNumber:
-                raise forms.ValidationError(
-                    _("This card number is mistyped: check it against the card.")
-                ) from None
+        if card and not selectors.card_number_of(card):
+            raise forms.ValidationError(
+                _("This card number is mistyped: check it against the card.")
+            )
         return card
 
     def filters(self) -> selectors.ResidentFilters:

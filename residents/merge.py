@@ -13,8 +13,6 @@ review, an edit or a second merge of the same records wait for each other instea
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pghistory
 from django.db import models, transaction
 from django.db.models import ForeignObjectRel
@@ -25,18 +23,18 @@ from pghistory.models import Event
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from residents import hooks
 from residents.models import Declaration, LikelyDuplicate, Resident, TravelDocument
 from residents.services import IllegalTransition, NotAllowed, _require_verifier_of
 
-# Relations moved with their own rules below; every other relation to a resident is moved as is.
+# Relations moved with their own rules below (and those of the apps above, hooks.merge_handles);
+# every other relation to a resident is moved as is.
 _HANDLED = {
     ("residents", "declaration", "resident"),
     ("residents", "traveldocument", "resident"),
     ("residents", "likelyduplicate", "resident"),
     ("residents", "likelyduplicate", "other"),
     ("residents", "resident", "merged_into"),
-    ("cards", "residencecard", "resident"),
-    ("imports", "importedresident", "resident"),
 }
 
 
@@ -73,11 +71,15 @@ def residents_merge(*, flag: LikelyDuplicate, survivor: Resident, actor: User) -
         moved = {
             "declarations": _move(Declaration.objects.filter(resident=gone), "resident", keep),
             "passports": _move_passports(gone, keep),
-            "cards": _move_cards(gone, keep, actor, now),
-            "flags": _move_flags(gone, keep, locked),
-            "import_row": _move_import_row(gone, keep),
-            **_move_other_references(gone, keep),
         }
+        # The cards (locked here, after the flag) and the import row move by their own apps'
+        # rules: their receivers answer what they moved.
+        for answer in hooks.residents_merged.collect(
+            survivor_id=keep.pk, merged_id=gone.pk, actor=actor, now=now, reason=_merge_reason(keep)
+        ):
+            moved.update(answer)
+        moved["flags"] = _move_flags(gone, keep, locked)
+        moved.update(_move_other_references(gone, keep))
         locked.status = LikelyDuplicate.Status.MERGED
         locked.decided_by, locked.decided_at = actor, now
         locked.save(update_fields=["status", "decided_by", "decided_at"])
@@ -104,34 +106,6 @@ def _move_passports(gone: Resident, keep: Resident) -> int:
     if TravelDocument.objects.filter(resident=keep, is_current=True).exists():
         TravelDocument.objects.filter(resident=gone, is_current=True).update(is_current=False)
     return _move(TravelDocument.objects.filter(resident=gone), "resident", keep)
-
-
-def _move_cards(gone: Resident, keep: Resident, actor: User, now: dt.datetime) -> int:
-    """Move the cards; a second current card is revoked first (one valid card per resident)."""
-    from cards.models import CardEvent, ResidenceCard
-
-    cards = list(
-        ResidenceCard.objects.select_for_update()
-        .filter(resident__in=[gone.pk, keep.pk])
-        .order_by("pk")
-    )
-    if any(c.resident_id == keep.pk and c.status in ResidenceCard.CURRENT_STATUSES for c in cards):
-        reason = _merge_reason(keep)
-        for card in cards:
-            if card.resident_id == gone.pk and card.status in ResidenceCard.CURRENT_STATUSES:
-                assert card.can_move_to(ResidenceCard.Status.REVOKED)
-                card.status, card.status_reason = ResidenceCard.Status.REVOKED, reason
-                card.save(update_fields=["status", "status_reason"])
-                CardEvent.objects.create(
-                    card=card,
-                    kind=CardEvent.Kind.REVOKED,
-                    actor=actor,
-                    at=now,
-                    reason=reason,
-                    data={"merged_into": keep.pk},
-                )
-                audit_record(actor=actor, action=AuditEvent.Action.CARD_REVOKED, obj=card)
-    return _move(ResidenceCard.objects.filter(resident=gone), "resident", keep)
 
 
 def _move_flags(gone: Resident, keep: Resident, decided: LikelyDuplicate) -> int:
@@ -163,15 +137,6 @@ def _move_flags(gone: Resident, keep: Resident, decided: LikelyDuplicate) -> int
     return moved
 
 
-def _move_import_row(gone: Resident, keep: Resident) -> int:
-    """The import row moves, unless the survivor came from an import too (one row per record)."""
-    from imports.models import ImportedResident
-
-    if ImportedResident.objects.filter(resident=keep).exists():
-        return 0
-    return _move(ImportedResident.objects.filter(resident=gone), "resident", keep)
-
-
 def _move_other_references(gone: Resident, keep: Resident) -> dict[str, int]:
     """Every other foreign key to a resident, in any app, moved as is (history rows excepted)."""
     moved: dict[str, int] = {}
@@ -184,7 +149,12 @@ def _move_other_references(gone: Resident, keep: Resident) -> dict[str, int]:
     for relation in relations:
         model = relation.related_model
         key = (model._meta.app_label, model._meta.model_name, relation.field.name)
-        if key in _HANDLED or issubclass(model, Event) or not relation.field.concrete:
+        if (
+            key in _HANDLED
+            or key in hooks.merge_handles
+            or issubclass(model, Event)
+            or not relation.field.concrete
+        ):
             continue
         if relation.many_to_many:
             continue

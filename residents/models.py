@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 import pghistory
@@ -22,7 +21,8 @@ from gdi_ims.formats import western_digits
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-    from residents.selectors import Comparison, HistoryChange
+    from residents.history_view import HistoryChange
+    from residents.selectors import Comparison
 from residents import history
 
 
@@ -40,18 +40,6 @@ NAME_FIELDS = ("surname", "given_names", "name_native", "name_km")
 # Resident.search_name holds the names together; each may be within its own limit and the whole
 # still too long (accents set apart by NFKD can also lengthen a name).
 SEARCH_NAME_MAX = 300
-
-
-def overlong_name_field(names: Mapping[str, str | None]) -> tuple[str, int] | None:
-    """The name to shorten, and the combined length, when the names together are too long.
-
-    The longest name is the one named: shortening it is what most likely makes them fit.
-    """
-    length = len(search_name_of(*(names.get(f) or "" for f in NAME_FIELDS)))
-    if length <= SEARCH_NAME_MAX:
-        return None
-    longest = max(NAME_FIELDS, key=lambda f: len(search_name_of(names.get(f) or "")))
-    return longest, length
 
 
 def normalise_document_number(number: str) -> str:
@@ -296,11 +284,6 @@ class Resident(models.Model):
     def full_name(self) -> str:
         return f"{self.surname} {self.given_names}".strip()
 
-    def refresh_search_name(self) -> None:
-        self.search_name = search_name_of(
-            self.surname, self.given_names, self.name_native, self.name_km
-        )
-
 
 def mask_number(number: str) -> str:
     """A document number where the whole of it is not needed: only its last three characters."""
@@ -327,7 +310,9 @@ class TravelDocument(models.Model):
         Resident, on_delete=models.CASCADE, related_name="documents", verbose_name=_("resident")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PASSPORT)
-    number_encrypted = models.TextField(editable=False)
+    number_encrypted = crypto.EncryptedTextField(
+        editable=False, context=ENCRYPTION_CONTEXT, index_field="number_index"
+    )
     # Keyed hash of the normalised number: unique per issuing country, and exact search.
     number_index = models.CharField(max_length=64, editable=False)
     issuing_country = CountryField(_("issuing country"))
@@ -495,6 +480,18 @@ class Declaration(models.Model):
                 fields=["submitted_at", "id"],
                 condition=Q(status="submitted"),
                 name="declaration_queue_order",
+            ),
+            # The verification queue filtered by basis or by maker, in its keyset order: the seek
+            # reads only that basis's (maker's) rows instead of filtering the whole queue's walk.
+            models.Index(
+                fields=["basis", "submitted_at", "id"],
+                condition=Q(status="submitted"),
+                name="declaration_queue_basis",
+            ),
+            models.Index(
+                fields=["created_by", "submitted_at", "id"],
+                condition=Q(status="submitted"),
+                name="declaration_queue_maker",
             ),
             # The other work queues' keyset orders (residents.queues), one per state.
             models.Index(
@@ -1050,3 +1047,10 @@ class FamilyLink(models.Model):
         if resident_id == self.resident_id:
             return self.relation
         return INVERSE_RELATION[FamilyRelation(self.relation)]
+
+
+# The 'insert' and 'update' event models pghistory makes for the tracked models above, and sets
+# on this module by name: declared here so that bulk writers (residents.bulk) import them.
+ResidentEvent: type[models.Model]
+TravelDocumentEvent: type[models.Model]
+DeclarationEvent: type[models.Model]

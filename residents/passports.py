@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit.services import audit_record
-from residents import services
+from residents import rules, services
 from residents.models import Resident, TravelDocument
 
 
@@ -26,7 +26,7 @@ def passport_replace(
     services._require_officer_of(actor, locked.province_id)
     if TravelDocument.objects.filter(
         issuing_country=passport.issuing_country,
-        number_index=TravelDocument.index_of(passport.number),
+        number_index=rules.passport_index(passport.number),
     ).exists():
         holder = services._passport_holder(passport, exclude_resident_id=locked.pk)
         if holder is not None:

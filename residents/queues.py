@@ -18,13 +18,19 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounts import access
 from accounts.models import User
-from residents.keyset import decode_cursor, encode_cursor
-from residents.models import Declaration, LikelyDuplicate, Resident, TravelDocument, search_name_of
+from core import keyset
+from core.keyset import Key
+from residents.models import (
+    SEARCH_NAME_MAX,
+    Declaration,
+    LikelyDuplicate,
+    search_name_of,
+)
 
 
 @dataclass(frozen=True)
@@ -47,20 +53,15 @@ class QueueFilters:
 
 QUEUE_PAGE_SIZE = 50
 AGE_BUCKETS = (7, 30)
-QUEUE_COUNTS_SECONDS = 30
+QUEUE_COUNTS_SECONDS = 60
 SORTS = ("oldest", "newest", "name")
 
 
 @dataclass
-class QueuePage:
-    items: list[Any]
-    total: int
-    counts: dict[str, Any]
-    filters: QueueFilters
-    next_cursor: str = ""
-    prev_cursor: str = ""
-    first: bool = True
-    last: bool = True
+class QueuePage(keyset.Page[Any]):
+    total: int = 0
+    counts: dict[str, Any] = field(default_factory=dict)
+    filters: QueueFilters = field(default_factory=QueueFilters)
 
 
 @dataclass(frozen=True)
@@ -80,25 +81,14 @@ class Queue:
     # --- Filtering ---------------------------------------------------------------------------
     def candidates(self, *, user: User, filters: QueueFilters) -> QuerySet:
         """The queue's rows the user may see, filtered; not ordered (see `ordered`)."""
-        from residents.selectors import _cards_numbered
+        from residents.selectors import narrowed_by_search
 
         rows = self.rows(user)
         if filters.province and user.is_national:
             rows = rows.filter(resident__province_id=filters.province)
-        name = search_name_of(filters.q)
-        if name:
-            rows = rows.filter(resident__search_name__trigram_word_similar=name)
-        if filters.passport.strip():
-            rows = rows.filter(
-                Exists(
-                    TravelDocument.objects.filter(
-                        resident=OuterRef("resident_id"),
-                        number_index=TravelDocument.index_of(filters.passport),
-                    )
-                )
-            )
-        if filters.card.strip():
-            rows = rows.filter(Exists(_cards_numbered(filters.card, "resident_id")))
+        rows = narrowed_by_search(
+            rows, q=filters.q, passport=filters.passport, card=filters.card, resident="resident"
+        )
         if filters.district:
             rows = rows.filter(resident__address_district_id=filters.district)
         if filters.commune:
@@ -123,28 +113,21 @@ class Queue:
     def sort_of(self, filters: QueueFilters) -> str:
         return filters.sort if filters.sort in SORTS else self.default_sort
 
-    def columns(self, filters: QueueFilters) -> tuple[tuple[str, str], ...]:
-        """The sort key as (table, column) pairs, all one way: one row comparison seeks."""
+    def keys(self, filters: QueueFilters) -> tuple[Key, ...]:
+        """The sort key, all one way: one row comparison seeks."""
+        descending = self.sort_of(filters) == "newest"
         if self.sort_of(filters) == "name":
-            return (("resident", "search_name"), ("row", "id"))
-        return (("row", self.moment), ("row", "id"))
-
-    def _descending(self, filters: QueueFilters, backwards: bool) -> bool:
-        return (self.sort_of(filters) == "newest") != backwards
+            name = Key("resident__search_name", "text", max_length=SEARCH_NAME_MAX)
+            return (name, Key("id"))
+        return (Key(self.moment, "moment", descending), Key("id", descending=descending))
 
     def ordered(
         self, rows: QuerySet, filters: QueueFilters, *, backwards: bool = False
     ) -> QuerySet:
-        sign = "-" if self._descending(filters, backwards) else ""
-        names = [("resident__" if t == "resident" else "") + c for t, c in self.columns(filters)]
-        return rows.order_by(*[sign + n for n in names])
+        return keyset.ordered(rows, self.keys(filters), backwards=backwards)
 
     def key_of(self, row: Any, filters: QueueFilters) -> list[Any]:
-        values: list[Any] = []
-        for table, column in self.columns(filters):
-            value = getattr(row.resident if table == "resident" else row, column)
-            values.append(value.isoformat() if isinstance(value, dt.datetime) else value)
-        return values
+        return keyset.key_of(row, self.keys(filters))
 
     def seek(
         self,
@@ -156,15 +139,9 @@ class Queue:
         inclusive: bool = False,
     ) -> QuerySet:
         """The rows after (or before) the row with these key values, in the queue's order."""
-        operator = ("<" if self._descending(filters, backwards) else ">") + (
-            "=" if inclusive else ""
+        return keyset.seek(
+            rows, self.keys(filters), values, backwards=backwards, inclusive=inclusive
         )
-        tables = {"row": self.model._meta.db_table, "resident": Resident._meta.db_table}
-        columns = ", ".join(f'"{tables[t]}"."{c}"' for t, c in self.columns(filters))
-        placeholders = ", ".join(["%s"] * len(values))
-        if any(t == "resident" for t, _c in self.columns(filters)):
-            rows = rows.filter(resident__isnull=False)  # joins the resident table
-        return rows.extra(where=[f"({columns}) {operator} ({placeholders})"], params=values)  # noqa: S610
 
     def _jump(self, filters: QueueFilters, start: str) -> list[Any] | None:
         """The key just before the first row of a day (or of a name), or None."""
@@ -181,62 +158,72 @@ class Queue:
         if self.sort_of(filters) == "newest":
             day += dt.timedelta(days=1)  # newest first: from the end of that day down
         moment = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-        return [moment.isoformat(), 0]
+        return [moment, 0]
 
     # --- Counts and pages --------------------------------------------------------------------
+    # The filters the counts are grouped by: one grouped pass over the queue answers every
+    # combination of them (each facet keeps the others), so clicking from filter to filter costs
+    # no query while the counts are kept. The search and the other filters narrow the pass.
+    FACETS = ("district", "basis", "maker", "flags", "older_than")
+
+    def _facet_free(self, filters: QueueFilters) -> QueueFilters:
+        """The filters that narrow the grouped pass: all but the facets (an age the links do not
+        offer narrows it too)."""
+        age = None if filters.older_than in AGE_BUCKETS else filters.older_than
+        return replace(filters, district="", basis=None, maker=None, flags="", older_than=age)
+
     def counts(self, *, user: User, filters: QueueFilters) -> dict[str, Any]:
-        """How many rows each filter would show, the others kept: a fixed five queries."""
+        """How many rows each filter would show, the others kept: one grouped query.
+
+        The rows are grouped by district, basis, maker, likely duplicates and age in the queue;
+        each figure sums the cells, so it is exact as of `counted_at`.
+        """
         now = timezone.now()
-        base = self.candidates(user=user, filters=filters)
+        older = {days: now - dt.timedelta(days) for days in AGE_BUCKETS}
+        base = self.candidates(user=user, filters=self._facet_free(filters))
         flagged = Exists(LikelyDuplicate.objects.open().filter(resident=OuterRef("resident_id")))
-        totals = base.aggregate(
-            total=Count("id"),
-            **{
-                f"older_than_{days}": Count(
-                    "id", filter=Q(**{f"{self.moment}__lt": now - dt.timedelta(days)})
-                )
-                for days in AGE_BUCKETS
-            },
+        ages = sorted(AGE_BUCKETS, reverse=True)
+        age = Case(
+            *[When(**{f"{self.moment}__lt": older[d]}, then=Value(d)) for d in ages],
+            default=Value(0),
         )
-        flags = self.candidates(user=user, filters=_without(filters, "flags")).aggregate(
-            open=Count("id", filter=flagged), none=Count("id", filter=~flagged)
-        )
-
-        def facet(name: str, path: str, label: str, label_km: str = "") -> list[dict[str, Any]]:
-            rows = (
-                self.candidates(user=user, filters=_without(filters, name))
-                .values(value=F(path), label=F(label), label_km=F(label_km or label))
-                .annotate(count=Count("id"))
-                .order_by("label")
-            )
-            return list(rows)
-
-        return {
-            **totals,
-            "flags": flags,
-            "districts": facet(
-                "district",
-                "resident__address_district_id",
-                "resident__address_district__name_en",
-                "resident__address_district__name_km",
-            ),
-            "bases": facet(
-                "basis", f"{self.basis}_id", f"{self.basis}__name_en", f"{self.basis}__name_km"
-            )
-            if self.basis
-            else [],
-            "makers": facet("maker", f"{self.maker}_id", f"{self.maker}__username"),
+        columns: dict[str, Any] = {
+            "district": F("resident__address_district_id"),
+            "district_label": F("resident__address_district__name_en"),
+            "district_label_km": F("resident__address_district__name_km"),
+            "maker": F(f"{self.maker}_id"),
+            "maker_label": F(f"{self.maker}__username"),
+            "flagged": flagged,
+            "age": age,
         }
+        if self.basis:
+            columns |= {
+                "basis": F(f"{self.basis}_id"),
+                "basis_label": F(f"{self.basis}__name_en"),
+                "basis_label_km": F(f"{self.basis}__name_km"),
+            }
+        # (aliased: "basis" and the like would clash with the model's own fields)
+        grouped = base.order_by().values(**{f"cell_{k}": v for k, v in columns.items()})
+        cells = [
+            {k.removeprefix("cell_"): v for k, v in row.items()}
+            for row in grouped.annotate(cell_count=Count("id"))
+        ]
+        return _summed(cells, filters, has_basis=bool(self.basis), counted_at=now)
 
     def cached_counts(self, *, user: User, filters: QueueFilters) -> dict[str, Any]:
-        """The counts, kept a few seconds per user, queue and filter (paging pays them once)."""
-        digest = hashlib.sha256(repr(filters).encode()).hexdigest()[:32]
-        key = f"queue-counts:{self.name}:{user.pk}:{digest}"
-        counts = cache.get(key)
-        if counts is None:
-            counts = self.counts(user=user, filters=filters)
-            cache.set(key, counts, QUEUE_COUNTS_SECONDS)
-        return counts
+        """The counts, kept a while per user, queue and search (not per facet: one grouped pass
+        answers them all). `counted_at` says how fresh they are; the page shows it."""
+        free = self._facet_free(filters)
+        digest = hashlib.sha256(repr(free).encode()).hexdigest()[:32]
+        key = f"queue-cells:{self.name}:{user.pk}:{digest}"
+        kept = cache.get(key)
+        if kept is None:
+            counts = self.counts(user=user, filters=free)
+            kept = {"cells": counts["cells"], "counted_at": counts["counted_at"]}
+            cache.set(key, kept, QUEUE_COUNTS_SECONDS)
+        return _summed(
+            kept["cells"], filters, has_basis=bool(self.basis), counted_at=kept["counted_at"]
+        )
 
     def page(
         self,
@@ -271,36 +258,84 @@ class Queue:
                 )
             )
         )
-        keys = tuple((column, False) for _table, column in self.columns(filters))
-        backwards = last
-        cursor = decode_cursor(after, keys)
-        if cursor is None and (cursor := decode_cursor(before, keys)) is not None:
-            backwards = True
-        if cursor is None and not last:
-            cursor = self._jump(filters, start)
-        if cursor is not None:
-            rows = self.seek(rows, filters, cursor, backwards=backwards)
-        found = list(self.ordered(rows, filters, backwards=backwards)[: page_size + 1])
-        has_more = len(found) > page_size
-        found = found[:page_size]
-        if backwards:
-            found.reverse()
+        found = keyset.paginate(
+            rows,
+            self.keys(filters),
+            after=after,
+            before=before,
+            last=last,
+            start=None if last else self._jump(filters, start),
+            page_size=page_size,
+        )
         counts = self.cached_counts(user=user, filters=filters)
-        page = QueuePage(items=found, total=counts["total"], counts=counts, filters=filters)
-        if found:
-            more_after = has_more if not backwards else (cursor is not None and not last)
-            more_before = (cursor is not None) if not backwards else has_more
-            if more_after:
-                page.next_cursor = encode_cursor(self.key_of(found[-1], filters))
-            if more_before:
-                page.prev_cursor = encode_cursor(self.key_of(found[0], filters))
-            page.first, page.last = not more_before, not more_after
-        return page
+        return QueuePage(
+            items=found.items,
+            next_cursor=found.next_cursor,
+            prev_cursor=found.prev_cursor,
+            total=counts["total"],
+            counts=counts,
+            filters=filters,
+        )
 
 
-def _without(filters: QueueFilters, name: str) -> QueueFilters:
-    cleared: Any = None if name in ("batch", "maker", "basis") else ""
-    return replace(filters, **{name: cleared})
+def _summed(
+    cells: list[dict[str, Any]], filters: QueueFilters, *, has_basis: bool, counted_at: Any
+) -> dict[str, Any]:
+    """The counts per filter, summed from the grouped cells: each facet keeps the others."""
+    wanted: dict[str, Callable[[dict[str, Any]], bool]] = {
+        "district": lambda c: not filters.district or c["district"] == filters.district,
+        "basis": lambda c: not (filters.basis and has_basis) or c["basis"] == filters.basis,
+        "maker": lambda c: not filters.maker or c["maker"] == filters.maker,
+        "flags": lambda c: not filters.flags or c["flagged"] == (filters.flags == "open"),
+        "older_than": lambda c: (
+            filters.older_than not in AGE_BUCKETS or c["age"] >= filters.older_than
+        ),
+    }
+
+    # Each cell, with the one facet it fails (None: it fails none; cells failing two count
+    # nowhere). One pass, whatever the number of facets.
+    graded: list[tuple[dict[str, Any], str | None]] = []
+    for cell in cells:
+        failed = [name for name, ok in wanted.items() if not ok(cell)]
+        if len(failed) <= 1:
+            graded.append((cell, failed[0] if failed else None))
+
+    def kept(*, but: str = "") -> list[dict[str, Any]]:
+        return [cell for cell, failed in graded if failed is None or failed == but]
+
+    def facet(name: str) -> list[dict[str, Any]]:
+        rows: dict[Any, dict[str, Any]] = {}
+        for cell in kept(but=name):
+            row = rows.setdefault(
+                cell[name],
+                {
+                    "value": cell[name],
+                    "label": cell[f"{name}_label"],
+                    "label_km": cell.get(f"{name}_label_km", cell[f"{name}_label"]),
+                    "count": 0,
+                },
+            )
+            row["count"] += cell["count"]
+        return sorted(rows.values(), key=lambda r: (r["label"] is None, r["label"] or ""))
+
+    shown = kept()
+    flags = kept(but="flags")
+    return {
+        "total": sum(c["count"] for c in shown),
+        **{
+            f"older_than_{days}": sum(c["count"] for c in shown if c["age"] >= days)
+            for days in AGE_BUCKETS
+        },
+        "flags": {
+            "open": sum(c["count"] for c in flags if c["flagged"]),
+            "none": sum(c["count"] for c in flags if not c["flagged"]),
+        },
+        "districts": facet("district"),
+        "bases": facet("basis") if has_basis else [],
+        "makers": facet("maker"),
+        "cells": cells,
+        "counted_at": counted_at,
+    }
 
 
 # --- The queues ------------------------------------------------------------------------------

@@ -7,13 +7,11 @@ users see every province. Anything out of scope answers 404, as if it did not ex
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.core.paginator import Page, Paginator
-from django.db import models
 from django.db.models import (
     CharField,
     Count,
@@ -22,33 +20,27 @@ from django.db.models import (
     Func,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Value,
 )
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from pghistory.models import Events
 
 from accounts import access
 from accounts.models import User
-from cards.expiry import card_expiry_subquery
+from core import keyset
+from core.keyset import Key
 from provinces.models import Commune, District, Province
-from residents.keyset import decode_cursor, encode_cursor
+from residents import hooks, rules
+from residents.history_view import describe_corrections, resident_history_for
 from residents.models import (
-    INVERSE_RELATION,
+    SEARCH_NAME_MAX,
     Correction,
     Declaration,
     DeclarationDocument,
     DocumentType,
-    FamilyLink,
-    FamilyRelation,
     LikelyDuplicate,
-    ProvinceTransfer,
-    ResidenceBasis,
-    ResidenceEnding,
     Resident,
     TravelDocument,
     explain_match,
@@ -97,7 +89,7 @@ def resident_get_for(*, user: User, pk: int) -> Resident:
             "province", "address_province", "address_district", "address_commune", "created_by"
         )
         .prefetch_related(_current_documents())
-        .annotate(card_expiry_date=card_expiry_subquery())
+        .annotate(**card_annotations())
         .filter(pk=pk)
         .first()
     )
@@ -140,11 +132,19 @@ def duplicate_get_for(*, user: User, pk: int) -> LikelyDuplicate:
 # --- The list, with keyset pagination --------------------------------------------------------
 # Each sort is a list of (column, descending); all columns of one sort go the same way, so the
 # "after this row" condition is one row comparison the (province, column, id) indexes answer.
-SORTS: dict[str, tuple[tuple[str, bool], ...]] = {
-    "newest": (("id", True),),
-    "oldest": (("id", False),),
-    "name": (("search_name", False), ("id", False)),
-    "relevance": (("rank", True), ("id", True)),
+SORTS: dict[str, tuple[Key, ...]] = {
+    "newest": (Key("id", descending=True),),
+    "oldest": (Key("id"),),
+    "name": (Key("search_name", "text", max_length=SEARCH_NAME_MAX), Key("id")),
+    # A computed rank: its seek reads no index, but the rank is only shown for a name search.
+    "relevance": (Key("rank", "number", descending=True), Key("id", descending=True)),
+}
+
+
+# Statuses a list may be asked for together: "compiled" is through verification (verified or
+# acknowledged), the figure the HQ dashboard's progress counts.
+STATUS_GROUPS: dict[str, tuple[str, ...]] = {
+    "compiled": (Declaration.Status.VERIFIED, Declaration.Status.ACKNOWLEDGED),
 }
 
 
@@ -165,10 +165,7 @@ class ResidentFilters:
 
 
 @dataclass
-class ResidentPage:
-    items: list[ListedResident]
-    next_cursor: str = ""
-    prev_cursor: str = ""
+class ResidentPage(keyset.Page[Resident]):
     sort: str = "newest"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -179,16 +176,58 @@ def _latest_status() -> Subquery:
     )
 
 
-def _cards_numbered(number: str, resident: str = "pk") -> QuerySet:
-    """The resident's cards with this typed number (any status); none when it is mistyped."""
-    from cards import numbers
-    from cards.models import ResidenceCard
+# --- Cards, through the hooks cards answer (cards stand above residents) ----------------------
+def card_number_of(typed: str) -> str:
+    """The typed card number normalised, or "" when it is mistyped (or no app reads cards)."""
+    return next((n for n in hooks.card_number_typed.collect(number=typed) if n), "")
 
-    try:
-        normalised = numbers.normalise(number)
-    except numbers.InvalidCardNumber:
-        return ResidenceCard.objects.none()
-    return ResidenceCard.objects.filter(resident=OuterRef(resident), number=normalised)
+
+def with_card_numbered(queryset: _Q, typed: str, resident: str = "pk") -> _Q:
+    """The rows whose resident (at `resident`) holds a card with this typed number, any status.
+
+    None when the number is mistyped; the filter itself is the cards app's (one EXISTS).
+    """
+    number = card_number_of(typed)
+    conditions = (
+        hooks.cards_numbered.collect(number=number, resident_ref=resident) if number else []
+    )
+    if not conditions:
+        return queryset.none()
+    return queryset.filter(*conditions)
+
+
+def card_annotations(resident: str = "pk") -> dict[str, Any]:
+    """Annotations of a resident query that cards give (the card of record's expiry date)."""
+    annotations: dict[str, Any] = {}
+    for answer in hooks.resident_card_annotations.collect(resident_ref=resident):
+        annotations.update(answer)
+    return annotations
+
+
+def narrowed_by_search(
+    rows: _Q, *, q: str = "", passport: str = "", card: str = "", resident: str = ""
+) -> _Q:
+    """Rows narrowed to what a person searched: a name (by word similarity), a passport number,
+    a card number. The residents list and every work queue search this one way.
+
+    `resident` is the path from the rows to their resident ("" when the rows are residents,
+    "resident" for declarations).
+    """
+    prefix, ref = (f"{resident}__", f"{resident}_id") if resident else ("", "pk")
+    name = search_name_of(q)
+    if name:
+        rows = rows.filter(**{f"{prefix}search_name__trigram_word_similar": name})
+    if passport.strip():
+        rows = rows.filter(
+            Exists(
+                TravelDocument.objects.filter(
+                    resident=OuterRef(ref), number_index=TravelDocument.index_of(passport)
+                )
+            )
+        )
+    if card.strip():
+        rows = with_card_numbered(rows, card, ref)
+    return rows
 
 
 def resident_queryset_for(*, user: User, filters: ResidentFilters) -> QuerySet[Resident]:
@@ -200,25 +239,16 @@ def resident_queryset_for(*, user: User, filters: ResidentFilters) -> QuerySet[R
         residents = residents.current()
     if filters.province and user.is_national:
         residents = residents.filter(province_id=filters.province)
+    residents = narrowed_by_search(
+        residents, q=filters.q, passport=filters.passport, card=filters.card
+    )
     name = search_name_of(filters.q)
     if name:
-        residents = residents.filter(search_name__trigram_word_similar=name).annotate(
-            rank=TrigramWordSimilarity(name, "search_name")
-        )
-    if filters.passport.strip():
-        residents = residents.filter(
-            Exists(
-                TravelDocument.objects.filter(
-                    resident=OuterRef("pk"),
-                    number_index=TravelDocument.index_of(filters.passport),
-                )
-            )
-        )
-    if filters.card.strip():
-        residents = residents.filter(Exists(_cards_numbered(filters.card)))
+        residents = residents.annotate(rank=TrigramWordSimilarity(name, "search_name"))
     if filters.status:
+        statuses = STATUS_GROUPS.get(filters.status, (filters.status,))
         residents = residents.filter(
-            Exists(Declaration.objects.filter(resident=OuterRef("pk"), status=filters.status))
+            Exists(Declaration.objects.filter(resident=OuterRef("pk"), status__in=statuses))
         )
     if filters.nationality:
         residents = residents.filter(nationality=filters.nationality)
@@ -250,57 +280,13 @@ def resident_list_for(
     residents = (
         resident_queryset_for(user=user, filters=filters)
         .select_related("province", "address_district")
-        .annotate(latest_status=_latest_status(), card_expiry_date=card_expiry_subquery())
+        .annotate(latest_status=_latest_status(), **card_annotations())
     )
-    backwards = False
-    cursor = decode_cursor(after, keys)
-    if cursor is None and (cursor := decode_cursor(before, keys)) is not None:
-        backwards = True
-    if cursor is not None:
-        residents = _seek(residents, keys, cursor, backwards=backwards)
-    order = [("-" if desc != backwards else "") + column for column, desc in keys]
-    rows = list(residents.order_by(*order)[: page_size + 1])
-    has_more = len(rows) > page_size
-    rows = rows[:page_size]
-    if backwards:
-        rows.reverse()
-    _attach_current_documents(rows)
-    page = ResidentPage(items=rows, sort=sort)
-    if rows:
-        first, last = rows[0], rows[-1]
-        more_after = has_more if not backwards else True
-        more_before = (cursor is not None) if not backwards else has_more
-        if more_after:
-            page.next_cursor = encode_cursor([_key(last, c) for c, _d in keys])
-        if more_before:
-            page.prev_cursor = encode_cursor([_key(first, c) for c, _d in keys])
-    return page
-
-
-def _key(resident: Resident, column: str) -> Any:
-    return getattr(resident, column)
-
-
-def _seek(
-    residents: QuerySet[_R],
-    keys: tuple[tuple[str, bool], ...],
-    values: list[Any],
-    *,
-    backwards: bool,
-) -> QuerySet[_R]:
-    descending = keys[0][1] != backwards
-    operator = "<" if descending else ">"
-    if keys[0][0] == "rank":
-        # A computed rank cannot be a row comparison on an index; expand it instead.
-        rank, pk = values
-        lookup = "lt" if descending else "gt"
-        return residents.filter(
-            Q(**{f"rank__{lookup}": rank}) | Q(rank=rank, **{f"id__{lookup}": pk})
-        )
-    table = Resident._meta.db_table
-    columns = ", ".join(f'"{table}"."{column}"' for column, _desc in keys)
-    placeholders = ", ".join(["%s"] * len(keys))
-    return residents.extra(where=[f"({columns}) {operator} ({placeholders})"], params=values)  # noqa: S610
+    found = keyset.paginate(residents, keys, after=after, before=before, page_size=page_size)
+    _attach_current_documents(found.items)
+    return ResidentPage(
+        items=found.items, next_cursor=found.next_cursor, prev_cursor=found.prev_cursor, sort=sort
+    )
 
 
 def _attach_current_documents(residents: list[ListedResident]) -> None:
@@ -341,307 +327,6 @@ def duplicate_flags_of(*, user: User, resident: Resident) -> list[LikelyDuplicat
     for flag in flags:
         flag.other_in_scope = in_scope(user, flag.other.province_id)
     return flags
-
-
-@dataclass
-class HistoryChange:
-    field: str
-    before: str
-    after: str
-
-
-@dataclass
-class HistoryEntry:
-    when: dt.datetime
-    who: str
-    action: str
-    subject: str
-    changes: list[HistoryChange]
-    reason: str = ""
-
-
-SUBJECTS = {
-    "residents.ResidentEvent": (Resident, _("Resident")),
-    "residents.TravelDocumentEvent": (TravelDocument, _("Passport")),
-    "residents.DeclarationEvent": (Declaration, _("Declaration")),
-    "residents.DeclarationDocumentEvent": (DeclarationDocument, _("Supporting document")),
-    "residents.LikelyDuplicateEvent": (LikelyDuplicate, _("Likely duplicate")),
-    "residents.CorrectionEvent": (Correction, _("Correction")),
-    "residents.ResidenceEndingEvent": (ResidenceEnding, _("End of residence")),
-    "residents.ProvinceTransferEvent": (ProvinceTransfer, _("Transfer between provinces")),
-    "residents.FamilyLinkEvent": (FamilyLink, _("Family link")),
-}
-CREATED = {
-    Resident: _("Resident entered"),
-    Declaration: _("Declaration entered"),
-    TravelDocument: _("Passport recorded"),
-    DeclarationDocument: _("Supporting document added"),
-    LikelyDuplicate: _("Flagged as a likely duplicate"),
-    Correction: _("Correction requested"),
-    ResidenceEnding: _("End of residence requested"),
-    ProvinceTransfer: _("Transfer to another province proposed"),
-    FamilyLink: _("Family link added"),
-}
-CHANGED = {
-    Resident: _("Resident changed"),
-    Declaration: _("Declaration changed"),
-    TravelDocument: _("Passport changed"),
-}
-# What a status change means, read from the row itself (one pghistory context may hold several
-# actions, e.g. entering and submitting at once, so its metadata cannot name each of them).
-STATUS_ACTIONS = {
-    Declaration.Status.SUBMITTED: _("Submitted for verification"),
-    Declaration.Status.VERIFIED: _("Verified"),
-    Declaration.Status.RETURNED: _("Returned to the officer"),
-    Declaration.Status.REJECTED: _("Rejected"),
-    Declaration.Status.ACKNOWLEDGED: _("Acknowledged"),
-    LikelyDuplicate.Status.NOT_DUPLICATE: _("Marked as not a duplicate"),
-    LikelyDuplicate.Status.CONFIRMED: _("Confirmed as a duplicate"),
-    LikelyDuplicate.Status.MERGED: _("Merged: the same person"),
-    Correction.Status.APPROVED: _("Correction approved"),
-    Correction.Status.REFUSED: _("Correction refused"),
-}
-
-
-# The same status words mean different things on different records.
-MODEL_STATUS_ACTIONS = {
-    (ResidenceEnding, ResidenceEnding.Status.APPROVED): _("End of residence approved"),
-    (ResidenceEnding, ResidenceEnding.Status.REFUSED): _("End of residence refused"),
-    (ResidenceEnding, ResidenceEnding.Status.WITHDRAWN): _("End of residence withdrawn"),
-    (ProvinceTransfer, ProvinceTransfer.Status.ACCEPTED): _("Transfer accepted"),
-    (ProvinceTransfer, ProvinceTransfer.Status.REFUSED): _("Transfer refused"),
-    (ProvinceTransfer, ProvinceTransfer.Status.WITHDRAWN): _("Transfer withdrawn"),
-}
-# What an insert of these records shows as its content (the others show none).
-INSERT_FIELDS = {
-    ResidenceEnding: ("reason", "ended_on"),
-    ProvinceTransfer: ("from_province", "to_province", "reason"),
-}
-
-
-def _action_of(model: type[models.Model], event: Any) -> str:
-    if event.pgh_label == "insert":
-        return str(CREATED[model])
-    if model is Resident and "merged_into_id" in (event.pgh_diff or {}):
-        return str(_("Records merged: the same person"))
-    if event.pgh_label == "delete":
-        return str(_("Family link removed"))
-    status = (event.pgh_diff or {}).get("status")
-    if status and (model, status[1]) in MODEL_STATUS_ACTIONS:
-        return str(MODEL_STATUS_ACTIONS[(model, status[1])])
-    if status and status[1] in STATUS_ACTIONS:
-        return str(STATUS_ACTIONS[status[1]])
-    return str(CHANGED.get(model, _("Changed")))
-
-
-HIDDEN_FIELDS = {"id", "version", "updated_at", "search_name", "resident", "declaration",
-                 "merged_at"}  # fmt: skip
-
-
-def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
-    """Every recorded change of the resident and its records, oldest first: who, when, what.
-
-    A fixed number of queries: the events, then one look-up per kind of referenced name.
-    """
-    declarations = list(resident.declarations.all())
-    # A record merged into this one brought its history along (and a merged record shows the
-    # survivor's merge too): both records' events, one list.
-    people = [resident, *Resident.objects.filter(merged_into=resident)]
-    if resident.merged_into_id:
-        people.append(Resident.objects.get(pk=resident.merged_into_id))
-    ids = {p.pk for p in people}
-    events = list(Events.objects.references(*people).filter(pgh_model__in=list(SUBJECTS)))
-    if declarations:
-        # Supporting documents point at declarations, not at the resident.
-        events += Events.objects.references(declarations).filter(
-            pgh_model="residents.DeclarationDocumentEvent"
-        )
-    order = list(SUBJECTS)
-    # One transaction shares one timestamp: its inserts come before its updates.
-    events.sort(
-        key=lambda e: (
-            e.pgh_created_at,
-            e.pgh_label != "insert",
-            order.index(e.pgh_model),
-            e.pgh_id,
-        )
-    )
-    # Flags where this resident is the *other* one belong to another record's history.
-    events = [
-        e
-        for e in events
-        if e.pgh_model != "residents.LikelyDuplicateEvent"
-        # (the event's data names columns: "resident_id")
-        or e.pgh_data.get("resident_id", e.pgh_data.get("resident")) in ids
-    ]
-    # An event naming both records (a flag between them) is read once.
-    events = list({(e.pgh_model, e.pgh_id): e for e in events}.values())
-    names = _NameLookup(events)
-    entries = []
-    for event in events:
-        model, subject = SUBJECTS[event.pgh_model]
-        context = event.pgh_context or {}
-        changes = []
-        if event.pgh_label == "update":
-            for raw_key, (before, after) in sorted((event.pgh_diff or {}).items()):
-                key = _field_name(raw_key)
-                if key in HIDDEN_FIELDS:
-                    continue
-                label, before_text, after_text = names.describe(model, key, before, after)
-                changes.append(HistoryChange(label, before_text, after_text))
-            if not changes:
-                continue
-        elif model is Correction:
-            # What the officer asked for, field by field.
-            for key, (before, after) in (event.pgh_data.get("changes") or {}).items():
-                model_field = Resident._meta.get_field(key)
-                changes.append(
-                    HistoryChange(
-                        str(model_field.verbose_name),  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
-                        _readable(model_field, key, before, {}),
-                        _readable(model_field, key, after, {}),
-                    )
-                )
-        elif model is FamilyLink:
-            # The relation as this record reads it; the relative's name may be out of scope.
-            relation = event.pgh_data.get("relation", "")
-            subject_id = event.pgh_data.get("resident", event.pgh_data.get("resident_id"))
-            if subject_id != resident.pk and relation:
-                relation = INVERSE_RELATION[FamilyRelation(relation)]
-            changes.append(
-                HistoryChange(str(_("relation")), "—", str(FamilyRelation(relation).label))
-            )
-        elif event.pgh_label == "insert" and model in INSERT_FIELDS:
-            for key in INSERT_FIELDS[model]:
-                value = event.pgh_data.get(key, event.pgh_data.get(f"{key}_id"))
-                label, _before, after = names.describe(model, key, None, value)
-                changes.append(HistoryChange(label, "—", after))
-        reason = ""
-        if model is Declaration and event.pgh_data.get("status") in ("returned", "rejected"):
-            reason = event.pgh_data.get("status_reason", "")
-        elif model is Correction:
-            reason = event.pgh_data.get(
-                "reason" if event.pgh_label == "insert" else "decision_reason", ""
-            )
-        elif model in (ResidenceEnding, ProvinceTransfer) and event.pgh_data.get("status") in (
-            "refused",
-        ):
-            reason = event.pgh_data.get("decision_reason", "")
-        entries.append(
-            HistoryEntry(
-                when=event.pgh_created_at,
-                who=names.user(context.get("user")),
-                action=_action_of(model, event),
-                subject=f"{subject} {event.pgh_data.get('id', '')}"
-                if model in (Declaration, Correction)
-                or (model is Resident and event.pgh_data.get("id") != resident.pk)
-                else str(subject),
-                changes=changes,
-                reason=reason,
-            )
-        )
-    return entries
-
-
-def _field_name(column: str) -> str:
-    """History rows name foreign keys by column ("basis_id"); the model field is "basis"."""
-    return column.removesuffix("_id") if column.endswith("_id") else column
-
-
-PROVINCE_KEYS = ("province", "address_province", "from_province", "to_province")
-
-
-class _NameLookup:
-    """Turns ids found in history rows into names, with one query per kind of name."""
-
-    USER_FIELDS = {
-        "created_by",
-        "reviewed_by",
-        "acknowledged_by",
-        "decided_by",
-        "uploaded_by",
-        "requested_by",
-    }
-
-    def __init__(self, events: list[Any]) -> None:
-        user_ids: set[int] = set()
-        codes: dict[str, set[str]] = {"province": set(), "district": set(), "commune": set()}
-        bases: set[int] = set()
-        for event in events:
-            if (event.pgh_context or {}).get("user"):
-                user_ids.add(event.pgh_context["user"])
-            if event.pgh_model == "residents.ProvinceTransferEvent":
-                for key in ("from_province_id", "to_province_id"):
-                    codes["province"].add(event.pgh_data.get(key))
-            for raw_key, pair in (event.pgh_diff or {}).items():
-                key = _field_name(raw_key)
-                for value in pair:
-                    if value is None:
-                        continue
-                    if key in self.USER_FIELDS:
-                        user_ids.add(value)
-                    elif key in PROVINCE_KEYS:
-                        codes["province"].add(value)
-                    elif key == "address_district":
-                        codes["district"].add(value)
-                    elif key == "address_commune":
-                        codes["commune"].add(value)
-                    elif key == "basis":
-                        bases.add(value)
-        self.users = (
-            {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
-        )
-        self.places: dict[str, dict[str, str]] = {}
-        for kind, model in (("province", Province), ("district", District), ("commune", Commune)):
-            found: Iterable[Province | District | Commune] = (
-                model.objects.filter(code__in=codes[kind]) if codes[kind] else []
-            )
-            self.places[kind] = {p.code: p.name for p in found}
-        found_bases = ResidenceBasis.objects.filter(pk__in=bases) if bases else []
-        self.bases = {b.pk: str(b) for b in found_bases}
-
-    def user(self, pk: int | None) -> str:
-        if pk is None:
-            return str(_("system"))
-        return self.users.get(pk, f"#{pk}")
-
-    def describe(
-        self, model: type[models.Model], key: str, before: Any, after: Any
-    ) -> tuple[str, str, str]:
-        try:
-            model_field = model._meta.get_field(key)
-            label = str(model_field.verbose_name)  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
-        except Exception:  # a renamed column still shows, under its raw name
-            model_field, label = None, key
-        if key == "number_index":
-            return str(_("passport number")), "•••", str(_("(new number)"))
-        return label, self._text(model_field, key, before), self._text(model_field, key, after)
-
-    def _text(self, model_field: Any, key: str, value: Any) -> str:
-        if value is None or value == "":
-            return "—"
-        if key in self.USER_FIELDS:
-            return self.users.get(value, f"#{value}")
-        if key in PROVINCE_KEYS:
-            return self.places["province"].get(value, value)
-        if key == "address_district":
-            return self.places["district"].get(value, value)
-        if key == "address_commune":
-            return self.places["commune"].get(value, value)
-        if key == "basis":
-            return self.bases.get(value, str(value))
-        choices = getattr(model_field, "choices", None)
-        if choices:
-            return str(dict(choices).get(value, value))
-        if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
-            try:
-                if len(value) == 10:
-                    return dt.date.fromisoformat(value).strftime("%d-%m-%Y")
-                moment = timezone.localtime(dt.datetime.fromisoformat(value))
-                return moment.strftime("%d-%m-%Y %H:%M")
-            except ValueError:
-                return value
-        return str(value)
 
 
 # --- Work queues: residents.queues (these names stay, for the callers that read them here) ---
@@ -787,15 +472,12 @@ def passport_holder_for(
     *, user: User, issuing_country: str, number: str, exclude_resident_id: int | None = None
 ) -> PassportHolder | None:
     """Who already holds this passport, in any province; the caller shows details only in scope."""
-    documents = TravelDocument.objects.filter(
-        issuing_country=issuing_country, number_index=TravelDocument.index_of(number)
-    ).select_related("resident", "resident__province")
-    if exclude_resident_id is not None:
-        documents = documents.exclude(resident_id=exclude_resident_id)
-    document = documents.first()
-    if document is None:
+    holder = rules.passport_holder(
+        issuing_country=issuing_country, number=number, exclude_resident_id=exclude_resident_id
+    )
+    if holder is None:
         return None
-    return PassportHolder(document.resident, in_scope(user, document.resident.province_id))
+    return PassportHolder(holder, in_scope(user, holder.province_id))
 
 
 @dataclass
@@ -925,76 +607,14 @@ def correction_queue_for(*, user: User, limit: int = 200) -> list[Correction]:
     return corrections
 
 
-def describe_corrections(corrections: list[Correction]) -> None:
-    """Set `rows` on each correction: (field label, value before, value asked), readable.
-
-    Places are named with one query per kind of place, whatever the number of corrections.
-    """
-    places = {
-        "address_province": Province,
-        "address_district": District,
-        "address_commune": Commune,
-    }
-    codes: dict[str, set[str]] = {name: set() for name in places}
-    for correction in corrections:
-        for name, pair in correction.changes.items():
-            if name in codes:
-                codes[name].update(v for v in pair if v)
-    names: dict[str, dict[str, str]] = {
-        name: {
-            place.code: place.name
-            for place in places[name]._default_manager.filter(code__in=wanted)
-        }
-        for name, wanted in codes.items()
-        if wanted
-    }
-    for correction in corrections:
-        rows = []
-        for name, (before, after) in correction.changes.items():
-            model_field = Resident._meta.get_field(name)
-            rows.append(
-                HistoryChange(
-                    str(model_field.verbose_name),  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
-                    _readable(model_field, name, before, names),
-                    _readable(model_field, name, after, names),
-                )
-            )
-        correction.rows = rows
-
-
-def _readable(model_field: Any, name: str, value: Any, names: dict[str, dict[str, str]]) -> str:
-    if value in (None, ""):
-        return "—"
-    if name in names:
-        return names[name].get(value, value)
-    if name == "nationality":
-        from django_countries import countries
-
-        return str(countries.name(value) or value)
-    choices = getattr(model_field, "choices", None)
-    if choices:
-        return str(dict(choices).get(value, value))
-    if isinstance(value, str) and len(value) == 10 and value[4:5] == "-":
-        try:
-            return dt.date.fromisoformat(value).strftime("%d-%m-%Y")
-        except ValueError:
-            return value
-    return str(value)
-
-
 def passports_of(*, resident: Resident) -> list[TravelDocument]:
     """Every passport of the resident, the current one first, then the newest."""
     return list(resident.documents.order_by("-is_current", "-id"))
 
 
-def passport_flag_of(*, resident: Resident) -> Any:
-    """The nightly job's flag that the current passport expires before the current card, if any."""
-    from cards.models import ResidenceCard
-
-    return (
-        resident.passport_flags.filter(
-            document__is_current=True, card__status__in=ResidenceCard.CURRENT_STATUSES
-        )
-        .order_by("-id")
-        .first()
-    )
+def resident_page_sections(*, user: User, resident: Resident, cards: list[Any]) -> dict[str, Any]:
+    """What the apps above residents add to a resident's page (cards' reprints, jobs' flags)."""
+    context: dict[str, Any] = {}
+    for answer in hooks.resident_page.collect(user=user, resident=resident, cards=cards):
+        context.update(answer)
+    return context

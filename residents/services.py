@@ -28,8 +28,8 @@ from audit.services import audit_record
 from core.errors import ApplicationError, Conflict
 from core.errors import NotAllowed as CoreNotAllowed
 from core.validators import safe_upload_name
-from provinces import hold
 from provinces.models import Province
+from residents import hooks, rules
 from residents.models import (
     NAME_FIELDS,
     Declaration,
@@ -39,7 +39,6 @@ from residents.models import (
     ResidenceBasis,
     Resident,
     TravelDocument,
-    overlong_name_field,
 )
 
 if TYPE_CHECKING:
@@ -66,7 +65,6 @@ RESIDENT_FIELDS = (
     "address_village",
     "address_street",
 )
-UPPER_CASE_FIELDS = ("surname", "given_names")
 Action = AuditEvent.Action
 DUPLICATE_FIELDS = {"surname", "given_names", "name_native", "name_km", "date_of_birth",
                     "nationality"}  # fmt: skip
@@ -133,8 +131,9 @@ def _refuse_if_held(province_id: str) -> None:
 
     Opening and claiming a record still work: reading it changes nothing.
     """
-    if hold.province_list_held(province_id):
-        raise ListHeld(hold.HELD_MESSAGE)
+    refusal = hooks.province_edit_refusal(province_id)
+    if refusal is not None:
+        raise ListHeld(refusal)
 
 
 def _require_director(actor: User) -> None:
@@ -186,14 +185,11 @@ def _check_version(current: int, expected: int | None, what: StrOrPromise) -> No
 def _passport_holder(
     passport: PassportInput, *, exclude_resident_id: int | None
 ) -> Resident | None:
-    documents = TravelDocument.objects.filter(
+    return rules.passport_holder(
         issuing_country=passport.issuing_country,
-        number_index=TravelDocument.index_of(passport.number),
-    ).select_related("resident")
-    if exclude_resident_id is not None:
-        documents = documents.exclude(resident_id=exclude_resident_id)
-    document = documents.first()
-    return document.resident if document else None
+        number=passport.number,
+        exclude_resident_id=exclude_resident_id,
+    )
 
 
 def _audit_declaration(
@@ -290,8 +286,8 @@ def _apply_fields(resident: Resident, fields: Mapping[str, Any]) -> set[str]:
         if name not in fields:
             continue
         value = fields[name]
-        if name in UPPER_CASE_FIELDS:
-            value = " ".join((value or "").upper().split())
+        if name in rules.UPPER_CASE_FIELDS:
+            value = rules.normalise_name(value)
         model_field = Resident._meta.get_field(name)
         current = getattr(resident, model_field.attname)  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
         if model_field.is_relation:
@@ -303,12 +299,12 @@ def _apply_fields(resident: Resident, fields: Mapping[str, Any]) -> set[str]:
         if current != new:
             setattr(resident, name, value)
             changed.add(name)
-    if overlong_name_field({f: getattr(resident, f) for f in NAME_FIELDS}):
+    if rules.overlong_name_field({f: getattr(resident, f) for f in NAME_FIELDS}):
         # The form says which name to shorten; a caller that skipped it still stores nothing.
         raise ResidentsError(
             _("The names together are longer than the register holds; shorten one of them.")
         )
-    resident.refresh_search_name()
+    rules.refresh_search_name(resident)
     return changed
 
 
@@ -356,7 +352,7 @@ def resident_update(
             if current_document is None:
                 current_document = TravelDocument(resident=locked)
             if current_document.pk is None or current_document.number_index != (
-                TravelDocument.index_of(passport.number)
+                rules.passport_index(passport.number)
             ):
                 current_document.set_number(passport.number)
                 changed.add("passport")
@@ -733,11 +729,8 @@ def declaration_return(
 ) -> Declaration:
     """Send a submitted declaration back to its maker with the reason to correct it.
 
-    The maker is told, in the app and by e-mail, once the return is committed.
+    The maker is told, in the app and by e-mail, once the return is committed (jobs' receiver).
     """
-    from gdi_ims import queue
-    from jobs.tasks import notify_declaration_returned_task
-
     returned = _review(
         declaration=declaration,
         actor=actor,
@@ -747,7 +740,7 @@ def declaration_return(
         resident_version=resident_version,
         action="declaration.return",
     )
-    queue.send_on_commit(notify_declaration_returned_task, returned.pk, returned.version)
+    hooks.declaration_returned(declaration_id=returned.pk, version=returned.version)
     return returned
 
 

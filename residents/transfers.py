@@ -27,6 +27,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
 from provinces.models import Province
+from residents import hooks
 from residents.models import ProvinceTransfer, Resident
 from residents.services import (
     IllegalTransition,
@@ -36,14 +37,6 @@ from residents.services import (
     _require_officer_of,
     _required_reason,
 )
-
-
-def _refresh_counts_after_commit() -> None:
-    """The dashboard's figures move with the record: refresh them once this commits."""
-    from provinces.tasks import refresh_province_summary_task
-
-    transaction.on_commit(refresh_province_summary_task.delay)
-
 
 Status = ProvinceTransfer.Status
 Action = AuditEvent.Action
@@ -143,7 +136,7 @@ def transfer_accept(*, transfer: ProvinceTransfer, actor: User) -> ProvinceTrans
                 "to": locked.to_province_id,
             },
         )
-    _refresh_counts_after_commit()
+    hooks.province_figures_changed(province_ids=[locked.from_province_id, locked.to_province_id])
     return locked
 
 

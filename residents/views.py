@@ -27,7 +27,15 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from core.validators import parse_id
 from gdi_ims.figures import figure
-from residents import lifecycle_views, merge, queue_views, queues, selectors, services
+from residents import (
+    history_view,
+    lifecycle_views,
+    merge,
+    queue_views,
+    queues,
+    selectors,
+    services,
+)
 from residents.forms import (
     DeclarationForm,
     DocumentCheckForm,
@@ -98,7 +106,7 @@ def resident_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "passport": resident.current_documents[0] if resident.current_documents else None,
             "declarations": declarations,
             "flags": selectors.duplicate_flags_of(user=request.user, resident=resident),
-            "history": selectors.resident_history_for(resident=resident),
+            "history": history_view.resident_history_for(resident=resident),
             "can_edit": can_edit,
             "document_form": DocumentForm() if can_edit else None,
             "can_acknowledge": access.can(request.user, Can.DECLARATION_ACKNOWLEDGE),
@@ -109,8 +117,9 @@ def resident_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "needs_correction": services.needs_correction(resident),
             "corrections": selectors.corrections_of(resident=resident),
             "passports": selectors.passports_of(resident=resident),
-            "passport_flag": selectors.passport_flag_of(resident=resident),
-            **lifecycle_views.detail_context(request.user, resident, cards),
+            **lifecycle_views.detail_context(request.user, resident),
+            # The reprintable cards (cards) and the passport flag (jobs).
+            **selectors.resident_page_sections(user=request.user, resident=resident, cards=cards),
         },
     )
 

@@ -18,7 +18,7 @@ SKIP_DIRS = {".venv", "node_modules", "staticfiles", ".git", "var", "media", "te
 # path -> why its use of mark_safe is safe (reviewed).
 ALLOWED = {
     "scripts/check_output_encoding.py": "this checker: names the patterns, never uses them",
-    "provinces/charts.py": "SVG charts from numbers; every piece of text goes through escape()",
+    "compilation/charts.py": "SVG charts from numbers; every piece of text goes through escape()",
     "gdi_ims/widgets.py": "a select built from options and attributes each made by format_html",
     "gdi_ims/templatetags/ims_fields.py": (
         "form fields written as crispy's markup: every attribute, value and label through "

@@ -9,6 +9,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import User
 from provinces.models import Commune, District, Province
+from residents import rules
 from residents.models import Declaration, ResidenceBasis, Resident, TravelDocument
 from residents.reference import load_residence_bases
 
@@ -77,7 +78,7 @@ class ResidentFactory(DjangoModelFactory):
     def _create(cls, model_class: type[Resident], *args: object, **kwargs: object) -> Resident:
         resident = model_class(*args, **kwargs)
         resident.surname = resident.surname.upper()
-        resident.refresh_search_name()
+        rules.refresh_search_name(resident)
         resident.save()
         return resident
 

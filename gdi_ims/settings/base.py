@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "residents",
     "cards",
     "imports",
+    "compilation",
     "jobs",
     # The top floor: demo data and `seed_demo` (imports every app above; none imports it).
     "demo",
@@ -71,9 +72,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before the headers below: they keep their long cache
+    # lifetimes (a hashed name never changes), so a page's styles, scripts and fonts are
+    # fetched once, not on every page.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "gdi_ims.middleware.NoStoreMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -410,6 +414,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gdi_ims.tasks.record_heartbeat_task",
         "schedule": crontab(minute="*/5"),
     },
+    # The compilation's tasks keep the names they had under provinces (compilation/tasks.py).
     "refresh-province-summary": {
         "task": "provinces.tasks.refresh_province_summary_task",
         "schedule": crontab(minute="*/10"),

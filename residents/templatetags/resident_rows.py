@@ -8,6 +8,7 @@ journeys read its data-testid attributes).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,13 +19,20 @@ from django.utils.translation import get_language
 
 from gdi_ims.countries import country_name
 from gdi_ims.templatetags.ims_rows import declaration_badge, url_of
-from jobs.templatetags.expiry_badges import expiry_badge
+from residents import hooks
 
 register = template.Library()
 
 
 def _name(obj: Any) -> str:
     return "" if obj is None else obj.name
+
+
+@register.simple_tag
+def card_badge(expiry_date: dt.date | None) -> SafeString:
+    """The expiring or expired badge of a resident's card of record (drawn by jobs' receiver)."""
+    badges = hooks.card_expiry_badge.collect(expiry_date=expiry_date)
+    return mark_safe("".join(badges))  # noqa: S308 (rendered templates)
 
 
 @register.simple_tag
@@ -62,7 +70,7 @@ def resident_rows(residents: Iterable[Any]) -> SafeString:
             _name(resident.province),
             _name(resident.address_district),
             declaration_badge(resident.latest_status, resident.latest_status_label),
-            mark_safe(expiry_badge(resident.card_expiry_date)),  # noqa: S308 (a rendered template)
+            card_badge(getattr(resident, "card_expiry_date", None)),
         )
 
     return format_html_join(

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from accounts.services import AccountsError
 from audit.models import AuditEvent
 from cards.services import IllegalTransition as CardTransition
+from compilation.services import ProvinceListError
 from core.errors import ApplicationError, Conflict, NotAllowed
-from provinces.services import ProvinceListError
 from residents import services as residents
 from tests.conftest import client_for
 

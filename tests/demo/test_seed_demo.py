@@ -6,9 +6,9 @@ from django.db.models import Sum
 from django.test import Client
 
 from accounts.models import User
+from compilation.models import ProvinceCompilation, ProvinceSummary
 from demo.compilation import ESTIMATES
 from demo.users import DEMO_USERS
-from provinces.models import ProvinceCompilation, ProvinceSummary
 from residents.models import Resident
 
 pytestmark = pytest.mark.django_db

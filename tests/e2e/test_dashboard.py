@@ -6,11 +6,12 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
-from provinces import services
-from provinces.models import Province, ProvinceCompilation
+from compilation import services
+from compilation.models import ProvinceCompilation
+from provinces.models import Province
+from tests.compilation.conftest import make_record
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, UserFactory
-from tests.provinces.conftest import make_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,11 +8,11 @@ from playwright.sync_api import expect
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
-from provinces import services
+from compilation import services
 from provinces.models import Province
+from tests.compilation.conftest import make_record
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, UserFactory
-from tests.provinces.conftest import make_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

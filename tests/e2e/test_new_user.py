@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from cards import services as card_services
 from cards.models import ResidenceCard
-from provinces import services as province_services
+from compilation import services as province_services
 from provinces.models import Province
 from residents.models import Declaration, ResidenceBasis, Resident
 from tests.cards.conftest import acknowledged

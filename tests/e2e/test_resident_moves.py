@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from cards import services as card_services
 from cards.models import ResidenceCard
-from provinces import services as province_services
+from compilation import services as province_services
 from residents.models import Declaration, Resident
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, UserFactory

@@ -7,9 +7,9 @@ from django_countries import countries
 from django_countries.data import COUNTRIES
 from django_countries.fields import Country
 
+from compilation import selectors as province_selectors
 from gdi_ims.countries import country_name, english_name
 from imports import forms as import_forms
-from provinces import selectors as province_selectors
 from residents import forms as resident_forms
 
 # Every ISO 3166-1 country CLDR names in Khmer: none is missing today. A country added here

@@ -118,7 +118,7 @@ def test_the_new_resident_form_shows_day_first_text_boxes_in_both_languages(offi
 
 @pytest.mark.django_db
 def test_the_director_sets_an_estimate_typed_in_khmer_digits(director_client, geo):
-    from provinces.models import ProvinceCompilation
+    from compilation.models import ProvinceCompilation
 
     response = director_client.post(
         reverse("provinces:estimate", args=["12"]), {"estimated_residents": "១២០០០"}

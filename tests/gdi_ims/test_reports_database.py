@@ -19,8 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
+from compilation import selectors
 from gdi_ims import db_router
-from provinces import selectors
 from residents.models import Resident
 from tests.conftest import ROOT
 from tests.factories import ResidentFactory

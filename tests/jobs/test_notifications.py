@@ -7,11 +7,12 @@ import pytest
 
 from cards import services as card_services
 from cards.models import PrintRun, PrintRunCard
+from compilation import services as province_services
+from compilation.models import ProvinceCompilation
 from imports import services as import_services
 from jobs import notifications, tasks
 from jobs.models import Notification
-from provinces import services as province_services
-from provinces.models import Province, ProvinceCompilation
+from provinces.models import Province
 from residents import services as resident_services
 from tests import smtp
 from tests.cards.conftest import acknowledged

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from audit.models import AuditEvent
 from cards import services as card_services
 from cards.models import CardEvent, PrintRun, ResidenceCard
-from residents import corrections, selectors, services
+from residents import corrections, history_view, services
 from residents.models import Correction, Declaration, Resident
 from tests.residents.conftest import make_resident, pdf_bytes
 
@@ -284,7 +284,7 @@ def test_the_history_shows_the_request_the_decision_and_its_effect(
     correction = ask(settled, officer, surname="WONG")
     corrections.correction_approve(correction=correction, actor=verifier)
 
-    entries = selectors.resident_history_for(resident=settled)
+    entries = history_view.resident_history_for(resident=settled)
 
     requested = next(e for e in entries if e.action == "Correction requested")
     assert requested.who == str(officer)

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from audit.models import AuditEvent
-from residents import selectors, services
+from residents import history_view, selectors, services
 from residents.models import Declaration, DeclarationDocument, DocumentType
 from tests.residents.conftest import make_resident
 
@@ -125,7 +125,7 @@ def test_the_verifier_marks_a_document_from_the_review_screen_audited_and_in_the
     assert (event.username, event.detail["verdict"]) == (verifier.username, "accepted")
     page = verifier_client.get(response["Location"]).content.decode()
     assert "Marriage certificate · Accepted" in page
-    history = selectors.resident_history_for(resident=required.resident)
+    history = history_view.resident_history_for(resident=required.resident)
     assert any(change.after == "Accepted" for entry in history for change in entry.changes), history
 
 

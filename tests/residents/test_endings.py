@@ -12,9 +12,9 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from cards import services as card_services
 from cards.models import CardEvent, ResidenceCard
-from provinces import services as province_services
-from provinces.models import ProvinceSummary
-from residents import endings, selectors
+from compilation import services as province_services
+from compilation.models import ProvinceSummary
+from residents import endings, history_view, selectors
 from residents.models import Declaration, ResidenceEnding, Resident
 from residents.services import IllegalTransition, NotAllowed, ResidentsError
 from tests.conftest import client_for
@@ -252,7 +252,7 @@ def test_history_shows_request_decision_and_the_end_of_residence(officer, verifi
     ending = _request(resident, officer)
     endings.ending_approve(ending=ending, actor=verifier)
 
-    history = selectors.resident_history_for(resident=resident)
+    history = history_view.resident_history_for(resident=resident)
     actions = [(e.who, e.action) for e in history]
 
     assert (str(officer), "End of residence requested") in actions

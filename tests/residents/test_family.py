@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from cards import services as card_services
-from residents import family, selectors, services
+from residents import family, history_view, services
 from residents.models import Declaration, FamilyLink, ResidenceBasis
 from residents.services import NotAllowed, ResidentsError
 from tests.conftest import client_for
@@ -91,7 +91,7 @@ def test_a_removed_link_stays_in_both_histories(officer):
     for who, relation in ((one, "Child"), (two, "Parent")):
         entries = [
             (e.action, [c.after for c in e.changes])
-            for e in selectors.resident_history_for(resident=who)
+            for e in history_view.resident_history_for(resident=who)
             if e.subject == "Family link"
         ]
         assert entries == [

@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from cards import services as card_services
 from cards.models import CardEvent, ResidenceCard
 from imports.models import ImportBatch, ImportedResident
-from residents import merge, selectors, services
+from residents import history_view, merge, services
 from residents.models import Declaration, DeclarationDocument, LikelyDuplicate, Resident
 from tests.factories import DeclarationFactory, UserFactory
 from tests.residents.conftest import make_resident
@@ -191,8 +191,8 @@ def test_both_records_histories_show_the_merge_and_the_kept_one_shows_both_pasts
 
     merge.residents_merge(flag=flag, survivor=first, actor=verifier)
 
-    kept = selectors.resident_history_for(resident=Resident.objects.get(pk=first.pk))
-    gone = selectors.resident_history_for(resident=Resident.objects.get(pk=second.pk))
+    kept = history_view.resident_history_for(resident=Resident.objects.get(pk=first.pk))
+    gone = history_view.resident_history_for(resident=Resident.objects.get(pk=second.pk))
     merged_entries = [e for e in kept if e.action == "Records merged: the same person"]
     assert [(e.who, e.subject) for e in merged_entries] == [
         (str(verifier), f"Resident {second.pk}")
@@ -352,8 +352,8 @@ def test_two_verifiers_merging_one_pair_each_keeping_another_record_exactly_one_
 
 
 def test_a_merged_record_leaves_the_count_of_current_residents(officer, verifier):
-    from provinces.models import ProvinceSummary
-    from provinces.services import province_summary_refresh
+    from compilation.models import ProvinceSummary
+    from compilation.services import province_summary_refresh
 
     first, second, flag = pair(officer)
     province_summary_refresh()

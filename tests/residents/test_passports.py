@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from audit.models import AuditEvent
-from residents import passports, selectors, services
+from residents import history_view, passports, selectors, services
 from residents.models import Declaration, Resident, TravelDocument
 from tests.residents.conftest import create_input, make_resident
 
@@ -44,7 +44,7 @@ def test_a_new_passport_becomes_current_and_the_old_one_is_kept(holder, officer)
     assert old.number == "E11111111"
     event = AuditEvent.objects.get(action=AuditEvent.Action.PASSPORT_REPLACED)
     assert (event.user, event.detail) == (officer, {"previous": [old.pk], "document": new.pk})
-    history = selectors.resident_history_for(resident=holder)
+    history = history_view.resident_history_for(resident=holder)
     recorded = [e for e in history if e.action == "Passport recorded"]
     changed = [e for e in history if e.action == "Passport changed"]
     assert (len(recorded), len(changed)) == (2, 1)

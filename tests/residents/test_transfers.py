@@ -9,9 +9,10 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from cards import services as card_services
 from cards.models import ResidenceCard
-from provinces import services as province_services
-from provinces.models import Province, ProvinceSummary
-from residents import selectors, transfers
+from compilation import services as province_services
+from compilation.models import ProvinceSummary
+from provinces.models import Province
+from residents import history_view, selectors, transfers
 from residents.models import Declaration, ProvinceTransfer, Resident
 from residents.services import IllegalTransition, NotAllowed, ResidentsError
 from tests.conftest import client_for
@@ -180,7 +181,7 @@ def test_the_transition_table_allows_only_decisions_of_an_open_proposal():
 def test_the_history_shows_the_move_in_both_provinces_terms(officer, other_verifier, resident):
     transfers.transfer_accept(transfer=_propose(resident, officer), actor=other_verifier)
 
-    history = selectors.resident_history_for(resident=resident)
+    history = history_view.resident_history_for(resident=resident)
     actions = [(e.who, e.action) for e in history]
 
     assert (str(officer), "Transfer to another province proposed") in actions

@@ -59,3 +59,17 @@ def test_htmx_is_told_not_to_inject_inline_styles(officer_client):
     page = officer_client.get("/").content.decode()
 
     assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false}\'>' in page
+
+
+def test_static_files_keep_their_cache_lifetime_while_pages_are_never_stored(officer_client):
+    """Styles, scripts and fonts are fetched once, not on every page (nothing personal in them)."""
+    from django.templatetags.static import static
+
+    response = officer_client.get(static("css/ims.css"))
+
+    assert response.status_code == 200
+    cache_control = response["Cache-Control"]
+    assert "no-store" not in cache_control and "no-cache" not in cache_control
+    max_age = re.search(r"max-age=(\d+)", cache_control)
+    assert max_age is not None and int(max_age.group(1)) > 0
+    assert "no-store" in officer_client.get("/")["Cache-Control"]

@@ -70,3 +70,39 @@ def test_running_rotation_again_rewrites_nothing(geo, keys, capsys):
 
     assert list(TravelDocument.objects.values_list("number_encrypted", flat=True)) == before
     assert "0 numbers now under key t2" in capsys.readouterr().out
+
+
+def test_rotation_finds_every_encrypted_column_of_every_app():
+    from audit.management.commands.rotate_field_keys import encrypted_fields
+
+    found = [(model._meta.label, field.name) for model, field in encrypted_fields()]
+
+    assert found == [
+        ("imports.ExportLog", "query_encrypted"),
+        ("imports.StagedRow", "passport_encrypted"),
+        ("residents.TravelDocument", "number_encrypted"),
+    ]
+
+
+def test_rotation_re_encrypts_an_exports_query_too_and_leaves_an_empty_one(officer, keys, capsys):
+    from imports.models import EXPORT_QUERY_CONTEXT, ExportLog
+
+    keys(OLD_ONLY)
+    query = '{"passport": "E12345678"}'
+    logged = ExportLog.objects.create(
+        user=officer,
+        file_format="csv",
+        row_count=1,
+        query_encrypted=crypto.encrypt(query, context=EXPORT_QUERY_CONTEXT),
+    )
+    empty = ExportLog.objects.create(user=officer, file_format="csv", row_count=0)
+    keys(NEW_FIRST)
+
+    call_command("rotate_field_keys")
+
+    logged.refresh_from_db()
+    assert logged.query_encrypted.startswith("t2:")
+    keys(NEW_FIRST[:1])
+    assert crypto.decrypt(logged.query_encrypted, context=EXPORT_QUERY_CONTEXT) == query
+    assert ExportLog.objects.get(pk=empty.pk).query_encrypted == ""
+    assert "1 numbers now under key t2" in capsys.readouterr().out
