@@ -72,7 +72,7 @@ seed: setup
 	$(MANAGE) seed_demo
 
 # --- Tests ---------------------------------------------------------------------------------
-test: system services install assets env db messages lint migrations-check check-deploy pytest
+test: system services install assets env db messages lint typecheck migrations-check check-deploy pytest
 
 lint: install
 	.venv/bin/ruff check .

@@ -15,6 +15,7 @@ from django.contrib.auth.forms import (
 )
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
+from django.forms import Field
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.models import User
 from accounts.sessions import end_sessions_of
+from accounts.types import AuthenticatedRequest
 from core.validators import reject_control_characters
 
 NAME_FIELDS = ("username", "first_name", "last_name", "email")
@@ -31,6 +33,8 @@ NAME_FIELDS = ("username", "first_name", "last_name", "email")
 
 class _NoControlCharactersMixin:
     """Names shown to others may not hide control or direction-override characters."""
+
+    fields: dict[str, Field]  # the form's, which this mixin comes before
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,7 +95,7 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ("must_change_password",)
     actions = ["reset_second_factor"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (gettext_lazy("Role and scope"), {"fields": ("role", "province")}),
         (gettext_lazy("Sign-in"), {"fields": ("must_change_password",)}),
     )
@@ -136,7 +140,7 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description=gettext_lazy("Reset two-factor sign-in of the selected users"))
     def reset_second_factor(
-        self, request: HttpRequest, queryset: QuerySet[User]
+        self, request: AuthenticatedRequest, queryset: QuerySet[User]
     ) -> HttpResponse | None:
         """A deliberate step: a confirmation page first, then the reset of each user."""
         users = list(queryset.order_by("username"))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
@@ -25,7 +25,7 @@ class SignInForm(AuthenticationForm):
         "inactive": _("This account is inactive. Ask your administrator to re-activate it."),
     }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("User name")
         self.fields["password"].label = _("Password")
@@ -138,7 +138,8 @@ class _UserFieldsForm(forms.ModelForm):
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
         self.fields["role"].required = True
-        self.fields["province"].queryset = Province.objects.order_by("code")
+        province = cast(forms.ModelChoiceField, self.fields["province"])  # a ForeignKey's field
+        province.queryset = Province.objects.order_by("code")
         self.fields["province"].help_text = _(
             "Required for provincial officers and verifiers; empty for HQ directors and "
             "administrators; optional for card clerks."
@@ -146,7 +147,8 @@ class _UserFieldsForm(forms.ModelForm):
         self.fields["language"].help_text = _(
             "The language of the e-mails this user receives (both when empty)."
         )
-        self.fields["language"].choices = [("", _("Khmer and English")), *settings.LANGUAGES]
+        language = cast(forms.ChoiceField, self.fields["language"])  # a field with choices
+        language.choices = [("", _("Khmer and English")), *settings.LANGUAGES]
 
 
 class UserCreateForm(_UserFieldsForm):

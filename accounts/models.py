@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
 
 
 class User(AbstractUser):
@@ -40,6 +47,15 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
     # When the latest invitation was sent: a new one voids the links sent before it.
     invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
+
+    # Not stored; set on a loaded user by the code named. Annotated by the admin's user list:
+    _has_second_factor: bool
+    # Set by the admin for audit.receivers (who acted, from which request, sessions ended):
+    _audit_actor: User | AnonymousUser | None
+    _audit_request: HttpRequest | None
+    _audit_sessions_ended: int
+    # Set by django-otp's OTPMiddleware on the signed-in user of a request:
+    is_verified: Callable[[], bool]
 
     class Meta:
         verbose_name = _("user")

@@ -36,7 +36,7 @@ def requires_second_factor(user: Any) -> bool:
 def owes_second_factor(user: Any) -> bool:
     """Signed in with the password but not yet with a code, though one is required."""
     is_verified = getattr(user, "is_verified", None)
-    return bool(is_verified) and not is_verified() and requires_second_factor(user)
+    return is_verified is not None and not is_verified() and requires_second_factor(user)
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -11,6 +11,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import access
 from accounts.models import User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _SecondFactor(TypedDict):
+        has_second_factor: bool
+
+    # A user as the users pages read one: with whether a confirmed second factor is set up.
+    UserWithSecondFactor = WithAnnotations[User, _SecondFactor]
 
 # Sort keys of the users list -> order_by (the primary key last: a stable order for pages).
 SORTS: dict[str, tuple[str, ...]] = {
@@ -27,7 +36,7 @@ SORTS: dict[str, tuple[str, ...]] = {
 RECENT_SIGN_IN_DAYS = 30
 
 
-def _with_second_factor(queryset: QuerySet[User]) -> QuerySet[User]:
+def _with_second_factor(queryset: QuerySet[User]) -> QuerySet[UserWithSecondFactor]:
     confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
     return queryset.annotate(has_second_factor=Exists(confirmed))
 
@@ -42,7 +51,7 @@ def user_list_for(
     second_factor: str = "",
     last_login: str = "",
     sort: str = "username",
-) -> QuerySet[User]:
+) -> QuerySet[UserWithSecondFactor]:
     """The users `user` may manage, filtered and sorted, each with `has_second_factor`.
 
     One query whatever the page size: the province is joined and the second factor is an

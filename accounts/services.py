@@ -4,6 +4,8 @@ second factors reset; passwords set or changed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -25,6 +27,9 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import ApplicationError
 from provinces.models import Province
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Action = AuditEvent.Action
 # Fields an administrator edits on the users page; role and province are the user's scope.
@@ -63,7 +68,10 @@ def _refuse_losing_last_administrator(user: User, administrators: list[int]) -> 
 def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
     if not email:
         return False
-    return User.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists()
+    users = User.objects.filter(email__iexact=email)
+    if exclude_pk is not None:
+        users = users.exclude(pk=exclude_pk)
+    return users.exists()
 
 
 def _queue_invitation(user: User) -> bool:
@@ -365,7 +373,7 @@ def password_reset_request(*, email: str, ip: str | None, throttled: bool) -> in
     from accounts.tasks import send_password_reset_task
 
     for user in users:
-        transaction.on_commit(lambda pk=user.pk: send_password_reset_task.delay(pk))
+        transaction.on_commit(partial(send_password_reset_task.delay, user.pk))
     audit_record(
         actor=None,
         action=Action.PASSWORD_RESET_REQUESTED,
@@ -464,7 +472,7 @@ class UserRow:
     province: str
     phone: str = ""
     language: str = ""
-    errors: list[str] = field(default_factory=list)
+    errors: list[StrOrPromise] = field(default_factory=list)
 
 
 def _valid_username(username: str) -> bool:
@@ -472,7 +480,8 @@ def _valid_username(username: str) -> bool:
         username_validator(username)
     except ValidationError:
         return False
-    return len(username) <= User._meta.get_field("username").max_length
+    max_length = User._meta.get_field("username").max_length
+    return max_length is None or len(username) <= max_length
 
 
 def _role_of(value: str) -> str | None:

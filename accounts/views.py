@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, resolve_url
@@ -63,6 +64,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     form_class = OwnPasswordChangeForm
     template_name = "accounts/password_change.html"
+    request: AuthenticatedRequest  # Django's PasswordChangeView requires the sign-in
 
     def get_context_data(self, **kwargs: object) -> dict[str, object]:
         context = super().get_context_data(**kwargs)
@@ -70,7 +72,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         context["forced"] = self.request.user.must_change_password
         return context
 
-    def form_valid(self, form: OwnPasswordChangeForm) -> HttpResponse:
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         user = self.request.user
         services.password_change_own(user=user, raw_password=form.cleaned_data["new_password1"])
         # This session goes on with the new password; the user's other sessions end.
@@ -301,7 +303,9 @@ def user_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "accounts/user_detail.html", context)
 
 
-def _user_action(request: HttpRequest, pk: int, act: Callable[[User], str]) -> HttpResponse:
+def _user_action(
+    request: AuthenticatedRequest, pk: int, act: Callable[[User], str]
+) -> HttpResponse:
     user = selectors.user_get_for(user=request.user, pk=pk)
     try:
         message = act(user)
@@ -398,7 +402,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
     success_url = reverse_lazy("accounts:password-reset-done")
 
-    def form_valid(self, form: PasswordResetRequestForm) -> HttpResponse:
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = form.cleaned_data["email"]
         ip = audit_client_ip(self.request)
         within = throttle.allow(
@@ -421,7 +425,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")
 
-    def form_valid(self, form: PasswordResetSetForm) -> HttpResponse:
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         services.password_reset_complete(
             user=form.user, raw_password=form.cleaned_data["new_password1"]
         )

@@ -65,7 +65,7 @@ def audit_record(
         event = AuditEvent(
             at=timezone.now(),
             user=actor if authenticated else None,
-            username=actor.get_username() if authenticated else "",
+            username=actor.get_username() if actor is not None and authenticated else "",
             role=getattr(actor, "role", "") if authenticated else "",
             province_code=(getattr(actor, "province_id", None) or "") if authenticated else "",
             ip=client_ip(request),

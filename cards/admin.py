@@ -19,10 +19,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+EVENT_FIELDS = ("at", "kind", "actor", "reason", "data")
+
+
 class CardEventInline(admin.TabularInline):
     model = CardEvent
-    fields = ["at", "kind", "actor", "reason", "data"]
-    readonly_fields = fields
+    fields = EVENT_FIELDS
+    readonly_fields = EVENT_FIELDS
     extra = 0
     can_delete = False
 

@@ -13,6 +13,7 @@ at all. Run again, it finds only what is left.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import connection
 from django.db.models import DateField, OuterRef, Subquery
@@ -54,7 +55,7 @@ RETURNING card_id
 """
 
 
-def _move_chunk(*, condition: str, params: dict[str, object]) -> list[int]:
+def _move_chunk(*, condition: str, params: dict[str, Any]) -> list[int]:
     with connection.cursor() as cursor:
         # The planner multiplies "status is current" by "expiry date is past" and expects a
         # seventh of the table, so it scans all of it; in truth it is the few cards that crossed

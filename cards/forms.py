@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -124,11 +126,11 @@ class PrintRunForm(forms.Form):
         help_text=_("Required when a card of the run was printed before."),
     )
 
-    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, user: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if getattr(user, "province_id", None):
             del self.fields["province"]
-            self.fields["selection"].choices = [
+            cast(forms.ChoiceField, self.fields["selection"]).choices = [
                 c for c in PrintRun.Selection.choices if c[0] != PrintRun.Selection.PROVINCE
             ]
 
@@ -146,8 +148,8 @@ class PrintRunForm(forms.Form):
             )
         return cleaned
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         selection = data.get("selection")
         if selection == PrintRun.Selection.PROVINCE and not data.get("province"):
             self.add_error("province", _("Choose a province."))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # A card "expires soon" (and may be renewed) when its last valid day is at most this many days away.
 EXPIRING_WINDOW_DAYS = 90
@@ -174,6 +177,13 @@ class ResidenceCard(models.Model):
 
     objects = ResidenceCardQuerySet.as_manager()
 
+    # Not stored: set on each row of the renewals page by jobs.views._describe.
+    days_left: int
+    stage_label: str
+    new_card: ResidenceCard | None
+    renewal_state: str
+    renewal_label: str
+
     class Meta:
         verbose_name = _("residence card")
         verbose_name_plural = _("residence cards")
@@ -284,6 +294,9 @@ class CardEvent(models.Model):
     print_run = models.ForeignKey(
         "PrintRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    # Not stored: set on a check's event by the card page (cards.views.card_detail).
+    result_label: StrOrPromise
 
     class Meta:
         verbose_name = _("card event")

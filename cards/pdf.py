@@ -131,7 +131,7 @@ class LocalFileFetcher(URLFetcher):
     def __init__(self) -> None:
         super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None):  # type: ignore[override]
+    def fetch(self, url: str, headers: dict[str, str] | None = None):
         scheme = url.split(":", 1)[0].lower()
         if scheme == "data":
             return super().fetch(url, headers)
@@ -164,7 +164,7 @@ def _photo_uri(card: ResidenceCard) -> str:
     try:
         return Path(photo.path).resolve().as_uri()
     except NotImplementedError:  # a storage without local paths: inline the image
-        kind = mimetypes.guess_type(photo.name)[0] or "image/jpeg"
+        kind = mimetypes.guess_type(photo.name or "")[0] or "image/jpeg"
         with photo.open("rb") as handle:
             return f"data:{kind};base64,{base64.b64encode(handle.read()).decode()}"
 
@@ -275,20 +275,21 @@ def card_face(card: ResidenceCard, *, specimen: bool = False) -> CardFace:
         card_number=card.number,
         surname=resident.surname,
         given_names=resident.given_names,
-        nationality=resident.nationality.code,
+        nationality=resident.nationality.code,  # type: ignore[attr-defined]  # a Country (django-countries); the plugin types a CharField's str
         sex=resident.sex,
         date_of_birth=resident.date_of_birth,
         expiry_date=card.expiry_date,
     )
-    native = printable_native_name(resident.name_native, resident.nationality.code)
+    country = resident.nationality.code  # type: ignore[attr-defined]  # a Country (django-countries); the plugin types a CharField's str
+    native = printable_native_name(resident.name_native, country)
     return CardFace(
         number=card.number,
         surname=resident.surname,
         given_names=resident.given_names,
         name_km=resident.name_km,
         name_native=native,
-        native_fonts=native_font_stack(native, resident.nationality.code),
-        nationality=nationality_names(resident.nationality.code),
+        native_fonts=native_font_stack(native, country),
+        nationality=nationality_names(country),
         sex=(sex_km, sex_en),
         date_of_birth=resident.date_of_birth.strftime("%d-%m-%Y"),
         issue_date=card.issue_date.strftime("%d-%m-%Y"),
@@ -358,7 +359,7 @@ def _declare_own_script_pieces(cards: Sequence[ResidenceCard]) -> None:
     renderer, drawn = _renderer(), _drawable()
     needed = set()
     for card in cards:
-        name, nationality = card.resident.name_native, card.resident.nationality.code
+        name, nationality = card.resident.name_native, card.resident.nationality.code  # type: ignore[attr-defined]  # a Country (django-countries); the plugin types a CharField's str
         family = native_name_family(name, nationality)
         if family:
             needed.update(script_fonts.pieces_for(name, family, drawn))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import mimetypes
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -24,6 +26,7 @@ from accounts import access
 from accounts.access import Capability
 from accounts.models import User
 from accounts.reauth import recent_authentication_required
+from accounts.types import AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import forms, pdf, ratelimit, selectors, services
@@ -32,6 +35,11 @@ from core.validators import parse_id
 from gdi_ims.figures import figure
 from residents import queue_views
 from residents.models import Resident
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+_Form = TypeVar("_Form", bound=BaseForm)
 
 Role = User.Role
 Can = Capability
@@ -44,9 +52,9 @@ def _errors(error: ValidationError) -> str:
 # --- Cards -----------------------------------------------------------------------------------
 @login_required
 @require_GET
-def card_list(request: HttpRequest) -> HttpResponse:
+def card_list(request: AuthenticatedRequest) -> HttpResponse:
     form = forms.CardFilterForm(request.GET or None)
-    filters: dict[str, object] = {}
+    filters: dict[str, Any] = {}
     if form.is_valid():
         data = form.cleaned_data
         filters = {
@@ -81,7 +89,7 @@ def card_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def card_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def card_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     card = selectors.card_get_for(user=request.user, pk=pk)
     today = timezone.localdate()
     events = selectors.card_events_for(card=card)
@@ -130,7 +138,7 @@ def _card_pdf(
 
 @login_required
 @require_GET
-def card_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def card_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The card as it will look, marked SPECIMEN and without its live QR token."""
     card = selectors.card_get_for(user=request.user, pk=pk)
     return _card_pdf(
@@ -144,7 +152,7 @@ def card_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def card_download(request: HttpRequest, pk: int) -> HttpResponse:
+def card_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The printable card, with the QR code that opens its validity page: card clerks only."""
     card = selectors.card_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.CARD_PRINT)
@@ -158,13 +166,13 @@ def card_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _card_action(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     pk: int,
     *,
-    form_class: type,
+    form_class: type[_Form],
     title: str,
     submit: str,
-    act: Callable[[ResidenceCard, object], ResidenceCard],
+    act: Callable[[ResidenceCard, _Form], ResidenceCard],
     done: str,
     danger: bool = False,
     capability: Capability = Can.CARD_WRITE,
@@ -190,7 +198,7 @@ def _card_action(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def card_renew(request: HttpRequest, pk: int) -> HttpResponse:
+def card_renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _card_action(
         request,
         pk,
@@ -204,7 +212,7 @@ def card_renew(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def card_replace(request: HttpRequest, pk: int) -> HttpResponse:
+def card_replace(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _card_action(
         request,
         pk,
@@ -220,7 +228,7 @@ def card_replace(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def card_reprint_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def card_reprint_transfer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The receiving province reprints the card of a resident transferred to it."""
     card = selectors.card_of_transferred_resident_for(user=request.user, pk=pk)
     access.require(request.user, Capability.CARD_WRITE)
@@ -240,7 +248,7 @@ def card_reprint_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @recent_authentication_required
 @require_http_methods(["GET", "POST"])
-def card_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def card_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _card_action(
         request,
         pk,
@@ -257,7 +265,7 @@ def card_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def card_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+def card_hand_over(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _card_action(
         request,
         pk,
@@ -274,7 +282,7 @@ def card_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def card_spoil(request: HttpRequest, pk: int) -> HttpResponse:
+def card_spoil(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _card_action(
         request,
         pk,
@@ -293,7 +301,7 @@ def card_spoil(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Issuing ---------------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
-def cards_due(request: HttpRequest) -> HttpResponse:
+def cards_due(request: AuthenticatedRequest) -> HttpResponse:
     """Acknowledged residents without a card: the clerks' work queue, and issue-for-a-province."""
     access.require(request.user, Can.CARD_WRITE)
     province = request.user.province_id or request.GET.get("province", "")
@@ -317,7 +325,7 @@ def cards_due(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def card_issue(request: HttpRequest, declaration_pk: int) -> HttpResponse:
+def card_issue(request: AuthenticatedRequest, declaration_pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=declaration_pk)
     access.require(request.user, Can.CARD_WRITE)
     try:
@@ -332,7 +340,7 @@ def card_issue(request: HttpRequest, declaration_pk: int) -> HttpResponse:
 @login_required
 @recent_authentication_required
 @require_POST
-def cards_issue_province(request: HttpRequest) -> HttpResponse:
+def cards_issue_province(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Can.CARD_WRITE)
     code = request.user.province_id or request.POST.get("province", "")
     if not selectors.provinces_for(user=request.user).filter(code=code).exists():
@@ -361,7 +369,7 @@ def cards_issue_province(request: HttpRequest) -> HttpResponse:
 # --- Print runs ------------------------------------------------------------------------------
 @login_required
 @require_GET
-def print_run_list(request: HttpRequest) -> HttpResponse:
+def print_run_list(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Can.PRINT_RUN_READ)
     return TemplateResponse(
         request,
@@ -375,7 +383,7 @@ def print_run_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def print_run_create(request: HttpRequest) -> HttpResponse:
+def print_run_create(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Can.CARD_PRINT)
     picked_ids = [i for i in map(parse_id, request.POST.getlist("card")) if i is not None]
     if request.method == "POST" and picked_ids and "selection" not in request.POST:
@@ -421,7 +429,7 @@ def print_run_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def print_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def print_run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.print_run_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.PRINT_RUN_READ)
     context = {"run": run, "can_print": access.can(request.user, Can.CARD_PRINT)}
@@ -436,7 +444,7 @@ def print_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def print_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def print_run_retry(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Hand a failed or stuck run to the workers again."""
     run = selectors.print_run_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.CARD_PRINT)
@@ -451,7 +459,7 @@ def print_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def print_run_pdf(request: HttpRequest, pk: int) -> FileResponse:
+def print_run_pdf(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """The run's printable cards (live QR tokens): card clerks only, as for a single card."""
     run = selectors.print_run_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.CARD_PRINT)
@@ -484,7 +492,7 @@ def _photo_data_uri(resident: Resident) -> str:
         return ""
     if len(content) > 2 * 1024 * 1024:
         return ""
-    kind = mimetypes.guess_type(resident.photo.name)[0] or "image/jpeg"
+    kind = mimetypes.guess_type(resident.photo.name or "")[0] or "image/jpeg"
     return f"data:{kind};base64,{base64.b64encode(content).decode()}"
 
 
@@ -504,6 +512,7 @@ def _validity_context(
     precise status and the holder, as on the card's record.
     """
     is_valid = validity in _VALID
+    headline: StrOrPromise
     if is_valid:
         answer, headline = ANSWER_VALID, ResidenceCard.Validity(validity).label
     elif validity == ResidenceCard.Validity.NOT_HANDED_OVER:
@@ -526,7 +535,7 @@ def _validity_context(
                 "name": card.resident.full_name,
                 "name_km": card.resident.name_km,
                 "photo": _photo_data_uri(card.resident),
-                "nationality": card.resident.nationality.name,
+                "nationality": card.resident.nationality.name,  # type: ignore[attr-defined]  # a Country (django-countries); the plugin types a CharField's str
                 "expiry_date": card.expiry_date,
                 "province": card.province.name,
                 "number": card.number,
@@ -557,7 +566,7 @@ def card_verify(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def card_check(request: HttpRequest) -> HttpResponse:
+def card_check(request: AuthenticatedRequest) -> HttpResponse:
     """Officers type (or scan) a card number and see the same answer as the public page."""
     form = forms.CardNumberForm(request.GET or None)
     context: dict[str, object] = {"form": form, "checked": False}

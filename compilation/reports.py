@@ -69,10 +69,12 @@ def as_csv(dashboard: Dashboard) -> bytes:
 def as_xlsx(dashboard: Dashboard) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     header, rows = table(dashboard)
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = str(_("Provinces"))[:31]
     sheet.append(header)
     for cell in sheet[1]:
@@ -92,7 +94,7 @@ def as_xlsx(dashboard: Dashboard) -> bytes:
 def _allowed_roots() -> list[Path]:
     roots = [Path(settings.KHMER_FONT_DIR).resolve()]
     for entry in settings.STATICFILES_DIRS:
-        roots.append(Path(entry[1] if isinstance(entry, tuple) else entry).resolve())
+        roots.append(Path(str(entry[1] if isinstance(entry, tuple) else entry)).resolve())
     return roots
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -37,6 +38,17 @@ from gdi_ims import db_router
 from imports.models import ImportBatch
 from provinces.models import Province
 from residents.models import Declaration, Resident
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from compilation.forecast import Forecast
+
+    class _Changed(TypedDict):
+        last_change: dt.datetime
+
+    # A resident changed since the sign-off, with when it last changed.
+    ChangedResident = WithAnnotations[Resident, _Changed]
 
 TREND_DAYS = 60
 NATIONALITIES_SHOWN = 10
@@ -186,7 +198,7 @@ class Dashboard:
         return sum(f.extra_verifier_days or 0 for f in self.forecasts.values())
 
     @property
-    def forecast_rows(self) -> list[tuple[ProvinceRow, forecast.Forecast]]:
+    def forecast_rows(self) -> list[tuple[ProvinceRow, Forecast]]:
         return [(row, self.forecasts[row.province.code]) for row in self.rows]
 
     def burndown_chart(self) -> str:
@@ -232,7 +244,8 @@ def _row_of(province: Province) -> ProvinceRow:
     try:
         summary = province.summary
     except ProvinceSummary.DoesNotExist:
-        summary = ProvinceSummary(province=province, refreshed_at=None)
+        # Unsaved, never refreshed: the stored column is NOT NULL, this placeholder is not stored.
+        summary = ProvinceSummary(province=province, refreshed_at=None)  # type: ignore[misc]
     return ProvinceRow(province=province, compilation=compilation, summary=summary)
 
 
@@ -312,7 +325,7 @@ def decision_window(
     through its index on (action, at, province_code).
     """
     since = timezone.now() - dt.timedelta(days=forecast.WINDOW_DAYS)
-    params: list[object] = [list(FINAL_DECISIONS), settings.TIME_ZONE, list(DECISIONS), since]
+    params: list[Any] = [list(FINAL_DECISIONS), settings.TIME_ZONE, list(DECISIONS), since]
     where = ""
     if province_code is not None:
         where = " AND province_code = %s"
@@ -509,7 +522,7 @@ class ProvincePage:
     oldest_submitted: dt.datetime | None
     pending: int
     changed_count: int
-    changed_residents: list[Resident]
+    changed_residents: list[ChangedResident]
     events: list[ProvinceListEvent]
     renewals_due_count: int
     renewals_due: list[object]
@@ -526,7 +539,11 @@ class ProvincePage:
         return {
             "nationality": nationality_chart(self.nationalities),
             "trend": trend_chart(self.trend_days, self.trend_verified, self.trend_cards),
-            "burndown": burndown_chart(self.burndown_days, self.burndown_remaining, self.forecast),
+            "burndown": (
+                burndown_chart(self.burndown_days, self.burndown_remaining, self.forecast)
+                if self.forecast is not None
+                else ""
+            ),
         }
 
 
@@ -676,8 +693,8 @@ def throughput_for(*, user: User, code: str | None = None) -> Throughput:
     start = dt.datetime.combine(since, dt.time.min, tzinfo=timezone.get_current_timezone())
     audit_table, resident_table = AuditEvent._meta.db_table, Resident._meta.db_table
     user_table = User._meta.db_table
-    decision_params: list[object] = [tz, list(DECISIONS), start]
-    entry_params: list[object] = [tz, start]
+    decision_params: list[Any] = [tz, list(DECISIONS), start]
+    entry_params: list[Any] = [tz, start]
     decision_where = entry_where = ""
     if province is not None:
         decision_where, entry_where = " AND a.province_code = %s", " AND r.province_id = %s"

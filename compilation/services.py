@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -326,7 +327,7 @@ def _source(column: str) -> str:
     return "card" if column.startswith("cards") else "decl"
 
 
-def _figures_ctes(*, by_district: bool) -> tuple[str, list[object]]:
+def _figures_ctes(*, by_district: bool) -> tuple[str, list[Any]]:
     """SQL of the `res`, `decl` and `card` CTEs (and `nat` by district): counts per province.
 
     By district, the keys are (province_id, address_district_id), and `nat` counts the residents
@@ -336,7 +337,7 @@ def _figures_ctes(*, by_district: bool) -> tuple[str, list[object]]:
     r, d = Resident._meta.db_table, Declaration._meta.db_table
     c = ProvinceCompilation._meta.db_table
     keys = "r.province_id, r.address_district_id" if by_district else "r.province_id"
-    params: list[object] = []
+    params: list[Any] = []
     # A resident whose residence ended, or a record merged into another (the same person), is
     # no longer counted (nor their declarations); they stay in the register, and a change to
     # them after sign-off still shows as a change.
@@ -387,7 +388,7 @@ def _figures_ctes(*, by_district: bool) -> tuple[str, list[object]]:
 FIGURES_TABLE = "provinces_refresh_figures"
 
 
-def _figures_table_sql() -> tuple[str, list[object]]:
+def _figures_table_sql() -> tuple[str, list[Any]]:
     """Aggregate every record into a temporary table of figures per district and nationality.
 
     A SELECT (and CREATE TABLE AS) may run on several cores; PostgreSQL never parallelises a

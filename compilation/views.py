@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access
 from accounts.access import Capability
+from accounts.types import AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_record
 from compilation import reports, selectors, services
@@ -30,7 +34,7 @@ Status = ProvinceCompilation.Status
 
 @require_GET
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     sort = request.GET.get("sort", "code")
     descending = request.GET.get("dir") == "desc"
     board = selectors.dashboard_for(user=request.user, sort=sort, descending=descending)
@@ -67,7 +71,7 @@ SORTABLE_COLUMNS = [
 
 @require_GET
 @login_required
-def my_province(request: HttpRequest) -> HttpResponse:
+def my_province(request: AuthenticatedRequest) -> HttpResponse:
     """A provincial user's own province page; HQ goes to the dashboard."""
     if selectors.is_hq(request.user):
         return redirect("provinces:dashboard")
@@ -79,7 +83,7 @@ def my_province(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def province_detail(request: HttpRequest, code: str) -> HttpResponse:
+def province_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     page = selectors.province_page_for(user=request.user, code=code)
     compilation = page.row.compilation
     user = request.user
@@ -112,7 +116,7 @@ def _detail(code: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("provinces:detail", args=[code]))
 
 
-def _run_step(request: HttpRequest, step: object, **kwargs: object) -> bool:
+def _run_step(request: AuthenticatedRequest, step: Callable[..., object], **kwargs: Any) -> bool:
     """Run a province-list service; a refusal becomes an error message, nothing changed."""
     try:
         step(actor=request.user, **kwargs)
@@ -124,7 +128,7 @@ def _run_step(request: HttpRequest, step: object, **kwargs: object) -> bool:
 
 @require_POST
 @login_required
-def province_submit(request: HttpRequest, code: str) -> HttpResponse:
+def province_submit(request: AuthenticatedRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
     if _run_step(request, services.province_list_submit, province=province):
         messages.success(request, _("The province list was submitted to HQ."))
@@ -133,7 +137,7 @@ def province_submit(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def province_review(request: HttpRequest, code: str) -> HttpResponse:
+def province_review(request: AuthenticatedRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
     if _run_step(request, services.province_list_start_review, province=province):
         messages.success(request, _("The province list is now under review."))
@@ -142,7 +146,7 @@ def province_review(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def province_sign_off(request: HttpRequest, code: str) -> HttpResponse:
+def province_sign_off(request: AuthenticatedRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
     access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
     form = SignOffForm(request.POST)
@@ -161,13 +165,13 @@ def province_sign_off(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def province_return(request: HttpRequest, code: str) -> HttpResponse:
+def province_return(request: AuthenticatedRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
     access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
     form = ReturnForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("reason", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return _detail(code)
     if _run_step(
         request,
@@ -181,14 +185,14 @@ def province_return(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def province_reopen(request: HttpRequest, code: str) -> HttpResponse:
+def province_reopen(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """HQ lifts the hold of a signed-off list, with a reason (audited)."""
     province = selectors.province_get_for(user=request.user, code=code)
     access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
     form = ReopenForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("reason", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return _detail(code)
     if _run_step(
         request,
@@ -204,7 +208,7 @@ def province_reopen(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def province_estimate(request: HttpRequest, code: str) -> HttpResponse:
+def province_estimate(request: AuthenticatedRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
     access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
     form = EstimateForm(request.POST)
@@ -223,7 +227,7 @@ def province_estimate(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def throughput(request: HttpRequest, code: str | None = None) -> HttpResponse:
+def throughput(request: AuthenticatedRequest, code: str | None = None) -> HttpResponse:
     """Decisions per verifier and records entered per officer: one province, or all for HQ."""
     figures = selectors.throughput_for(user=request.user, code=code)
     return TemplateResponse(
@@ -235,7 +239,7 @@ def throughput(request: HttpRequest, code: str | None = None) -> HttpResponse:
 
 @require_POST
 @login_required
-def summary_refresh(request: HttpRequest) -> HttpResponse:
+def summary_refresh(request: AuthenticatedRequest) -> HttpResponse:
     """Queue a refresh of the figures now, instead of waiting for the next scheduled one."""
     selectors.require_hq(request.user)
     transaction.on_commit(refresh_province_summary_task.delay)
@@ -264,14 +268,14 @@ def _download(
 
 @require_GET
 @login_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthenticatedRequest) -> HttpResponse:
     board = selectors.dashboard_for(user=request.user)
     return _download(request, reports.as_csv(board), "text/csv; charset=utf-8", "csv")
 
 
 @require_GET
 @login_required
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthenticatedRequest) -> HttpResponse:
     board = selectors.dashboard_for(user=request.user)
     return _download(
         request,
@@ -283,6 +287,6 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def report_pdf(request: HttpRequest) -> HttpResponse:
+def report_pdf(request: AuthenticatedRequest) -> HttpResponse:
     board = selectors.dashboard_for(user=request.user)
     return _download(request, reports.as_pdf(board), "application/pdf", "pdf")

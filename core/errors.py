@@ -7,7 +7,11 @@ answered once, by `core.middleware.ApplicationErrorMiddleware`: the message, and
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Django's lazy translated string, as the stubs spell it (a type only: not needed at run time).
+    from django_stubs_ext import StrOrPromise
 
 
 class ApplicationError(Exception):
@@ -15,7 +19,7 @@ class ApplicationError(Exception):
 
     status = 400
 
-    def __init__(self, message: str | Promise) -> None:
+    def __init__(self, message: StrOrPromise) -> None:
         super().__init__(str(message))
         self.message = message
 

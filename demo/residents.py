@@ -10,7 +10,7 @@ import datetime as dt
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -364,7 +364,7 @@ class _Places:
     by_province: dict[str, list[tuple[str, str]]]
 
 
-def _weighted(weights: dict[str, float]) -> tuple[list[str], list[float]]:
+def _weighted(weights: Mapping[str, float]) -> tuple[list[str], list[float]]:
     return list(weights), list(weights.values())
 
 
@@ -520,14 +520,15 @@ def _seed_chunk(
         )
         rules.refresh_search_name(resident)
         residents.append(resident)
+        issued = dt.date(2018, 1, 1) + dt.timedelta(days=rng.randrange(2_500))
         document = TravelDocument(
             kind=TravelDocument.Kind.PASSPORT,
             issuing_country=nationality,
-            issue_date=dt.date(2018, 1, 1) + dt.timedelta(days=rng.randrange(2_500)),
+            issue_date=issued,
             is_current=True,
         )
         # Ten years less a day (an issue date of 29 February has no anniversary day).
-        document.expiry_date = document.issue_date + dt.timedelta(days=3_652 - 1)
+        document.expiry_date = issued + dt.timedelta(days=3_652 - 1)
         document.set_number(number)
         documents.append(document)
         weights = FINISHED_STATUS_WEIGHTS if province in FINISHED else STATUS_WEIGHTS
@@ -572,19 +573,18 @@ def _declaration(
     if status == "draft":
         return declaration
     now = timezone.now()
-    declaration.submitted_at = min(entered + dt.timedelta(hours=rng.randrange(1, 48)), now)
+    submitted = min(entered + dt.timedelta(hours=rng.randrange(1, 48)), now)
+    declaration.submitted_at = submitted
+    reviewed = submitted
     if status in ("verified", "returned", "rejected", "acknowledged"):
         declaration.reviewed_by = reviewer if reviewer.pk != maker.pk else director
-        declaration.reviewed_at = min(
-            declaration.submitted_at + dt.timedelta(days=rng.randrange(1, 9)), now
-        )
+        reviewed = min(submitted + dt.timedelta(days=rng.randrange(1, 9)), now)
+        declaration.reviewed_at = reviewed
     if status == "returned":
         declaration.status_reason = rng.choice(RETURN_REASONS)
     if status == "rejected":
         declaration.status_reason = rng.choice(REJECT_REASONS)
     if status == "acknowledged":
         declaration.acknowledged_by = director
-        declaration.acknowledged_at = min(
-            declaration.reviewed_at + dt.timedelta(days=rng.randrange(1, 9)), now
-        )
+        declaration.acknowledged_at = min(reviewed + dt.timedelta(days=rng.randrange(1, 9)), now)
     return declaration

@@ -13,12 +13,16 @@ them); every other language reads CLDR's, falling back to English where CLDR has
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
 from django.utils.encoding import force_str
-from django.utils.functional import Promise, lazy
+from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django.utils.translation import override as language_override
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @cache
@@ -50,7 +54,7 @@ def country_name(code: str, language: str | None = None) -> str:
 _lazy_name = lazy(country_name, str)
 
 
-def override() -> dict[str, Promise]:
+def override() -> dict[str, StrOrPromise]:
     """`COUNTRIES_OVERRIDE`: every country's name, evaluated in the language active when read."""
     from django_countries.data import COUNTRIES
 

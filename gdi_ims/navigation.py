@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -74,7 +75,7 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
-def nav_items_for(user: User) -> list[dict[str, str]]:
+def nav_items_for(user: User | AnonymousUser) -> list[dict[str, str]]:
     if not user.is_authenticated:
         return []
     return list(_menu(user.role, get_language(), get_script_prefix()))

@@ -69,5 +69,5 @@ def requeue_stalled_work(*, now: dt.datetime | None = None) -> dict[str, int]:
     for run_id, job in JobRun.objects.filter(
         status=JobRun.Status.QUEUED, created_at__lt=before
     ).values_list("pk", "job"):
-        sent["job_runs"] += send(TASKS[job], run_id=run_id)
+        sent["job_runs"] += send(TASKS[JobRun.Job(job)], run_id=run_id)
     return sent

@@ -45,7 +45,8 @@ def copy_rows(
             [meta.db_table, meta.pk.column, len(rows)],
         )
         pks = [pk for (pk,) in cursor.fetchall()]
-        columns = ", ".join(quote(field.column) for field in [meta.pk, *fields])
+        # A concrete field always has its column (the stubs allow None for an unbound one).
+        columns = ", ".join(quote(field.column) for field in [meta.pk, *fields])  # type: ignore[arg-type]
         sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
         with cursor.cursor.copy(sql) as copy:
             write = copy.write_row

@@ -23,6 +23,7 @@ import difflib
 import re
 import unicodedata
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import pycountry
 from babel import Locale
@@ -30,6 +31,9 @@ from babel.core import get_global
 from django.utils import translation
 from django_countries import countries
 from django_countries.data import COUNTRIES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # CLDR locales whose country names are read besides English and Khmer.
 LOCALES = ("en", "km", "fr", "zh", "zh_Hant", "vi", "th", "ko", "ja")
@@ -123,7 +127,7 @@ def table() -> dict[str, str]:
     full: dict[str, set[str]] = {}
     short: dict[str, set[str]] = {}
 
-    def add(name: str, code: str) -> None:
+    def add(name: StrOrPromise, code: str) -> None:
         whole, shorter = _variants(str(name))
         for variant in whole:
             full.setdefault(key(variant), set()).add(code)

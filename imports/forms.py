@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +31,7 @@ class ImportUploadForm(forms.Form):
         if user.is_provincial:
             provinces = provinces.filter(code=user.province_id)
             self.fields["province"].initial = user.province_id
-        self.fields["province"].queryset = provinces
+        cast(forms.ModelChoiceField, self.fields["province"]).queryset = provinces
 
 
 class ExportFilterForm(forms.Form):
@@ -50,14 +50,18 @@ class ExportFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["nationality"].choices = [("", _("Any nationality")), *countries]
+        cast(forms.ChoiceField, self.fields["nationality"]).choices = [
+            ("", _("Any nationality")),
+            *countries,
+        ]
         districts = District.objects.order_by("code")
         if user.is_provincial:
             districts = districts.filter(province_id=user.province_id)
-        self.fields["district"].queryset = districts
-        self.fields["district"].empty_label = _("Any district")
+        district = cast(forms.ModelChoiceField, self.fields["district"])
+        district.queryset = districts
+        district.empty_label = _("Any district")
 
-    def filters(self) -> dict[str, str]:
+    def filters(self) -> dict[str, Any]:
         """The cleaned filters as plain strings (what the export log records)."""
         if not self.is_valid():
             return {}

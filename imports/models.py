@@ -16,6 +16,9 @@ EXPORT_QUERY_CONTEXT = "imports.export.query"
 class ImportBatch(models.Model):
     """One uploaded file: validated first (dry run), then committed by the officer."""
 
+    # Not stored: set on a failed batch by the jobs page's reader (jobs.selectors).
+    reason: str
+
     class Status(models.TextChoices):
         VALIDATING = "validating", _("Checking")
         VALIDATED = "validated", _("Checked, waiting for import")

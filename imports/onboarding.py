@@ -12,7 +12,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import access, invitations, services
 from accounts.access import Capability
+from accounts.types import AuthenticatedRequest
 from imports import messages as refusals
 from imports.reader import FileRefused, open_sheet
 
@@ -109,7 +110,7 @@ def read_users(data: bytes) -> list[services.UserRow]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_import(request: HttpRequest) -> HttpResponse:
+def user_import(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Capability.USER_MANAGE)
     form = UserImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form}

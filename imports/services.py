@@ -329,6 +329,7 @@ def import_commit(*, batch_id: int) -> None:
             )
             return
         if staging.staged_count(batch.pk) != batch.ok_rows:
+            refused: FileRefused | None
             try:
                 counts, issues, _checker = _check_and_stage(batch)
             except FileRefused as exc:
@@ -420,6 +421,8 @@ def import_flag_duplicates(*, batch_id: int) -> int:
 def _write_staged(batch: ImportBatch) -> None:
     """The commit's writes, inside its transaction: re-check, write by ranges, count, record."""
     actor = batch.committed_by
+    if actor is None:  # import_commit_request records who asked before it queues the commit
+        raise ValueError(f"import batch {batch.pk} is queued for commit with no committer")
     # What changed since the dry run: a basis of residence retired (the row is now in error), a
     # passport or person registered (the row is now a duplicate).
     retired = staging.retired_bases(batch.pk)

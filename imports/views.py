@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +15,7 @@ from django.http import (
     HttpResponseNotAllowed,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.types import AuthenticatedRequest
 from imports import columns, conf, files, selectors, services, spreadsheets
 from imports.forms import ExportFilterForm, ImportUploadForm
 from imports.messages import render
@@ -33,7 +35,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 
 
-def _file_response(content: Any, *, name: str, file_format: str) -> HttpResponse:
+def _file_response(content: Any, *, name: str, file_format: str) -> HttpResponseBase:
     if file_format == "xlsx":
         return FileResponse(content, as_attachment=True, filename=f"{name}.xlsx", content_type=XLSX)
     response = HttpResponse(content, content_type=CSV)
@@ -49,7 +51,7 @@ def _format(request: HttpRequest) -> str:
 # --- Import ------------------------------------------------------------------------------------
 @login_required
 @require_GET
-def template_download(request: HttpRequest) -> HttpResponse:
+def template_download(request: AuthenticatedRequest) -> HttpResponseBase:
     """An empty list to fill in: bilingual headers, and a help sheet with the accepted values."""
     selectors.require_importer(request.user)
     header = [column.header for column in columns.COLUMNS]
@@ -71,13 +73,13 @@ def template_download(request: HttpRequest) -> HttpResponse:
         ("District, commune / ស្រុក ឃុំ", "", "code, English or Khmer name"),
         ("Basis of residence / មូលដ្ឋាន", "", bases),
     ]
-    content, _count = spreadsheets.write_xlsx(header, [], extra_sheets=[("Help", help_rows)])
-    return _file_response(content, name="residents-template", file_format="xlsx")
+    workbook, _count = spreadsheets.write_xlsx(header, [], extra_sheets=[("Help", help_rows)])
+    return _file_response(workbook, name="residents-template", file_format="xlsx")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def batch_list(request: HttpRequest) -> HttpResponse:
+def batch_list(request: AuthenticatedRequest) -> HttpResponse:
     """The import history of the user's scope, and the upload form."""
     batches = selectors.import_batch_list_for(user=request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
@@ -97,7 +99,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "imports/importbatch_list.html", context, status=status)
 
 
-def _detail_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
+def _detail_context(request: AuthenticatedRequest, batch: ImportBatch) -> dict[str, Any]:
     limit = services.conf.get("PREVIEW_ISSUES")
     return {
         "batch": batch,
@@ -118,7 +120,7 @@ def _detail_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = selectors.import_batch_get_for(user=request.user, pk=pk)
     return TemplateResponse(
         request, "imports/importbatch_detail.html", _detail_context(request, batch)
@@ -127,7 +129,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by htmx; once the batch is done the whole page reloads."""
     batch = selectors.import_batch_get_for(user=request.user, pk=pk)
     response = TemplateResponse(
@@ -142,7 +144,7 @@ def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_retry(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Send a batch that no worker has moved for a while to the workers again."""
     batch = selectors.import_batch_get_for(user=request.user, pk=pk)
     try:
@@ -156,7 +158,7 @@ def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_commit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = selectors.import_batch_get_for(user=request.user, pk=pk)
     if batch.status != ImportBatch.Status.VALIDATED:
         messages.error(request, _("This file cannot be imported now."))
@@ -206,12 +208,13 @@ def _error_report_rows(batch: ImportBatch) -> Iterator[list[Any]]:
 
 @login_required
 @require_GET
-def batch_report(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_report(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """Every error of an import with the value found, the reason and the suggested fix."""
     batch = selectors.import_batch_get_for(user=request.user, pk=pk)
     rows = _error_report_rows(batch)
     file_format = _format(request)
     name = f"import-{batch.pk}-errors"
+    content: IO[bytes] | bytes
     if file_format == "xlsx":
         content, _count = spreadsheets.write_xlsx(REPORT_HEADER, rows, title="Errors")
     else:
@@ -227,7 +230,7 @@ def _rejected_rows(batch: ImportBatch) -> Iterator[list[Any]]:
     except FileRefused:
         return
     try:
-        positions = {}
+        positions: dict[str, int] = {}
         for position, cell in enumerate(sheet.header):
             key = columns.column_for(cell)
             if key is not None:
@@ -254,7 +257,7 @@ def _rejected_rows(batch: ImportBatch) -> Iterator[list[Any]]:
 
 @login_required
 @require_GET
-def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_rejected(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The rejected rows in the template's layout: fix them and import the file again."""
     batch = selectors.import_batch_get_for(user=request.user, pk=pk)
     if not batch.file:
@@ -265,6 +268,7 @@ def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     rows = _rejected_rows(batch)
     file_format = _format(request)
     name = f"import-{batch.pk}-rejected-rows"
+    content: IO[bytes] | bytes
     if file_format == "xlsx":
         content, _count = spreadsheets.write_xlsx(header, rows, title="Residents")
     else:
@@ -274,7 +278,7 @@ def batch_rejected(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def batch_residents(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_residents(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The residents an import created: submitted declarations waiting for a second officer."""
     batch = selectors.import_batch_get_for(user=request.user, pk=pk)
     residents = selectors.imported_residents_of(batch=batch)[:500]
@@ -289,7 +293,7 @@ EXPORT_HEADER = selectors.EXPORT_HEADER
 
 @login_required
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthenticatedRequest) -> HttpResponse:
     """The export page: the resident list's filters, how many rows they give, the recent exports."""
     selectors.require_exporter(request.user)
     form = ExportFilterForm(request.GET or None, user=request.user)
@@ -307,7 +311,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def export_download(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+def export_download(request: AuthenticatedRequest) -> HttpResponse | StreamingHttpResponse:
     """Residents of the user's scope, filtered, as CSV (streamed) or XLSX (built by a task).
 
     The filters travel in the query string either way. A CSV is a download (GET); asking for an
@@ -357,7 +361,7 @@ def export_download(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
 
 @login_required
 @require_GET
-def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def export_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """One XLSX export's row of the export log: its progress, then its download link (htmx)."""
     log = selectors.export_log_get_for(user=request.user, pk=pk)
     return TemplateResponse(request, "imports/_export_row.html", {"log": log})
@@ -365,7 +369,7 @@ def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_file(request: HttpRequest, pk: int) -> HttpResponse:
+def export_file(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The workbook of a ready XLSX export, for the user who asked for it; each download logged."""
     log = selectors.export_file_get_for(user=request.user, pk=pk)
     services.export_file_downloaded(actor=request.user, log=log)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,8 +12,11 @@ from jobs import conf, selectors
 from jobs.models import EXPIRED, threshold_label
 from provinces.models import Province
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def stage_choices() -> list[tuple[str, str]]:
+
+def stage_choices() -> list[tuple[str, StrOrPromise]]:
     return [
         ("", _("Any")),
         *((str(t), threshold_label(t)) for t in conf.thresholds()),
@@ -39,9 +44,9 @@ class RenewalFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("Renewal"), required=False, choices=STATE_CHOICES)
     run = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = stage_choices()
+        cast(forms.ChoiceField, self.fields["stage"]).choices = stage_choices()
         if user.province_id:
             # A provincial user's page is their province's: no choice to offer.
             del self.fields["province"]

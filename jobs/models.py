@@ -252,7 +252,7 @@ class Notification(models.Model):
 
     @property
     def threshold_label(self) -> str:
-        return threshold_label(self.threshold)
+        return "" if self.threshold is None else threshold_label(self.threshold)
 
     @property
     def text(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -21,6 +22,18 @@ from jobs import conf
 from jobs.models import EXPIRED, JobRun, Notification, RenewalNotice
 from provinces.models import Province
 from residents.models import Declaration
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Renewal(TypedDict):
+        # Annotated by renewals_queryset_for:
+        renewal_started: bool
+        renewal_ready: bool
+        notified_at: dt.datetime | None
+
+    # A card as the renewals page reads one.
+    RenewalCard = WithAnnotations[ResidenceCard, _Renewal]
 
 Role = User.Role
 Status = ResidenceCard.Status
@@ -179,7 +192,7 @@ class RenewalFilters:
     run: int | None = None  # the residents a notification named
 
 
-RenewalPage = keyset.Page[ResidenceCard]
+RenewalPage = keyset.Page["RenewalCard"]
 # Soonest expiry first.
 RENEWAL_KEYS = (Key("expiry_date", "date"), Key("id"))
 
@@ -199,7 +212,7 @@ def renewal_province_for(*, user: User, province: str) -> str:
 
 def renewals_queryset_for(
     *, user: User, filters: RenewalFilters, today: dt.date
-) -> QuerySet[ResidenceCard]:
+) -> QuerySet[RenewalCard]:
     """Cards to renew (expiring within the window, or expired) and those renewed lately.
 
     Annotated with whether a new declaration is under way (renewal started) and when the
@@ -287,6 +300,6 @@ def renewal_page_for(
 
 def renewals_for_export(
     *, user: User, filters: RenewalFilters, today: dt.date
-) -> Iterator[ResidenceCard]:
+) -> Iterator[RenewalCard]:
     qs = renewals_queryset_for(user=user, filters=filters, today=today)
     return qs.order_by("expiry_date", "id").iterator(chunk_size=2000)

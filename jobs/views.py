@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access
 from accounts.access import Capability
+from accounts.types import AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import selectors as card_selectors
@@ -33,7 +36,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # --- Jobs ------------------------------------------------------------------------------------
 @login_required
 @require_GET
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     runs = selectors.job_run_list_for(user=user)
     last = selectors.last_runs_for(user=user)
@@ -64,7 +67,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def job_run_now(request: HttpRequest, job: str) -> HttpResponse:
+def job_run_now(request: AuthenticatedRequest, job: str) -> HttpResponse:
     selectors.require_job_reader(request.user)
     access.require(request.user, Capability.JOB_RUN)
     if job not in JobRun.Job.values:
@@ -76,7 +79,7 @@ def job_run_now(request: HttpRequest, job: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.job_run_get_for(user=request.user, pk=pk)
     # htmx polls the status block until the run has finished.
     template = "jobs/_run_status.html" if request.htmx else "jobs/run_detail.html"
@@ -84,7 +87,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Renewals due ----------------------------------------------------------------------------
-def _renewal_filters(request: HttpRequest) -> tuple[RenewalFilterForm, selectors.RenewalFilters]:
+def _renewal_filters(
+    request: AuthenticatedRequest,
+) -> tuple[RenewalFilterForm, selectors.RenewalFilters]:
     form = RenewalFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     # The raw parameter, not the cleaned one: another province's code must be a 404, not "all".
@@ -96,7 +101,7 @@ def _renewal_filters(request: HttpRequest) -> tuple[RenewalFilterForm, selectors
 
 @login_required
 @require_GET
-def renewals(request: HttpRequest) -> HttpResponse:
+def renewals(request: AuthenticatedRequest) -> HttpResponse:
     form, filters = _renewal_filters(request)
     today = timezone.localdate()
     page = selectors.renewal_page_for(
@@ -123,7 +128,7 @@ def renewals(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def renewal_start(request: HttpRequest, pk: int) -> HttpResponse:
+def renewal_start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Start a card's renewal: the resident's new declaration, as a draft for the officer.
 
     It then goes the way of any declaration (submitted, verified, acknowledged); the card office
@@ -161,7 +166,7 @@ def renewal_start(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _describe(card: ResidenceCard, today) -> None:
+def _describe(card: selectors.RenewalCard, today: dt.date) -> None:
     """What a row says: how soon, and how far the renewal has gone."""
     card.days_left = (card.expiry_date - today).days
     card.stage_label = threshold_label(_stage_of(card, today))
@@ -186,7 +191,7 @@ def _describe(card: ResidenceCard, today) -> None:
         card.renewal_label = _("Not started")
 
 
-def _stage_of(card: ResidenceCard, today) -> int:
+def _stage_of(card: ResidenceCard, today: dt.date) -> int:
     if card.expiry_date < today:
         return EXPIRED
     days = (card.expiry_date - today).days
@@ -195,7 +200,7 @@ def _stage_of(card: ResidenceCard, today) -> int:
 
 @login_required
 @require_GET
-def renewals_export(request: HttpRequest, file_format: str) -> HttpResponse:
+def renewals_export(request: AuthenticatedRequest, file_format: str) -> HttpResponseBase:
     """The renewals list as CSV or XLSX, every cell neutralised against formula injection."""
     _form, filters = _renewal_filters(request)
     today = timezone.localdate()
@@ -221,7 +226,8 @@ def renewals_export(request: HttpRequest, file_format: str) -> HttpResponse:
                 card.number,
                 card.resident.full_name,
                 card.resident.name_km,
-                card.resident.nationality.name,
+                # django-countries' field reads as a Country; the stubs see its CharField's str.
+                card.resident.nationality.name,  # type: ignore[attr-defined]
                 card.province.name,
                 card.expiry_date,
                 card.days_left,
@@ -234,7 +240,7 @@ def renewals_export(request: HttpRequest, file_format: str) -> HttpResponse:
     name = f"renewals-{filters.province or 'all'}-{today:%Y%m%d}"
     if file_format == "xlsx":
         content, count = spreadsheets.write_xlsx(header, rows(), title=_("Renewals"))
-        response: HttpResponse = FileResponse(
+        response: HttpResponseBase = FileResponse(
             content, as_attachment=True, filename=f"{name}.xlsx", content_type=XLSX
         )
     else:
@@ -260,7 +266,7 @@ def renewals_export(request: HttpRequest, file_format: str) -> HttpResponse:
 # --- Notifications ---------------------------------------------------------------------------
 @login_required
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "jobs/notification_list.html",
@@ -273,7 +279,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_read(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Mark read, then follow the notification's link (or go back to the list)."""
     notification = selectors.notification_get_for(user=request.user, pk=pk)
     services.notification_mark_read(notification=notification, user=request.user)
@@ -288,7 +294,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: AuthenticatedRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(user=request.user)
     messages.success(request, _("%(count)d notifications marked read.") % {"count": count})
     return redirect("jobs:notification-list")

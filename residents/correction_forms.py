@@ -7,7 +7,9 @@ from typing import Any
 from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import LazyTypedChoiceField
+
+# Defined by django-countries but missing from its stubs (fields.pyi).
+from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]
 
 from residents import services
 from residents.forms import ResidentForm, _country_choices, _date_field
@@ -88,7 +90,8 @@ class PassportForm(forms.Form):
         return number
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         issue, expiry = data.get("issue_date"), data.get("expiry_date")
         if issue and expiry and expiry <= issue:
             self.add_error("expiry_date", _("The expiry date must be after the issue date."))

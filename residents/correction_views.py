@@ -11,7 +11,7 @@ import copy
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import access
 from accounts.access import Capability
+from accounts.types import AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_record
 from residents import corrections, history_view, passports, selectors, services
@@ -47,7 +48,7 @@ class DecisionForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def correction_create(request: HttpRequest, pk: int) -> HttpResponse:
+def correction_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     if not corrections.needs_correction(resident):
@@ -86,7 +87,7 @@ def correction_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def correction_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     correction = selectors.correction_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_READ)
     history_view.describe_corrections([correction])
@@ -108,7 +109,7 @@ def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def correction_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def correction_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     correction = selectors.correction_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.DECLARATION_REVIEW)
     form = DecisionForm(request.POST)
@@ -141,7 +142,7 @@ def correction_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def correction_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def correction_evidence(request: AuthenticatedRequest, pk: int) -> FileResponse:
     correction = selectors.correction_get_for(user=request.user, pk=pk)
     audit_record(
         actor=request.user,
@@ -162,7 +163,7 @@ def correction_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def correction_queue(request: HttpRequest) -> HttpResponse:
+def correction_queue(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Can.DECLARATION_REVIEW)
     return TemplateResponse(
         request,
@@ -173,7 +174,7 @@ def correction_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def passport_create(request: HttpRequest, pk: int) -> HttpResponse:
+def passport_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     form = PassportForm(request.POST or None)

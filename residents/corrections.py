@@ -142,6 +142,7 @@ def correction_request(
             evidence_type=evidence_type,
             requested_by=actor,
         )
+        assert evidence.name  # an upload is always named
         correction.evidence.save(evidence.name, evidence, save=False)
         try:
             with transaction.atomic():

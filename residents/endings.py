@@ -93,6 +93,7 @@ def ending_request(
             evidence_name=evidence_name[:200],
             requested_by=actor,
         )
+        assert evidence.name  # an upload is always named
         ending.evidence.save(evidence.name, evidence, save=False)
         try:
             with transaction.atomic():

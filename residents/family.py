@@ -8,12 +8,12 @@ and province only: the reader sees no name or record they could not open themsel
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
@@ -29,6 +29,9 @@ from residents.services import (
     _lock_resident,
     _require_officer_of,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Action = AuditEvent.Action
 
@@ -173,7 +176,7 @@ def family_link_get_for(*, user: User, pk: int) -> FamilyLink:
     return link
 
 
-def missing_link_of(*, resident: Resident, basis: ResidenceBasis) -> str | Promise:
+def missing_link_of(*, resident: Resident, basis: ResidenceBasis) -> StrOrPromise:
     """Why a declaration on `basis` cannot be verified yet for lack of a family link ('' if none).
 
     The relative must be a current resident; the relation is read from this resident's side.

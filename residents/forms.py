@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row
@@ -18,7 +18,9 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
+
+# Defined by django-countries but missing from its stubs (fields.pyi).
+from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]
 
 from accounts.models import User
 from core import crypto
@@ -37,8 +39,13 @@ from residents.models import (
 )
 from residents.uploads import clean_photo, sniff_document
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _date_field(label: str, *, required: bool = True, **kwargs: Any) -> ims_fields.DateField:
+
+def _date_field(
+    label: StrOrPromise, *, required: bool = True, **kwargs: Any
+) -> ims_fields.DateField:
     return ims_fields.DateField(label=label, required=required, **kwargs)
 
 
@@ -136,7 +143,9 @@ class ResidentForm(forms.ModelForm):
         self.photo_is_kept = False
         self.likely_duplicates: list[selectors.LikelyMatch] = []
         self.fields["surname"].help_text = _("As in the passport, in Latin letters.")
-        self.fields["address_province"].queryset = Province.objects.order_by("code")
+        cast(
+            forms.ModelChoiceField, self.fields["address_province"]
+        ).queryset = Province.objects.order_by("code")
         if not self.creating:
             for name in ("declared_on", "basis", "notes"):
                 del self.fields[name]
@@ -174,8 +183,12 @@ class ResidentForm(forms.ModelForm):
     def _limit_address_choices(self) -> None:
         province = self._bound_or_initial("address_province")
         district = self._bound_or_initial("address_district")
-        self.fields["address_district"].queryset = selectors.districts_of(province)
-        self.fields["address_commune"].queryset = selectors.communes_of(district)
+        cast(
+            forms.ModelChoiceField, self.fields["address_district"]
+        ).queryset = selectors.districts_of(province)
+        cast(
+            forms.ModelChoiceField, self.fields["address_commune"]
+        ).queryset = selectors.communes_of(district)
 
     def _layout(self) -> Layout:
         identity = Fieldset(
@@ -232,10 +245,11 @@ class ResidentForm(forms.ModelForm):
     def full_clean(self) -> None:
         super().full_clean()
         photo = getattr(self, "cleaned_data", {}).get("photo_upload")
-        self.photo_is_kept = bool(self.is_bound and self._errors and photo is not None)
-        if self.photo_is_kept:
-            self.data = self.data.copy()
-            self.data[self.add_prefix("photo_kept")] = keep_photo(user=self.user, photo=photo)
+        self.photo_is_kept = bool(self.is_bound and self.errors and photo is not None)
+        if self.photo_is_kept and photo is not None:
+            data = cast(QueryDict, self.data).copy()  # a bound form's data: the request's
+            data[self.add_prefix("photo_kept")] = keep_photo(user=self.user, photo=photo)
+            self.data = data
             self.fields["photo_upload"].help_text = _(
                 "Your photo is kept and will be saved with the record. Choose another file only "
                 "to replace it."
@@ -248,7 +262,8 @@ class ResidentForm(forms.ModelForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         province, district, commune = (
             data.get("address_province"),
             data.get("address_district"),
@@ -283,7 +298,9 @@ class ResidentForm(forms.ModelForm):
         if holder is None:
             return
         if holder.in_scope:
-            message = _("This passport is already recorded for %(name)s (resident no. %(id)s).") % {
+            message: StrOrPromise = _(
+                "This passport is already recorded for %(name)s (resident no. %(id)s)."
+            ) % {
                 "name": holder.resident.full_name,
                 "id": holder.resident.pk,
             }
@@ -341,7 +358,9 @@ class DeclarationForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["basis"].queryset = ResidenceBasis.objects.filter(is_active=True)
+        cast(forms.ModelChoiceField, self.fields["basis"]).queryset = ResidenceBasis.objects.filter(
+            is_active=True
+        )
         self.initial["version"] = self.instance.version
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -369,7 +388,8 @@ class ReviewForm(forms.Form):
     resident_version = forms.IntegerField(widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") in ("return", "reject") and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Give the reason: the officer will read it."))
         return data
@@ -479,7 +499,7 @@ class ResidentSearchForm(forms.Form):
             province = user.province_id
         else:
             province = (self.data.get("province") or "") if self.is_bound else ""
-        self.fields["district"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["district"]).queryset = (
             selectors.districts_of(province) if province else District.objects.none()
         )
 
@@ -551,7 +571,7 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         province = user.province_id or str(self.data.get("province", ""))[:2]
-        self.fields["district"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["district"]).queryset = (
             selectors.districts_of(province) if province else District.objects.none()
         )
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 import pghistory
 import pgtrigger
 from django.apps import apps
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, models
 
 BULK_SETTING = "ims.bulk_history"
 INSERT_CONDITION = pgtrigger.Condition(
@@ -54,7 +54,7 @@ def _history_back_on() -> None:
         cursor.execute("SELECT set_config(%s, '', true)", [BULK_SETTING])
 
 
-def record_inserts(model: type, ids: list[int], context_id: uuid.UUID) -> None:
+def record_inserts(model: type[models.Model], ids: list[int], context_id: uuid.UUID) -> None:
     """Write the pghistory 'insert' events of rows just bulk-inserted, in one statement."""
     event_model = apps.get_model(model._meta.app_label, f"{model.__name__}Event")
     targets, sources = [], []

@@ -5,9 +5,11 @@ inserts). Also the readable rows of a correction request."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
@@ -106,7 +108,7 @@ INSERT_FIELDS = {
 }
 
 
-def _action_of(model: type, event: Any) -> str:
+def _action_of(model: type[models.Model], event: Any) -> str:
     if event.pgh_label == "insert":
         return str(CREATED[model])
     if model is Resident and "merged_into_id" in (event.pgh_diff or {}):
@@ -184,7 +186,7 @@ def resident_history_for(*, resident: Resident) -> list[HistoryEntry]:
                 model_field = Resident._meta.get_field(key)
                 changes.append(
                     HistoryChange(
-                        str(model_field.verbose_name),
+                        str(model_field.verbose_name),  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
                         _readable(model_field, key, before, {}),
                         _readable(model_field, key, after, {}),
                     )
@@ -280,7 +282,9 @@ class _NameLookup:
         )
         self.places: dict[str, dict[str, str]] = {}
         for kind, model in (("province", Province), ("district", District), ("commune", Commune)):
-            found = model.objects.filter(code__in=codes[kind]) if codes[kind] else []
+            found: Iterable[Province | District | Commune] = (
+                model.objects.filter(code__in=codes[kind]) if codes[kind] else []
+            )
             self.places[kind] = {p.code: p.name for p in found}
         found_bases = ResidenceBasis.objects.filter(pk__in=bases) if bases else []
         self.bases = {b.pk: str(b) for b in found_bases}
@@ -290,10 +294,12 @@ class _NameLookup:
             return str(_("system"))
         return self.users.get(pk, f"#{pk}")
 
-    def describe(self, model: type, key: str, before: Any, after: Any) -> tuple[str, str, str]:
+    def describe(
+        self, model: type[models.Model], key: str, before: Any, after: Any
+    ) -> tuple[str, str, str]:
         try:
             model_field = model._meta.get_field(key)
-            label = str(model_field.verbose_name)
+            label = str(model_field.verbose_name)  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
         except Exception:  # a renamed column still shows, under its raw name
             model_field, label = None, key
         if key == "number_index":
@@ -343,7 +349,10 @@ def describe_corrections(corrections: list[Correction]) -> None:
             if name in codes:
                 codes[name].update(v for v in pair if v)
     names: dict[str, dict[str, str]] = {
-        name: {place.code: place.name for place in places[name].objects.filter(code__in=wanted)}
+        name: {
+            place.code: place.name
+            for place in places[name]._default_manager.filter(code__in=wanted)
+        }
         for name, wanted in codes.items()
         if wanted
     }
@@ -353,7 +362,7 @@ def describe_corrections(corrections: list[Correction]) -> None:
             model_field = Resident._meta.get_field(name)
             rows.append(
                 HistoryChange(
-                    str(model_field.verbose_name),
+                    str(model_field.verbose_name),  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
                     _readable(model_field, name, before, names),
                     _readable(model_field, name, after, names),
                 )

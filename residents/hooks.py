@@ -6,9 +6,12 @@ in their `AppConfig.ready()`. Each hook states what its receivers are given and 
 
 from __future__ import annotations
 
-from django_stubs_ext import StrOrPromise
+from typing import TYPE_CHECKING
 
 from core.hooks import Hook
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # --- A record's cards and import row follow it --------------------------------------------------
 residence_ended = Hook(

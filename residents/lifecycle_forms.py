@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -62,7 +62,8 @@ class DecisionForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == "refuse" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Give the reason: the officer will read it."))
         return data
@@ -80,9 +81,9 @@ class TransferProposeForm(forms.Form):
 
     def __init__(self, *args: Any, current_province: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_province"].queryset = Province.objects.exclude(
-            code=current_province
-        ).order_by("code")
+        cast(
+            forms.ModelChoiceField, self.fields["to_province"]
+        ).queryset = Province.objects.exclude(code=current_province).order_by("code")
         self.helper = _helper()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.functional import Promise
@@ -69,7 +69,7 @@ def detail_context(user: User, resident: Resident) -> dict[str, Any]:
 # --- End of residence ------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
-def ending_request(request: HttpRequest, pk: int) -> HttpResponse:
+def ending_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     form = EndingRequestForm(request.POST or None, request.FILES or None)
@@ -98,7 +98,7 @@ def ending_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def ending_queue(request: HttpRequest) -> HttpResponse:
+def ending_queue(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Can.DECLARATION_REVIEW)
     return TemplateResponse(
         request,
@@ -109,7 +109,7 @@ def ending_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def ending_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def ending_evidence(request: AuthenticatedRequest, pk: int) -> FileResponse:
     ending = endings.ending_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_READ)
     audit_record(
@@ -132,7 +132,7 @@ def ending_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Transfers -------------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
-def transfer_propose(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_propose(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     form = TransferProposeForm(request.POST or None, current_province=resident.province_id)
@@ -160,7 +160,7 @@ def transfer_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def transfer_list(request: HttpRequest) -> HttpResponse:
+def transfer_list(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Can.RESIDENT_READ)
     return TemplateResponse(
         request,
@@ -228,7 +228,7 @@ def decision_decide(request: AuthenticatedRequest, pk: int, *, decision: Decisio
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(decision.detail_url, pk=found.pk)
     approve = form.cleaned_data["action"] == "approve"
     try:
@@ -361,14 +361,14 @@ transfer_detail, transfer_decide, transfer_withdraw = _views(TRANSFER)
 # --- Family links ----------------------------------------------------------------------------
 @login_required
 @require_POST
-def family_link_add(request: HttpRequest, pk: int) -> HttpResponse:
+def family_link_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     form = FamilyLinkForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("residents:detail", pk=resident.pk)
     try:
         relative = family.relative_find_for(
@@ -389,7 +389,7 @@ def family_link_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def family_link_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def family_link_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     link = family.family_link_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     back = request.POST.get("resident", "")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pghistory
 from django.db import models, transaction
+from django.db.models import ForeignObjectRel
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Event
@@ -143,7 +144,7 @@ def _move_other_references(gone: Resident, keep: Resident) -> dict[str, int]:
     relations = [
         f
         for f in Resident._meta.get_fields(include_hidden=True)
-        if f.auto_created and not f.concrete
+        if isinstance(f, ForeignObjectRel) and f.auto_created and not f.concrete
     ]
     for relation in relations:
         model = relation.related_model

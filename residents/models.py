@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pghistory
 from django.conf import settings
@@ -17,6 +17,12 @@ from django_countries.fields import CountryField
 
 from core import crypto
 from gdi_ims.formats import western_digits
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from residents.history_view import HistoryChange
+    from residents.selectors import Comparison
 from residents import history
 
 
@@ -221,6 +227,12 @@ class Resident(models.Model):
     )
 
     objects = ResidentQuerySet.as_manager()
+
+    # Not stored: read with the resident by residents.selectors (a prefetch, then the list's
+    # passport and status label).
+    current_documents: list[TravelDocument]
+    current_passport: TravelDocument | None
+    latest_status_label: StrOrPromise
 
     class Meta:
         verbose_name = _("resident")
@@ -593,7 +605,7 @@ class NameMatch(models.TextChoices):
     SOUND = "sound", _("Names that sound alike")
 
 
-def explain_match(kind: str, similarity: float) -> str:
+def explain_match(kind: str, similarity: float) -> StrOrPromise:
     """A likely duplicate's reason, as the verifier reads it."""
     if kind == NameMatch.SOUND:
         return _(
@@ -663,6 +675,10 @@ class LikelyDuplicate(models.Model):
 
     objects = LikelyDuplicateQuerySet.as_manager()
 
+    # Not stored: set by the duplicates pages' reads (residents.selectors).
+    other_in_scope: bool
+    comparison: list[Comparison]
+
     class Meta:
         verbose_name = _("likely duplicate")
         verbose_name_plural = _("likely duplicates")
@@ -693,7 +709,7 @@ class LikelyDuplicate(models.Model):
         return self.status == self.Status.OPEN
 
     @property
-    def reason(self) -> str:
+    def reason(self) -> StrOrPromise:
         """Why the two records matched, in the reader's language."""
         return explain_match(self.match_kind, self.similarity)
 
@@ -764,6 +780,9 @@ class Correction(models.Model):
     new_card = models.CharField(_("new card"), max_length=24, blank=True)
 
     objects = CorrectionQuerySet.as_manager()
+
+    # Not stored: the changes as the history reads them, set by residents.selectors.
+    rows: list[HistoryChange]
 
     class Meta:
         verbose_name = _("correction")

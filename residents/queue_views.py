@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import access
 from accounts.access import Capability
+from accounts.types import AuthenticatedRequest
 from residents import queues, selectors
 from residents.forms import QueueFilterForm, search_data_from_url, search_query_for_url
 
@@ -28,7 +29,7 @@ Can = Capability
 PAGING_KEYS = ("after", "before", "last", "start")
 
 
-def queue_filters(request: HttpRequest) -> tuple[queues.QueueFilters, str, bool]:
+def queue_filters(request: AuthenticatedRequest) -> tuple[queues.QueueFilters, str, bool]:
     """The queue's filters from the URL, the same filters as a query string, and readability."""
     data, readable = search_data_from_url(request.GET)
     for key in PAGING_KEYS:
@@ -38,7 +39,7 @@ def queue_filters(request: HttpRequest) -> tuple[queues.QueueFilters, str, bool]
 
 
 def queue_response(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     queue: queues.Queue,
     *,
     url_name: str,
@@ -106,7 +107,7 @@ def queue_response(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def duplicates_queue(request: HttpRequest) -> HttpResponse:
+def duplicates_queue(request: AuthenticatedRequest) -> HttpResponse:
     """The open likely-duplicate flags of the province, to decide (or merge) one by one."""
     access.require(request.user, Can.DECLARATION_REVIEW)
     return queue_response(
@@ -119,7 +120,7 @@ def duplicates_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def returned_list(request: HttpRequest) -> HttpResponse:
+def returned_list(request: AuthenticatedRequest) -> HttpResponse:
     """The declarations verifiers returned to this officer, with their reasons."""
     access.require(request.user, Can.RESIDENT_WRITE)
     return queue_response(
@@ -132,7 +133,7 @@ def returned_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def acknowledgements(request: HttpRequest) -> HttpResponse:
+def acknowledgements(request: AuthenticatedRequest) -> HttpResponse:
     """Verified declarations waiting for HQ: per province, then the chosen province's queue."""
     access.require(request.user, Can.DECLARATION_ACKNOWLEDGE)
     code = request.GET.get("province", "")

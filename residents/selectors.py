@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.core.paginator import Page, Paginator
@@ -48,11 +48,25 @@ from residents.models import (
 )
 from residents.services import missing_documents_of
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    class _Listed(TypedDict):
+        latest_status: str
+        card_expiry_date: dt.date | None
+
+    # A resident as the list reads one: with its latest declaration's status and card's expiry.
+    ListedResident = WithAnnotations[Resident, _Listed]
+
+_R = TypeVar("_R", bound=Resident)
+_Q = TypeVar("_Q", bound=QuerySet[Any])
+
 PAGE_SIZE = 25
 
 
-def _scoped(queryset: QuerySet, user: User, path: str = "province_id") -> QuerySet:
-    return access.scope(queryset, user, path)
+def _scoped(queryset: _Q, user: User, path: str = "province_id") -> _Q:
+    # access.scope filters the queryset it is given: a ResidentQuerySet stays one.
+    return access.scope(queryset, user, path)  # type: ignore[return-value]
 
 
 in_scope = access.in_scope
@@ -168,7 +182,7 @@ def card_number_of(typed: str) -> str:
     return next((n for n in hooks.card_number_typed.collect(number=typed) if n), "")
 
 
-def with_card_numbered(queryset: QuerySet, typed: str, resident: str = "pk") -> QuerySet:
+def with_card_numbered(queryset: _Q, typed: str, resident: str = "pk") -> _Q:
     """The rows whose resident (at `resident`) holds a card with this typed number, any status.
 
     None when the number is mistyped; the filter itself is the cards app's (one EXISTS).
@@ -191,8 +205,8 @@ def card_annotations(resident: str = "pk") -> dict[str, Any]:
 
 
 def narrowed_by_search(
-    rows: QuerySet, *, q: str = "", passport: str = "", card: str = "", resident: str = ""
-) -> QuerySet:
+    rows: _Q, *, q: str = "", passport: str = "", card: str = "", resident: str = ""
+) -> _Q:
     """Rows narrowed to what a person searched: a name (by word similarity), a passport number,
     a card number. The residents list and every work queue search this one way.
 
@@ -275,7 +289,7 @@ def resident_list_for(
     )
 
 
-def _attach_current_documents(residents: list[Resident]) -> None:
+def _attach_current_documents(residents: list[ListedResident]) -> None:
     documents = {
         d.resident_id: d
         for d in TravelDocument.objects.filter(
@@ -339,7 +353,7 @@ def _compared(resident: Resident, other: Resident, passports: dict[int, str]) ->
         return str(value or "")
 
     rows = [
-        Comparison(str(Resident._meta.get_field(name).verbose_name), text(resident, name),
+        Comparison(str(Resident._meta.get_field(name).verbose_name), text(resident, name),  # type: ignore[union-attr]  # a concrete field
                    text(other, name))
         for name in ("surname", "given_names", "name_native", "name_km", "sex", "date_of_birth",
                      "place_of_birth", "nationality", "arrival_date", "address_district",
@@ -478,7 +492,7 @@ class LikelyMatch:
         return round(self.similarity * 100)
 
     @property
-    def reason(self) -> str:
+    def reason(self) -> StrOrPromise:
         return explain_match(self.kind, self.similarity)
 
 

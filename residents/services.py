@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pghistory
 from django.conf import settings
@@ -18,7 +18,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
@@ -41,6 +40,9 @@ from residents.models import (
     Resident,
     TravelDocument,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The only resident fields a person may set; everything else (province, status, maker,
 # version) is decided here. A form with extra POST fields cannot reach anything else.
@@ -89,7 +91,7 @@ class ListHeld(NotAllowed):
 
 
 class DuplicatePassport(ResidentsError):
-    def __init__(self, message: str | Promise, *, holder: Resident) -> None:
+    def __init__(self, message: StrOrPromise, *, holder: Resident) -> None:
         super().__init__(message)
         self.holder = holder
 
@@ -169,7 +171,7 @@ def _lock_declaration(declaration_id: int) -> tuple[Resident, Declaration]:
     return resident, declaration
 
 
-def _check_version(current: int, expected: int | None, what: str | Promise) -> None:
+def _check_version(current: int, expected: int | None, what: StrOrPromise) -> None:
     if expected is not None and current != expected:
         raise StaleVersion(
             _(
@@ -234,6 +236,7 @@ def resident_create(
         resident = Resident(province_id=actor.province_id, created_by=actor)
         _apply_fields(resident, fields)
         if photo is not None:
+            assert photo.name  # a cleaned photo is always named (residents.uploads)
             resident.photo.save(photo.name, photo, save=False)
         resident.save()
         document = TravelDocument(
@@ -286,7 +289,7 @@ def _apply_fields(resident: Resident, fields: Mapping[str, Any]) -> set[str]:
         if name in rules.UPPER_CASE_FIELDS:
             value = rules.normalise_name(value)
         model_field = Resident._meta.get_field(name)
-        current = getattr(resident, model_field.attname)
+        current = getattr(resident, model_field.attname)  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
         if model_field.is_relation:
             new = value.pk if value is not None else None
         elif name == "nationality":
@@ -360,6 +363,7 @@ def resident_update(
             if "passport" in changed:
                 current_document.save()
         if photo is not None:
+            assert photo.name  # a cleaned photo is always named (residents.uploads)
             locked.photo.save(photo.name, photo, save=False)
             changed.add("photo")
         if not changed:
@@ -522,7 +526,9 @@ def _review(
         locked.reviewed_at = timezone.now()
         locked.claimed_by, locked.claimed_until = None, None
         locked.save()
-        _audit_declaration(actor, REVIEW_ACTIONS[status], locked, **{"from": before})
+        _audit_declaration(
+            actor, REVIEW_ACTIONS[Declaration.Status(status)], locked, **{"from": before}
+        )
     return locked
 
 
@@ -825,6 +831,7 @@ def document_add(
             size=file.size,
             uploaded_by=actor,
         )
+        assert file.name  # an upload is always named
         document.file.save(file.name, file, save=False)
         document.save()
     return document

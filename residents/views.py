@@ -6,9 +6,11 @@ the role is checked (the wrong role: 403).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -52,7 +54,7 @@ Can = Capability
 # --- List, detail, photo ---------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
-def resident_list(request: HttpRequest) -> HttpResponse:
+def resident_list(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Can.RESIDENT_READ)
     if request.method == "POST" or "passport" in request.GET:
         # The search is posted (or an old link typed the number): the number leaves the URL.
@@ -72,13 +74,13 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
     )
-    query = request.GET.copy()
+    paging = request.GET.copy()
     for key in ("after", "before"):
-        query.pop(key, None)
+        paging.pop(key, None)
     return TemplateResponse(
         request,
         "residents/resident_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": paging.urlencode()},
     )
 
 
@@ -124,7 +126,7 @@ def resident_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def resident_photo(request: HttpRequest, pk: int) -> HttpResponse:
+def resident_photo(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """The photo, after the same access check as the record (never a public media URL)."""
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     if not resident.photo:
@@ -140,7 +142,7 @@ def resident_photo(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Create and edit -------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
-def resident_create(request: HttpRequest) -> HttpResponse:
+def resident_create(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Can.RESIDENT_WRITE)
     form = ResidentForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -168,7 +170,7 @@ def resident_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def resident_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     if services.needs_correction(resident):
@@ -205,7 +207,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def district_options(request: HttpRequest) -> HttpResponse:
+def district_options(request: AuthenticatedRequest) -> HttpResponse:
     """<option>s of the chosen province's districts (htmx); the commune list is emptied."""
     districts = selectors.districts_of(request.GET.get("address_province", ""))
     return TemplateResponse(
@@ -215,7 +217,7 @@ def district_options(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def commune_options(request: HttpRequest) -> HttpResponse:
+def commune_options(request: AuthenticatedRequest) -> HttpResponse:
     communes = selectors.communes_of(request.GET.get("address_district", ""))
     return TemplateResponse(request, "residents/_address_options.html", {"options": communes})
 
@@ -223,7 +225,7 @@ def commune_options(request: HttpRequest) -> HttpResponse:
 # --- Declarations: correct, submit, documents ------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
-def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def declaration_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     form = DeclarationForm(request.POST or None, instance=declaration)
@@ -247,7 +249,7 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def declaration_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def declaration_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     try:
@@ -261,7 +263,7 @@ def declaration_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def document_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.RESIDENT_WRITE)
     form = DocumentForm(request.POST, request.FILES)
@@ -280,14 +282,14 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Supporting document added."))
     else:
-        for error in form.errors.get("file", []):
-            messages.error(request, error)
+        for problem in form.errors.get("file", []):
+            messages.error(request, str(problem))
     return redirect("residents:detail", pk=declaration.resident_id)
 
 
 @login_required
 @require_GET
-def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+def document_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     document = selectors.document_get_for(user=request.user, pk=pk)
     audit_record(
         actor=request.user,
@@ -309,12 +311,13 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
         # Only this response may be framed, by this site's own pages; Chromium's PDF viewer is
         # an embedded object of the framed document, hence object-src 'self' here alone.
         response["X-Frame-Options"] = "SAMEORIGIN"
-        response._csp_replace = {"frame-ancestors": ["'self'"], "object-src": ["'self'"]}
+        # django-csp reads this attribute of any response; its stubs know HttpResponse's only.
+        response._csp_replace = {"frame-ancestors": ["'self'"], "object-src": ["'self'"]}  # type: ignore[attr-defined]
     return response
 
 
 # --- Verification ----------------------------------------------------------------------------
-def _queue_filters(request: HttpRequest) -> tuple[selectors.QueueFilters, str, bool]:
+def _queue_filters(request: AuthenticatedRequest) -> tuple[selectors.QueueFilters, str, bool]:
     """The queue's filters from the URL, the same filters as a query string, and readability."""
     return queue_views.queue_filters(request)
 
@@ -329,7 +332,7 @@ def _review_url(pk: int, query: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def verification_queue(request: HttpRequest) -> HttpResponse:
+def verification_queue(request: AuthenticatedRequest) -> HttpResponse:
     access.require(request.user, Can.DECLARATION_REVIEW)
     return queue_views.queue_response(
         request,
@@ -341,7 +344,7 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def verification_next(request: HttpRequest) -> HttpResponse:
+def verification_next(request: AuthenticatedRequest) -> HttpResponse:
     """Claim the next declaration of the queue, in its filter and order, and open it."""
     access.require(request.user, Can.DECLARATION_REVIEW)
     filters, query, _readable = _queue_filters(request)
@@ -355,7 +358,7 @@ def verification_next(request: HttpRequest) -> HttpResponse:
 
 
 def _open_next(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     filters: selectors.QueueFilters,
     query: str,
     *,
@@ -379,7 +382,7 @@ def _open_next(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
+def declaration_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.DECLARATION_REVIEW)
     resident = selectors.resident_get_for(user=request.user, pk=declaration.resident_id)
@@ -403,11 +406,12 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        action = {
+        actions: dict[str, Callable[..., Declaration]] = {
             "verify": services.declaration_verify,
             "return": services.declaration_return,
             "reject": services.declaration_reject,
-        }[data["action"]]
+        }
+        action = actions[data["action"]]
         kwargs = {"reason": data["reason"]} if data["action"] != "verify" else {}
         try:
             action(
@@ -456,7 +460,7 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def document_check(request: HttpRequest, pk: int) -> HttpResponse:
+def document_check(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A verifier's mark on one supporting document; back to the review screen, same queue."""
     document = selectors.document_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.DECLARATION_REVIEW)
@@ -479,7 +483,7 @@ def document_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def duplicate_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     flag = selectors.duplicate_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.DECLARATION_REVIEW)
     decision = request.POST.get("decision")
@@ -504,7 +508,7 @@ def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def duplicate_merge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Merge the flagged pair into the record the verifier keeps (they are the same person)."""
     flag = selectors.duplicate_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.DECLARATION_REVIEW)
@@ -533,7 +537,7 @@ def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
 # The queues of returned and verified declarations: residents.queue_views.
 @login_required
 @require_POST
-def declaration_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def declaration_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     declaration = selectors.declaration_get_for(user=request.user, pk=pk)
     access.require(request.user, Can.DECLARATION_ACKNOWLEDGE)
     try:
@@ -550,7 +554,7 @@ def declaration_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @recent_authentication_required
 @require_POST
-def province_acknowledge(request: HttpRequest, code: str) -> HttpResponse:
+def province_acknowledge(request: AuthenticatedRequest, code: str) -> HttpResponse:
     province = selectors.province_get_for(user=request.user, code=code)
     access.require(request.user, Can.DECLARATION_ACKNOWLEDGE)
     expected = selectors.verified_count_of(province=province)

@@ -31,7 +31,7 @@ def _attrs(attrs: dict[str, object]) -> SafeString:
     return mark_safe(_attributes(attrs))  # noqa: S308
 
 
-def _widget_html(bound: BoundField, attrs: dict[str, str]) -> SafeString:
+def _widget_html(bound: BoundField, attrs: dict[str, str | bool]) -> SafeString:
     """The widget as Django's templates write it; Select and Input by hand, others by Django."""
     widget = bound.field.widget
     overridden = type(widget).render is not forms.Widget.render
@@ -50,7 +50,9 @@ def _widget_html(bound: BoundField, attrs: dict[str, str]) -> SafeString:
             format_html(' value="{}"', value) if value is not None else "",
             _attrs(context["attrs"]),
         )
-    parts = [format_html('<select name="{}"{}>', context["name"], _attrs(context["attrs"]))]
+    parts: list[str] = [
+        format_html('<select name="{}"{}>', context["name"], _attrs(context["attrs"]))
+    ]
     for group, options, _index in context["optgroups"]:
         if group:
             parts.append(format_html('<optgroup label="{}">', group))
@@ -90,7 +92,7 @@ def field(bound: BoundField) -> SafeString:
         css += " is-invalid"
     # As crispy: the widget's own classes, its class name, then Bootstrap's.
     classes = [*widget.attrs.get("class", "").split(), type(widget).__name__.lower(), *css.split()]
-    attrs = {"class": " ".join(dict.fromkeys(classes))}
+    attrs: dict[str, str | bool] = {"class": " ".join(dict.fromkeys(classes))}
     rendered = _widget_html(bound, attrs)
     required = bound.field.required
     star = mark_safe('<span class="asteriskField">*</span>') if required else ""

@@ -21,15 +21,17 @@ class Command(DjangoMigrate):
     def handle(self, *args: Any, **options: Any) -> None:
         connection = connections[options.get("database") or DEFAULT_DB_ALIAS]
         if connection.alias != DEFAULT_DB_ALIAS:
-            return super().handle(*args, **options)
+            super().handle(*args, **options)
+            return
         owner = owner_credentials()
         saved = {key: connection.settings_dict.get(key) for key in owner}
         if saved == owner:
-            return super().handle(*args, **options)
+            super().handle(*args, **options)
+            return
         connection.close()
         connection.settings_dict.update(owner)
         try:
-            return super().handle(*args, **options)
+            super().handle(*args, **options)
         finally:
             connection.close()
             connection.settings_dict.update(saved)

@@ -51,8 +51,8 @@ class Command(BaseCommand):
         director = next(user for user in users if user.role == User.Role.DIRECTOR)
         provinces = seed_compilation(director=director)
         self.stdout.write(f"Dashboard: estimates set, figures refreshed for {provinces} provinces.")
-        devices = [(user, otp.confirmed_device(user)) for user in users]
-        devices = [(user, device) for user, device in devices if device is not None]
+        pairs = [(user, otp.confirmed_device(user)) for user in users]
+        devices = [(user, device) for user, device in pairs if device is not None]
         if devices:
             self.stdout.write(
                 "Two-factor sign-in: add each address to an authenticator app, "
