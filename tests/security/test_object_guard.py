@@ -116,8 +116,8 @@ WATCHED = [
     "imports.ImportBatch",
     "imports.ExportLog",
     "jobs.Notification",
-    "provinces.ProvinceCompilation",
-    "provinces.ProvinceListEvent",
+    "compilation.ProvinceCompilation",
+    "compilation.ProvinceListEvent",
     "audit.AuditEvent",
 ]
 
