@@ -747,7 +747,12 @@ def export_requeue_stalled(*, now: dt.datetime | None = None) -> int:
             if log is None or not log.is_stuck(now=now):
                 continue
             if log.status == ExportLog.Status.QUEUED:
-                sent += queue.send(build_export_task, log.pk)  # never started: send it again
+                # Never started: send it again, once per stalled interval (a worker may be down
+                # for hours; the task is idempotent by id, so a late copy does nothing twice).
+                if queue.send(build_export_task, log.pk):
+                    sent += 1
+                    log.moved_at = now
+                    log.save(update_fields=["moved_at"])
             elif log.attempts >= conf.get("EXPORT_MAX_ATTEMPTS"):
                 logger.warning("XLSX export %s: %s builds stopped, failed", log.pk, log.attempts)
                 log.move_to(ExportLog.Status.FAILED)

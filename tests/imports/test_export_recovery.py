@@ -251,3 +251,23 @@ def test_the_export_page_says_a_build_stopped_and_a_build_began_again_in_both_la
     for page in pages:
         assert reverse("imports:export-retry", args=[stopped.pk]) in page
         assert reverse("imports:export-retry", args=[again.pk]) not in page
+
+
+@pytest.mark.django_db
+def test_a_queued_export_is_sent_again_once_per_stalled_interval_not_at_every_sweep(officer, geo):
+    from gdi_ims.celery import app as celery_app
+
+    waiting = export_of(officer, status=Status.QUEUED, moved=3, attempts=0, rows=1)
+    now = timezone.now()
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False  # sent to the broker, as to a worker that is down
+    try:
+        first = services.export_requeue_stalled(now=now)
+        second = services.export_requeue_stalled(now=now + dt.timedelta(seconds=30))
+    finally:
+        celery_app.conf.task_always_eager = eager
+        celery_app.control.purge()  # no later test's worker builds this export
+
+    waiting.refresh_from_db()
+    assert (first, second) == (1, 0)
+    assert (waiting.status, waiting.attempts, waiting.moved_at) == (Status.QUEUED, 0, now)
