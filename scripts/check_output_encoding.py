@@ -25,9 +25,6 @@ ALLOWED = {
         "format_html, the rest constant tags"
     ),
     "gdi_ims/templatetags/ims_rows.py": "a constant aria-current attribute beside format_html rows",
-    "residents/templatetags/resident_rows.py": (
-        "the card expiry badge, rendered by its own autoescaped template, inside format_html rows"
-    ),
     "templates/jobs/email/renewal_digest.txt": "plain-text e-mail body, never shown as HTML",
     "templates/jobs/email/notification.txt": "plain-text e-mail body, never shown as HTML",
     "templates/accounts/email/otp_reset.txt": "plain-text e-mail body, never shown as HTML",

@@ -21,7 +21,7 @@ from jobs import selectors
 
 register = template.Library()
 
-_NO_BADGE = SafeString('<span class="text-muted">—</span>')
+_NO_BADGE = format_html('<span class="text-muted">{}</span>', "—")
 _STATE_BADGES = {
     selectors.STATE_READY: "text-bg-primary",
     selectors.STATE_IN_PROGRESS: "text-bg-info",

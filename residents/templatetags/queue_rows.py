@@ -9,30 +9,33 @@ data-testid attributes); every translation and address pattern is looked up once
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from gdi_ims.templatetags.ims_rows import csrf_input, dmy, dmy_hm, url_of
 
 register = template.Library()
 
-_WARNING_ICON = SafeString('<i class="bi bi-exclamation-triangle" aria-hidden="true"></i> ')
+_WARNING_ICON = format_html('<i class="bi bi-{}" aria-hidden="true"></i> ', "exclamation-triangle")
 
 
 def filled(text: str) -> Callable[..., SafeString]:
     """`{% blocktranslate with name=value %}...{% endblocktranslate %}` of a translated `text`.
 
-    As the tag does: the translation is the markup, the values are escaped into it.
+    The translation's `%(name)s` become format_html's `{name}`: the values are escaped into it,
+    and so is the translation (plain text: escaping leaves what a reader sees as it was).
     """
+    pattern = re.sub(r"%\((\w+)\)s", r"{\1}", text.replace("{", "{{").replace("}", "}}"))
 
     def fill(**values: Any) -> SafeString:
-        return mark_safe(text % {k: conditional_escape(v) for k, v in values.items()})  # noqa: S308
+        return format_html(pattern, **values)
 
     return fill
 
