@@ -365,6 +365,14 @@ class PrintRun(models.Model):
         return f"#{self.pk}"
 
     @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    @property
     def percent(self) -> int:
         return round(100 * self.progress / self.total) if self.total else 0
 

@@ -75,6 +75,23 @@ class Forecast:
             return State.NO_RATE
         return State.ON_TIME if finish <= self.deadline else State.LATE
 
+    # The page's verdict, one flag per state (the template restates no state's name).
+    @property
+    def is_done(self) -> bool:
+        return self.state == State.DONE
+
+    @property
+    def is_past_deadline(self) -> bool:
+        return self.state == State.PAST_DEADLINE
+
+    @property
+    def is_on_time(self) -> bool:
+        return self.state == State.ON_TIME
+
+    @property
+    def is_late(self) -> bool:
+        return self.state == State.LATE
+
     @property
     def per_verifier_day(self) -> float:
         """Records a verifier decides in a day, at the window's pace (0 without a measure)."""

@@ -112,10 +112,7 @@ class ProvinceRow:
     @property
     def flagged(self) -> bool:
         """Signed off, and records changed since."""
-        return (
-            self.compilation.status == ProvinceCompilation.Status.FINISHED
-            and self.summary.changed_since_sign_off > 0
-        )
+        return self.compilation.is_held and self.summary.changed_since_sign_off > 0
 
 
 @dataclass
@@ -582,7 +579,7 @@ def province_page_for(*, user: User, code: str) -> ProvincePage:
     backlog, oldest = _backlog(province)
     changed_count, changed = 0, []
     signed_off_at = row.compilation.signed_off_at
-    if row.compilation.status == ProvinceCompilation.Status.FINISHED and signed_off_at:
+    if row.compilation.is_held and signed_off_at:
         changed_qs = (
             Resident.objects.filter(province=province)
             .filter(Q(updated_at__gt=signed_off_at) | Q(declarations__updated_at__gt=signed_off_at))

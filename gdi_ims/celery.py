@@ -31,6 +31,7 @@ PRINTS, IMPORTS, NIGHTLY, REPORTS = "prints", "imports", "nightly", "reports"
 ROUTES: tuple[tuple[str, str], ...] = (
     ("cards.tasks.render_print_run_task", PRINTS),
     ("imports.tasks.run_import_task", IMPORTS),
+    ("imports.tasks.flag_import_duplicates_task", IMPORTS),
     ("imports.tasks.purge_import_files_task", NIGHTLY),
     ("imports.tasks.build_export_task", REPORTS),
     ("jobs.tasks.", NIGHTLY),

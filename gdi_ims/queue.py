@@ -45,7 +45,7 @@ def requeue_stalled_work(*, now: dt.datetime | None = None) -> dict[str, int]:
     from cards.models import PrintRun
     from cards.tasks import render_print_run_task
     from imports.models import ImportBatch
-    from imports.tasks import run_import_task
+    from imports.tasks import flag_import_duplicates_task, run_import_task
     from jobs.models import JobRun
     from jobs.tasks import TASKS
 
@@ -59,6 +59,13 @@ def requeue_stalled_work(*, now: dt.datetime | None = None) -> dict[str, int]:
         status__in=ImportBatch.RUNNING, queued_at__lt=before
     ).values_list("pk", flat=True):
         sent["imports"] += send(run_import_task, batch_id)
+    # A committed import whose likely duplicates were never flagged (its task was lost).
+    for batch_id in ImportBatch.objects.filter(
+        status=ImportBatch.Status.COMMITTED,
+        duplicates_flagged_at__isnull=True,
+        committed_at__lt=before,
+    ).values_list("pk", flat=True):
+        sent["imports"] += send(flag_import_duplicates_task, batch_id)
     for run_id, job in JobRun.objects.filter(
         status=JobRun.Status.QUEUED, created_at__lt=before
     ).values_list("pk", "job"):

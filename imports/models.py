@@ -82,6 +82,12 @@ class ImportBatch(models.Model):
     # When the batch was last handed to the workers: one still running a while later, with no
     # worker on it, is sent again by the sweep (gdi_ims.queue).
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    # The likely duplicates of the imported residents are flagged after the commit, by a task of
+    # its own (services.import_flag_duplicates): set when it is done. A committed batch without
+    # it a while later is sent again by the sweep.
+    duplicates_flagged_at = models.DateTimeField(
+        _("likely duplicates flagged at"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -107,6 +113,19 @@ class ImportBatch(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in self.RUNNING
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    @property
+    def is_committed(self) -> bool:
+        return self.status == self.Status.COMMITTED
+
+    @property
+    def is_checked(self) -> bool:
+        """Checked, or checked and imported: its counts of rows are known."""
+        return self.status in (self.Status.VALIDATED, self.Status.COMMITTED)
 
 
 class ImportIssue(models.Model):
@@ -234,6 +253,19 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.file_format} {self.row_count}"
+
+    @property
+    def is_pending(self) -> bool:
+        """Queued or being built: its page keeps asking for its progress."""
+        return self.status in (self.Status.QUEUED, self.Status.BUILDING)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
 
     def move_to(self, status: str) -> None:
         """Set the status, refusing any move the transition table does not list."""

@@ -289,6 +289,8 @@ def import_commit_request(*, batch: ImportBatch, actor: User) -> ImportBatch:
     if locked.file_size <= conf.get("INLINE_MAX_BYTES"):
         import_commit(batch_id=locked.pk)
         locked.refresh_from_db()
+        if locked.status == ImportBatch.Status.COMMITTED:
+            _queue_flagging(locked)  # the importer does not wait for it
     else:
         _queue(locked)
     return locked
@@ -365,6 +367,57 @@ def commit_range_size(rows: int) -> int:
     return min(conf.get("COMMIT_CHUNK_ROWS"), max(steps, conf.get("COMMIT_MIN_ROWS")))
 
 
+def _queue_flagging(batch: ImportBatch) -> None:
+    """Near-identical names (a typo in a surname) pass the exact checks: once the records are
+    committed, a task of its own flags them for the verifier (the sweep sends it again if the
+    broker cannot be reached). A commit run by a worker flags them itself, right after."""
+    from imports.tasks import flag_import_duplicates_task
+
+    queue.send_on_commit(flag_import_duplicates_task, batch.pk)
+
+
+def import_flag_duplicates(*, batch_id: int) -> int:
+    """Flag the likely duplicates of a committed batch's residents; return how many flags.
+
+    Runs after the commit, in its own transaction: the name rule costs more than writing the
+    records, which need not wait for it. Idempotent by the batch: done under the batch's row
+    lock and marked done in the same transaction, so a task sent twice flags nothing more.
+    Within the batch, as within a commit, only the later record of a pair is flagged; the
+    residents are compared a part at a time, as the commit wrote them.
+    """
+    with transaction.atomic():
+        batch = (
+            ImportBatch.objects.select_for_update()
+            .filter(
+                pk=batch_id,
+                status=ImportBatch.Status.COMMITTED,
+                duplicates_flagged_at__isnull=True,
+            )
+            .first()
+        )
+        if batch is None:
+            return 0  # flagged already, or not committed
+        with connection.cursor() as cursor:
+            # As in the commit: the flags' history triggers read it (see import_commit).
+            cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+        ids = list(
+            ImportedResident.objects.filter(batch_id=batch.pk)
+            .order_by("resident_id")
+            .values_list("resident_id", flat=True)
+        )
+        size = commit_range_size(len(ids))
+        flagged = 0
+        # The flags' history names the importer and the batch, as the records' does.
+        with pghistory.context(user=batch.committed_by_id, import_batch=batch.pk):
+            for start in range(0, len(ids), size):
+                flagged += residents_services.flag_likely_duplicates(
+                    resident_ids=ids[start : start + size], among=ids
+                )
+        batch.duplicates_flagged_at = timezone.now()
+        batch.save(update_fields=["duplicates_flagged_at"])
+    return flagged
+
+
 def _write_staged(batch: ImportBatch) -> None:
     """The commit's writes, inside its transaction: re-check, write by ranges, count, record."""
     actor = batch.committed_by
@@ -410,8 +463,7 @@ def _write_staged(batch: ImportBatch) -> None:
     with pghistory.context(user=actor.pk, import_batch=batch.pk):
         # pghistory attaches its context to the next write it sees (never to a SELECT): this
         # no-op UPDATE sets it for the whole transaction, and _pgh_attach_context() returns it,
-        # so the history rows written below (and those of the likely-duplicate flags) name the
-        # importer and the batch.
+        # so the history rows written below name the importer and the batch.
         ImportBatch.objects.filter(pk=batch.pk).update(status=batch.status)
         with connection.cursor() as cursor:
             cursor.execute("SELECT _pgh_attach_context()")
@@ -430,9 +482,6 @@ def _write_staged(batch: ImportBatch) -> None:
                     context_id=context_id,
                     now=now,
                 )
-                # Near-identical names (a typo in a surname) pass the exact checks: flag them
-                # for the verifier, in one statement for the range.
-                residents_services.flag_likely_duplicates(resident_ids=resident_ids)
                 written += len(resident_ids)
                 done += len(resident_ids)
                 _set_progress(batch, done + len(skip), batch.total_rows)

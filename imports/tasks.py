@@ -16,6 +16,15 @@ def run_import_task(batch_id: int) -> None:
         services.import_validate(batch_id=batch_id)
     elif status == ImportBatch.Status.COMMIT_QUEUED:
         services.import_commit(batch_id=batch_id)
+        # Its own transaction, after the commit's: a worker lost in between leaves the batch
+        # committed and unflagged, and the sweep sends the flagging again.
+        services.import_flag_duplicates(batch_id=batch_id)
+
+
+@shared_task(acks_late=True)
+def flag_import_duplicates_task(batch_id: int) -> None:
+    """Flag the likely duplicates of a committed batch; a batch already flagged is left alone."""
+    services.import_flag_duplicates(batch_id=batch_id)
 
 
 @shared_task

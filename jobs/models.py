@@ -74,6 +74,17 @@ class JobRun(models.Model):
         return self.status in self.FINISHED_STATUSES
 
     @property
+    def badge_class(self) -> str:
+        """The Bootstrap colour of its status badge."""
+        colours: dict[str, str] = {
+            self.Status.SUCCEEDED: "text-bg-success",
+            self.Status.FAILED: "text-bg-danger",
+            self.Status.INTERRUPTED: "text-bg-danger",
+            self.Status.SKIPPED: "text-bg-secondary",
+        }
+        return colours.get(self.status, "text-bg-info")
+
+    @property
     def duration(self) -> dt.timedelta | None:
         if self.started_at and self.finished_at:
             return self.finished_at - self.started_at

@@ -519,6 +519,30 @@ class Declaration(models.Model):
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.status]
 
+    # What pages ask of a declaration (they never compare its status themselves).
+    @property
+    def is_verified(self) -> bool:
+        return self.status == self.Status.VERIFIED
+
+    @property
+    def awaits_submission(self) -> bool:
+        """A draft, or returned to its maker: to correct and submit."""
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    @property
+    def awaits_review(self) -> bool:
+        """Submitted: a verifier may verify, return or reject it."""
+        return self.can_move_to(self.Status.VERIFIED)
+
+    @property
+    def awaits_acknowledgement(self) -> bool:
+        return self.can_move_to(self.Status.ACKNOWLEDGED)
+
+    @property
+    def is_changeable(self) -> bool:
+        """Not yet rejected or acknowledged: its details and documents may still change."""
+        return bool(self.TRANSITIONS[self.status])
+
 
 @pghistory.track(
     pghistory.InsertEvent(),
@@ -680,6 +704,11 @@ class LikelyDuplicate(models.Model):
         return f"{self.resident_id} ~ {self.other_id}"
 
     @property
+    def is_open(self) -> bool:
+        """Still to decide (not yet judged a duplicate, a different person, or merged)."""
+        return self.status == self.Status.OPEN
+
+    @property
     def reason(self) -> StrOrPromise:
         """Why the two records matched, in the reader's language."""
         return explain_match(self.match_kind, self.similarity)
@@ -783,6 +812,15 @@ class Correction(models.Model):
 
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.status]
+
+    @property
+    def badge_class(self) -> str:
+        """The Bootstrap colour of its status badge."""
+        colours: dict[str, str] = {
+            self.Status.APPROVED: "text-bg-success",
+            self.Status.REFUSED: "text-bg-danger",
+        }
+        return colours.get(self.status, "text-bg-info")
 
 
 # --- The life of a record after its first card: end of residence, transfers, families --------

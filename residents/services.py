@@ -428,7 +428,7 @@ def declaration_update(
     resident, locked = _lock_declaration(declaration.pk)
     _require_officer_of(actor, resident.province_id)
     _check_version(locked.version, version, _("declaration"))
-    if locked.status in (Declaration.Status.REJECTED, Declaration.Status.ACKNOWLEDGED):
+    if not locked.is_changeable:
         raise IllegalTransition(
             _("A %(status)s declaration can no longer be changed.")
             % {"status": locked.get_status_display().lower()}
@@ -818,7 +818,7 @@ def document_add(
     """Attach a supporting document (already checked by content) to an open declaration."""
     resident, locked = _lock_declaration(declaration.pk)
     _require_officer_of(actor, resident.province_id)
-    if locked.status in (Declaration.Status.REJECTED, Declaration.Status.ACKNOWLEDGED):
+    if not locked.is_changeable:
         raise IllegalTransition(
             _("A %(status)s declaration can no longer be changed.")
             % {"status": locked.get_status_display().lower()}
@@ -838,17 +838,18 @@ def document_add(
 
 
 # --- Duplicates ------------------------------------------------------------------------------
-def flag_likely_duplicates(*, resident_ids: list[int]) -> int:
+def flag_likely_duplicates(*, resident_ids: list[int], among: list[int] | None = None) -> int:
     """Flag residents who look like someone already recorded, in any province; one INSERT.
 
     Same nationality and date of birth (an index narrows it down), and names that
     `ims_name_match` says may be one person's: spelt alike, in another order, or sounding alike
-    (migration 0007); its answer is kept as the flag's reason. Within one batch only the later
-    record of a pair is flagged. Callers that bulk-insert residents (imports) call this with
-    the new ids.
+    (migration 0007); its answer is kept as the flag's reason. Within one batch (`among`, by
+    default `resident_ids`) only the later record of a pair is flagged. Callers that
+    bulk-insert residents (imports) call this with the new ids, a part of the batch at a time.
     """
     if not resident_ids:
         return 0
+    batch = list(resident_ids if among is None else among)
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -879,7 +880,7 @@ def flag_likely_duplicates(*, resident_ids: list[int]) -> int:
             ON CONFLICT (resident_id, other_id) DO NOTHING
             """,
             # Positional parameters: pgtrigger.ignore() prepends SQL with its own.
-            [list(resident_ids), list(resident_ids)],
+            [batch, list(resident_ids)],
         )
         return cursor.rowcount
 

@@ -30,7 +30,7 @@ def _name(obj: Any) -> str:
 
 @register.simple_tag
 def card_badge(expiry_date: dt.date | None) -> SafeString:
-    """The expiring or expired badge of a resident's card of record (drawn by jobs' receiver)."""
+    """The expiring or expired badge of a resident's card of record (drawn by cards' receiver)."""
     badges = hooks.card_expiry_badge.collect(expiry_date=expiry_date)
     return mark_safe("".join(badges))  # noqa: S308 (rendered templates)
 

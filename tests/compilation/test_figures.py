@@ -29,9 +29,10 @@ def test_the_dashboard_and_the_province_page_show_a_large_estimate_grouped_and_l
     page = director_client.get(page_url).content.decode()
 
     row = board.split('data-code="12">', 1)[1].split("</tr>", 1)[0]
-    assert '<td class="text-end">41,000</td>' in row
+    # The estimate links to the records entered; its text is the grouped figure.
+    assert 'data-figure="estimate">41,000</a></td>' in row
     assert "41000" not in row
-    assert "/ 41,000" in board  # the headline: compiled of the estimate
+    assert 'data-figure="estimate">41,000</a></div>' in board  # the headline: compiled of it
     assert 'data-testid="figure-estimate">41,000<' in page
     # The estimate's own form keeps the plain number it submits, and the link to the page works.
     assert 'name="estimated_residents" id="id_estimated_residents" value="41000"' in page

@@ -375,7 +375,9 @@ def test_the_history_of_imported_records_names_the_importer_and_the_batch(office
     ]
 
 
-def test_a_near_identical_name_is_imported_and_flagged_for_the_verifier(officer, phnom_penh):
+def test_a_near_identical_name_is_imported_and_flagged_for_the_verifier(
+    officer, phnom_penh, django_capture_on_commit_callbacks
+):
     services.import_commit_request(
         batch=_import(
             officer,
@@ -387,7 +389,8 @@ def test_a_near_identical_name_is_imported_and_flagged_for_the_verifier(officer,
     typo = person(2, Surname="CHENN", **{"Given names": "XIAOMING"})
 
     batch = _import(officer, phnom_penh, csv_bytes([typo]))
-    services.import_commit_request(batch=batch, actor=officer)
+    with django_capture_on_commit_callbacks(execute=True):  # the flags follow the commit
+        services.import_commit_request(batch=batch, actor=officer)
 
     batch.refresh_from_db()
     original, imported = Resident.objects.filter(given_names="XIAOMING").order_by("id")
