@@ -81,6 +81,7 @@ class AuditEvent(models.Model):
         PRINT_RUN_CREATED = "print_run_created", _("Print run created")
         PRINT_RUN_RETRIED = "print_run_retried", _("Print run tried again")
         IMPORT_RETRIED = "import_retried", _("Import sent to the workers again")
+        EXPORT_RETRIED = "export_retried", _("Export built again")
         # Province lists
         PROVINCE_LIST_SUBMITTED = "province_list_submitted", _("Province list submitted")
         PROVINCE_LIST_SIGNED_OFF = "province_list_signed_off", _("Province list signed off")

@@ -15,6 +15,7 @@ from accounts.access import Capability
 from accounts.models import User
 from cards import expiry, numbers, services
 from cards.models import ResidenceCard
+from cards.templatetags import expiry_badges
 from residents import hooks
 from residents.models import Resident
 
@@ -79,3 +80,9 @@ def register() -> None:
     hooks.cards_numbered.register(cards_numbered)
     hooks.resident_card_annotations.register(card_annotations)
     hooks.resident_page.register(resident_page_cards)
+    hooks.card_expiry_badge.register(card_expiry_badge)
+
+
+def card_expiry_badge(*, expiry_date: dt.date | None) -> str:
+    """The expiring or expired badge of the card of record's last valid day (no query)."""
+    return expiry_badges.expiry_badge(expiry_date)

@@ -5,8 +5,8 @@ transaction as the request that asked for it (a print run "queued", an import "c
 "import queued", a job run "queued"): that record is the outbox. The message to the broker is
 sent once the transaction commits; when Redis cannot be reached, the request still succeeds, the
 record stays queued, and `requeue_stalled_work` (a beat task every minute) sends it again once the
-broker answers. Every task is idempotent by the record's id, so a message sent twice does the
-work once.
+broker answers. An XLSX export left building with no progress (its worker died) is queued again
+too. Every task is idempotent by the record's id, so a message sent twice does the work once.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ def requeue_stalled_work(*, now: dt.datetime | None = None) -> dict[str, int]:
     from cards.models import PrintRun
     from cards.tasks import render_print_run_task
     from imports.models import ImportBatch
+    from imports.services import export_requeue_stalled
     from imports.tasks import flag_import_duplicates_task, run_import_task
     from jobs.models import JobRun
     from jobs.tasks import TASKS
@@ -70,4 +71,6 @@ def requeue_stalled_work(*, now: dt.datetime | None = None) -> dict[str, int]:
         status=JobRun.Status.QUEUED, created_at__lt=before
     ).values_list("pk", "job"):
         sent["job_runs"] += send(TASKS[JobRun.Job(job)], run_id=run_id)
+    # Exports also come back from a dead worker: one building with no progress is built again.
+    sent["exports"] = export_requeue_stalled(now=now)
     return sent

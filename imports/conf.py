@@ -32,6 +32,10 @@ DEFAULTS = {
     # Days the file of an XLSX export is kept for its maker to download; then it is deleted and
     # the export's record (who, when, filters, rows) remains.
     "EXPORT_RETENTION_DAYS": 2,
+    # Minutes an XLSX export may stay building without writing a chunk of rows before it is
+    # taken for abandoned (its worker died) and built again, at most EXPORT_MAX_ATTEMPTS times.
+    "EXPORT_STALLED_MINUTES": 10,
+    "EXPORT_MAX_ATTEMPTS": 3,
 }
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
@@ -198,7 +201,9 @@ class ExportLog(models.Model):
 
     A CSV export streams within its request and is done when logged; an XLSX export is built
     by a task on the reports queue (queued, building, then ready with its file, or failed),
-    its progress in `rows_written`.
+    its progress in `rows_written`. One left building with no progress for a while (its worker
+    died) is queued again by the sweep (gdi_ims.queue), and a stuck or failed one may be asked
+    again by its maker: `attempts` counts the builds begun.
     """
 
     class Format(models.TextChoices):
@@ -212,11 +217,12 @@ class ExportLog(models.Model):
         FAILED = "failed", _("Failed")
 
     # The only moves an export makes (ExportLog.move_to guards them).
+    # Back to queued: a build whose worker stopped moving, or a failed one asked again.
     TRANSITIONS: dict[str, frozenset[str]] = {
         Status.QUEUED: frozenset({Status.BUILDING, Status.FAILED}),
-        Status.BUILDING: frozenset({Status.READY, Status.FAILED}),
+        Status.BUILDING: frozenset({Status.READY, Status.FAILED, Status.QUEUED}),
         Status.READY: frozenset(),
-        Status.FAILED: frozenset(),
+        Status.FAILED: frozenset({Status.QUEUED}),
     }
 
     user = models.ForeignKey(
@@ -245,11 +251,24 @@ class ExportLog(models.Model):
     )
     file = models.FileField(_("file"), upload_to="exports/", blank=True, default="")
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # When the export last moved (queued, a build begun, a chunk of rows written): one queued or
+    # building that has not moved for a while has no worker on it.
+    moved_at = models.DateTimeField(_("last moved at"), null=True, blank=True)
+    # Builds begun; a build writes its progress and its file only while it is the latest one.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("export")
         verbose_name_plural = _("exports")
+        indexes = [
+            # The sweep's look-up of exports waiting on a worker (a handful at any time).
+            models.Index(
+                fields=["moved_at"],
+                name="export_log_unfinished",
+                condition=models.Q(status__in=["queued", "building"]),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.file_format} {self.row_count}"
@@ -264,6 +283,10 @@ class ExportLog(models.Model):
         return self.status == self.Status.READY
 
     @property
+    def is_building(self) -> bool:
+        return self.status == self.Status.BUILDING
+
+    @property
     def is_failed(self) -> bool:
         return self.status == self.Status.FAILED
 
@@ -272,6 +295,30 @@ class ExportLog(models.Model):
         if status not in self.TRANSITIONS[self.status]:
             raise ValueError(f"an export cannot go from {self.status} to {status}")
         self.status = status
+
+    @staticmethod
+    def stalled_after() -> dt.timedelta:
+        """How long a build may go without writing a chunk before its worker is taken for dead."""
+        from imports import conf
+
+        return dt.timedelta(minutes=conf.get("EXPORT_STALLED_MINUTES"))
+
+    def is_stuck(self, *, now: dt.datetime | None = None) -> bool:
+        """Queued and never started, or building with no chunk written, for a while."""
+        from gdi_ims.queue import STALLED_AFTER
+
+        if self.status == self.Status.QUEUED:
+            quiet = STALLED_AFTER
+        elif self.status == self.Status.BUILDING:
+            quiet = self.stalled_after()
+        else:
+            return False
+        moved = self.moved_at or self.created_at
+        return bool(moved and moved < (now or timezone.now()) - quiet)
+
+    @property
+    def stuck(self) -> bool:
+        return self.is_stuck()
 
     @property
     def percent(self) -> int:

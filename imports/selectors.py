@@ -330,6 +330,17 @@ def export_log_get_for(*, user: User, pk: int) -> ExportLog:
     return log
 
 
+def export_own_get_for(*, user: User, pk: int) -> ExportLog:
+    """An XLSX export of the user's scope that they asked for themselves, else 404."""
+    from django.shortcuts import get_object_or_404
+
+    log = get_object_or_404(
+        _export_logs_in_scope(user), pk=pk, user=user, file_format=ExportLog.Format.XLSX
+    )
+    require_exporter(user)
+    return log
+
+
 def export_file_get_for(*, user: User, pk: int) -> ExportLog:
     """A ready XLSX export the user asked for themselves, else 404: its file is theirs alone."""
     from django.shortcuts import get_object_or_404

@@ -568,6 +568,7 @@ def export_xlsx_request(*, actor: User, filters: dict[str, Any], row_count: int)
             row_count=row_count,
             status=ExportLog.Status.QUEUED,
             query_encrypted=crypto.encrypt(json.dumps(filters), context=EXPORT_QUERY_CONTEXT),
+            moved_at=timezone.now(),
         )
         audit_record(
             actor=actor,
@@ -592,9 +593,13 @@ def export_xlsx_build(*, export_id: int) -> ExportLog:
     Rows are read in the exporter's scope as it is now (a deactivated or moved user's export
     reads what they may still see), streamed by COPY and written by openpyxl's write-only
     workbook to a temporary file: memory stays at a chunk whatever the size of the register.
+    Each build is numbered (`attempts`); a build whose export was queued again meanwhile (the
+    sweep took a slow worker for a dead one) stops at its next chunk and keeps no file.
     """
     import json
+    import time
 
+    from django.conf import settings
     from django.core.files import File
 
     from core import crypto
@@ -605,7 +610,12 @@ def export_xlsx_build(*, export_id: int) -> ExportLog:
         if log.status != ExportLog.Status.QUEUED:
             return log  # built, failed or being built by another worker: nothing to do
         log.move_to(ExportLog.Status.BUILDING)
-        log.save(update_fields=["status"])
+        log.attempts += 1
+        log.rows_written = 0
+        log.moved_at = timezone.now()
+        log.save(update_fields=["status", "attempts", "rows_written", "moved_at"])
+    attempt = log.attempts
+    pause = float(getattr(settings, "IMPORTS_EXPORT_CHUNK_PAUSE_SECONDS", 0) or 0)
     progress = _progress_writer()
     try:
         filters = json.loads(crypto.decrypt(log.query_encrypted, context=EXPORT_QUERY_CONTEXT))
@@ -616,32 +626,140 @@ def export_xlsx_build(*, export_id: int) -> ExportLog:
             for chunk in chunks:
                 yield from chunk
                 written += len(chunk)
+                if _superseded(progress, log.pk, attempt):
+                    return  # the workbook is dropped below: a newer build writes the file
                 with progress.cursor() as cursor:
                     cursor.execute(
-                        "UPDATE imports_exportlog SET rows_written = %s WHERE id = %s",
-                        [written, log.pk],
+                        "UPDATE imports_exportlog SET rows_written = %s, moved_at = %s"
+                        " WHERE id = %s AND status = 'building' AND attempts = %s",
+                        [written, timezone.now(), log.pk, attempt],
                     )
+                if pause:
+                    time.sleep(pause)
 
-        content, count = spreadsheets.write_xlsx(selectors.EXPORT_HEADER, rows())
+        try:
+            content, count = spreadsheets.write_xlsx(selectors.EXPORT_HEADER, rows())
+        finally:
+            chunks.close()  # ends the COPY if the rows stopped early: the connection is free
         stamp = timezone.localtime(log.created_at).strftime("%Y%m%d-%H%M")
         with content, transaction.atomic():
             locked = ExportLog.objects.select_for_update().get(pk=log.pk)
+            if not _is_current_build(locked, attempt):
+                logger.info("XLSX export %s: build %s given up for a newer one", log.pk, attempt)
+                return locked
             locked.file.save(f"residents-{stamp}-{log.pk}.xlsx", File(content), save=False)
             locked.move_to(ExportLog.Status.READY)
             locked.rows_written = count
-            locked.finished_at = timezone.now()
-            locked.save(update_fields=["file", "status", "rows_written", "finished_at"])
+            locked.finished_at = locked.moved_at = timezone.now()
+            locked.save(update_fields=["file", "status", "rows_written", "finished_at", "moved_at"])
         return locked
     except Exception:
         logger.exception("XLSX export %s failed", log.pk)
         with transaction.atomic():
             locked = ExportLog.objects.select_for_update().get(pk=log.pk)
-            locked.move_to(ExportLog.Status.FAILED)
-            locked.finished_at = timezone.now()
-            locked.save(update_fields=["status", "finished_at"])
+            if _is_current_build(locked, attempt):
+                locked.move_to(ExportLog.Status.FAILED)
+                locked.finished_at = locked.moved_at = timezone.now()
+                locked.save(update_fields=["status", "finished_at", "moved_at"])
         return locked
     finally:
         progress.close()
+
+
+def _superseded(progress: Any, export_id: int, attempt: int) -> bool:
+    """Whether the export was queued again since this build began (read on the progress
+    connection; an export it cannot see yet, not committed, is not superseded)."""
+    with progress.cursor() as cursor:
+        cursor.execute("SELECT status, attempts FROM imports_exportlog WHERE id = %s", [export_id])
+        row = cursor.fetchone()
+    return row is not None and tuple(row) != (ExportLog.Status.BUILDING, attempt)
+
+
+def _is_current_build(log: ExportLog, attempt: int) -> bool:
+    return log.status == ExportLog.Status.BUILDING and log.attempts == attempt
+
+
+def export_can_retry(log: ExportLog, *, user: User, now: dt.datetime | None = None) -> bool:
+    """An XLSX export of this user's that failed, or that no worker has moved for a while."""
+    return (
+        log.file_format == ExportLog.Format.XLSX
+        and log.user_id == user.pk
+        and (log.status == ExportLog.Status.FAILED or log.is_stuck(now=now))
+    )
+
+
+def _export_queue_again(log: ExportLog, *, actor: User | None, by: str) -> None:
+    """Queue a locked export for a new build, audited (inside the caller's transaction)."""
+    from imports.tasks import build_export_task
+
+    previous = log.status
+    if previous != ExportLog.Status.QUEUED:
+        log.move_to(ExportLog.Status.QUEUED)
+    log.rows_written = 0
+    log.finished_at = None
+    log.moved_at = timezone.now()
+    log.save(update_fields=["status", "rows_written", "finished_at", "moved_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT_RETRIED,
+        obj=log,
+        detail={"from": previous, "builds": log.attempts, "by": by},
+    )
+    queue.send_on_commit(build_export_task, log.pk)
+
+
+def export_retry(*, actor: User, log: ExportLog) -> ExportLog:
+    """Queue again an XLSX export of the actor's own that failed or stopped moving.
+
+    Only its maker asks again: the file will be theirs alone. The build that may still be
+    running (a slow worker, not a dead one) stops at its next chunk: the newest build wins.
+    """
+    access.require(actor, Capability.EXPORT)
+    if log.user_id != actor.pk:
+        raise PermissionDenied("only the maker of an export asks for it again")
+    with transaction.atomic():
+        locked = ExportLog.objects.select_for_update().get(pk=log.pk)
+        if not export_can_retry(locked, user=actor):
+            raise ValidationError(_("This export is neither stuck nor failed: nothing to retry."))
+        _export_queue_again(locked, actor=actor, by="maker")
+    return locked
+
+
+def export_requeue_stalled(*, now: dt.datetime | None = None) -> int:
+    """The sweep's part for exports: resend the queued ones no worker took, build again the ones
+    left building with no progress (at most IMPORTS_EXPORT_MAX_ATTEMPTS builds, then failed).
+
+    Returns how many were sent. Each export is locked with SKIP LOCKED: a build finishing at the
+    same moment is never waited for, and two sweeps never queue the same export twice.
+    """
+    from imports.tasks import build_export_task
+
+    now = now or timezone.now()
+    earliest = min(queue.STALLED_AFTER, ExportLog.stalled_after())
+    waiting = ExportLog.objects.filter(
+        status__in=[ExportLog.Status.QUEUED, ExportLog.Status.BUILDING],
+        moved_at__lt=now - earliest,
+    ).values_list("pk", flat=True)
+    sent = 0
+    for export_id in list(waiting):
+        with transaction.atomic():
+            log = ExportLog.objects.select_for_update(skip_locked=True).filter(pk=export_id).first()
+            if log is None or not log.is_stuck(now=now):
+                continue
+            if log.status == ExportLog.Status.QUEUED:
+                sent += queue.send(build_export_task, log.pk)  # never started: send it again
+            elif log.attempts >= conf.get("EXPORT_MAX_ATTEMPTS"):
+                logger.warning("XLSX export %s: %s builds stopped, failed", log.pk, log.attempts)
+                log.move_to(ExportLog.Status.FAILED)
+                log.finished_at = log.moved_at = now
+                log.save(update_fields=["status", "finished_at", "moved_at"])
+            else:
+                logger.warning(
+                    "XLSX export %s: build %s stopped moving, queued", log.pk, log.attempts
+                )
+                _export_queue_again(log, actor=None, by="sweep")
+                sent += 1
+    return sent
 
 
 def export_file_downloaded(*, actor: User, log: ExportLog) -> None:

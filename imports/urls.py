@@ -19,4 +19,5 @@ urlpatterns = [
     path("export/download/", views.export_download, name="export-download"),
     path("export/<int:pk>/progress/", views.export_progress, name="export-progress"),
     path("export/<int:pk>/file/", views.export_file, name="export-file"),
+    path("export/<int:pk>/retry/", views.export_retry, name="export-retry"),
 ]

@@ -305,6 +305,7 @@ def export(request: AuthenticatedRequest) -> HttpResponse:
         "count": count,
         "query": request.GET.urlencode(),
         "logs": selectors.export_log_list_for(user=request.user)[:20],
+        "stalled_minutes": _stalled_minutes(),
     }
     return TemplateResponse(request, "imports/export.html", context)
 
@@ -364,7 +365,27 @@ def export_download(request: AuthenticatedRequest) -> HttpResponse | StreamingHt
 def export_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """One XLSX export's row of the export log: its progress, then its download link (htmx)."""
     log = selectors.export_log_get_for(user=request.user, pk=pk)
-    return TemplateResponse(request, "imports/_export_row.html", {"log": log})
+    return TemplateResponse(
+        request, "imports/_export_row.html", {"log": log, "stalled_minutes": _stalled_minutes()}
+    )
+
+
+def _stalled_minutes() -> int:
+    return conf.get("EXPORT_STALLED_MINUTES")
+
+
+@login_required
+@require_POST
+def export_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Build again an XLSX export of one's own that failed or that no worker moves any more."""
+    log = selectors.export_own_get_for(user=request.user, pk=pk)
+    try:
+        services.export_retry(actor=request.user, log=log)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.info(request, _("The export is being built again."))
+    return redirect("imports:export")
 
 
 @login_required

@@ -1,12 +1,11 @@
 """What jobs answer when the apps below call their hooks, registered in ready().
 
 The notifications are queued after the caller's transaction commits, as the callers did before
-they had hooks; the expiry badge and the passport flag are jobs' part of the residents' pages.
+they had hooks; the passport flag is jobs' part of the residents' pages.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from accounts.models import User
@@ -16,7 +15,6 @@ from compilation import hooks as compilation_hooks
 from gdi_ims import queue
 from imports import hooks as import_hooks
 from jobs import tasks
-from jobs.templatetags.expiry_badges import expiry_badge
 from residents import hooks as resident_hooks
 from residents.models import Resident
 
@@ -37,10 +35,6 @@ def notify_province_list_returned(*, province_code: str) -> None:
     queue.send_on_commit(tasks.notify_province_list_returned_task, province_code)
 
 
-def card_expiry_badge(*, expiry_date: dt.date | None) -> str:
-    return expiry_badge(expiry_date)
-
-
 def resident_page_passport_flag(
     *, user: User, resident: Resident, cards: list[Any]
 ) -> dict[str, Any]:
@@ -57,7 +51,6 @@ def resident_page_passport_flag(
 
 def register() -> None:
     resident_hooks.declaration_returned.register(notify_declaration_returned)
-    resident_hooks.card_expiry_badge.register(card_expiry_badge)
     resident_hooks.resident_page.register(resident_page_passport_flag)
     card_hooks.print_run_failed.register(notify_print_run_failed)
     import_hooks.import_failed.register(notify_import_failed)

@@ -69,7 +69,7 @@ resident_card_annotations = Hook(
 card_expiry_badge = Hook(
     "card_expiry_badge",
     """Given expiry_date (of the resident's card of record, or None); a receiver answers the HTML
-    of its expiring or expired badge, or "" (jobs).""",
+    of its expiring or expired badge, or "" (cards).""",
 )
 
 resident_page = Hook(

@@ -27,7 +27,7 @@ def test_each_hook_has_the_receivers_of_the_apps_above_in_the_order_of_installed
         "card_number_typed": ["cards.receivers.card_number_typed"],
         "cards_numbered": ["cards.receivers.cards_numbered"],
         "resident_card_annotations": ["cards.receivers.card_annotations"],
-        "card_expiry_badge": ["jobs.receivers.card_expiry_badge"],
+        "card_expiry_badge": ["cards.receivers.card_expiry_badge"],
         "resident_page": [
             "cards.receivers.resident_page_cards",
             "jobs.receivers.resident_page_passport_flag",

@@ -16,8 +16,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from cards.models import ResidenceCard
+from cards.templatetags.expiry_badges import expiry_badge
 from gdi_ims.templatetags.ims_rows import card_badge, dmy, url_of
-from jobs.templatetags.expiry_badges import expiry_badge
 
 register = template.Library()
 

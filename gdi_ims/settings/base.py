@@ -468,6 +468,13 @@ CARDS_PRINT_RUN_MAX = env.int("CARDS_PRINT_RUN_MAX", default=1000)
 IMPORTS_FILE_RETENTION_DAYS = env.int("IMPORTS_FILE_RETENTION_DAYS", default=30)
 # Days the workbook of an XLSX export is kept for its maker to download.
 IMPORTS_EXPORT_RETENTION_DAYS = env.int("IMPORTS_EXPORT_RETENTION_DAYS", default=2)
+# Minutes an XLSX export may stay building without writing a chunk of rows before the sweep
+# takes its worker for dead and queues it again; after IMPORTS_EXPORT_MAX_ATTEMPTS builds it is
+# marked failed instead (its maker may still ask again). IMPORTS_EXPORT_CHUNK_PAUSE_SECONDS is
+# for tests only (a pause after each chunk, to stop a worker mid-build).
+IMPORTS_EXPORT_STALLED_MINUTES = env.int("IMPORTS_EXPORT_STALLED_MINUTES", default=10)
+IMPORTS_EXPORT_MAX_ATTEMPTS = env.int("IMPORTS_EXPORT_MAX_ATTEMPTS", default=3)
+IMPORTS_EXPORT_CHUNK_PAUSE_SECONDS = env.float("IMPORTS_EXPORT_CHUNK_PAUSE_SECONDS", default=0.0)
 # Nightly jobs: renewal-notice thresholds (days before expiry, at most the 90-day expiring
 # window), rows per transaction, days after which a declaration waiting in submitted or returned
 # counts as stuck, the address e-mailed links start with. JOBS_CHUNK_PAUSE_SECONDS is for tests

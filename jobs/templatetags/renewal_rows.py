@@ -15,9 +15,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from cards.templatetags.expiry_badges import expiry_badge
 from gdi_ims.templatetags.ims_rows import csrf_input, dmy, url_of
 from jobs import selectors
-from jobs.templatetags.expiry_badges import expiry_badge
 
 register = template.Library()
 

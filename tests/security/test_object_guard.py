@@ -86,6 +86,7 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "imports:batch-residents": lambda w: {"pk": w["batch"].pk},
     "imports:export-progress": lambda w: {"pk": w["export"].pk},
     "imports:export-file": lambda w: {"pk": w["export"].pk},
+    "imports:export-retry": lambda w: {"pk": w["export"].pk},
     "jobs:notification-read": lambda w: {"pk": w["notification"].pk},
     "accounts:user-detail": lambda w: {"pk": w["user"].pk},
     "accounts:user-deactivate": lambda w: {"pk": w["user"].pk},

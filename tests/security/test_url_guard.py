@@ -181,6 +181,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "imports:export-download": can(Can.EXPORT),
     "imports:export-progress": can(Can.EXPORT),
     "imports:export-file": can(Can.EXPORT),
+    "imports:export-retry": can(Can.EXPORT),
     # Nightly jobs: administrators run jobs, HQ directors read the page; renewals due
     # for everyone with cards (provincial users: their province; "17" is refused to them).
     "jobs:job-list": can(Can.JOB_READ),
