@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cards import hooks as card_hooks
+from compilation import hooks as compilation_hooks
 from imports import hooks as import_hooks
 from residents import hooks as resident_hooks
 
@@ -14,7 +15,7 @@ def _receivers(hook: object) -> list[str]:
 def test_each_hook_has_the_receivers_of_the_apps_above_in_the_order_of_installed_apps():
     assert {
         name: _receivers(hook)
-        for module in (resident_hooks, card_hooks, import_hooks)
+        for module in (resident_hooks, card_hooks, import_hooks, compilation_hooks)
         for name, hook in vars(module).items()
         if type(hook).__name__ == "Hook"
     } == {
@@ -35,6 +36,9 @@ def test_each_hook_has_the_receivers_of_the_apps_above_in_the_order_of_installed
         "declaration_returned": ["jobs.receivers.notify_declaration_returned"],
         "print_run_failed": ["jobs.receivers.notify_print_run_failed"],
         "import_failed": ["jobs.receivers.notify_import_failed"],
+        "province_edit_guard": ["compilation.hold.province_edit_refusal"],
+        "province_figures_changed": ["compilation.services.province_figures_refresh_on_commit"],
+        "province_list_returned": ["jobs.receivers.notify_province_list_returned"],
     }
 
 
