@@ -49,11 +49,12 @@ def _generate_people(cursor: object, count: int, maker: int) -> None:
         INSERT INTO residents_resident (surname, given_names, name_km, name_native, search_name,
             sex, date_of_birth, place_of_birth, nationality, photo, phone, occupation, employer,
             address_village, address_street, created_at, updated_at, version, province_id,
-            address_province_id, address_district_id, address_commune_id, created_by_id)
+            address_province_id, address_district_id, address_commune_id, created_by_id,
+            residence_end_reason)
         SELECT 'SURNAME' || i, 'GIVEN', '', '', 'SURNAME' || i || ' GIVEN',
                CASE WHEN i %% 2 = 0 THEN 'F' ELSE 'M' END,
                DATE '1950-01-01' + (i %% 18000)::int, '', 'CN', '', '', '', '', '', '',
-               now(), now(), 1, p.province_id, p.province_id, p.district, p.commune, %s
+               now(), now(), 1, p.province_id, p.province_id, p.district, p.commune, %s, ''
           FROM generate_series(1, %s) AS i
           JOIN bench_place p ON p.n = (i::bigint * 7919) %% %s
         """,
@@ -181,7 +182,7 @@ def main() -> None:
     baseline_after = median_time(count_all, repeat=5)
     baseline_cpu = sorted(count_cpu() for _n in range(5))[2]
     baseline = min(baseline, baseline_after)
-    assert again_counts == {"expired": 0, "expiring": 0, "notices": 0, "emails": 0}, again_counts
+    assert not any(again_counts.values()), again_counts
 
     def show(counts: dict[str, int]) -> str:
         return ", ".join(f"{k} {v:,}" for k, v in counts.items() if k != "emails")

@@ -117,8 +117,8 @@ WATCHED = [
     "imports.ImportBatch",
     "imports.ExportLog",
     "jobs.Notification",
-    "provinces.ProvinceCompilation",
-    "provinces.ProvinceListEvent",
+    "compilation.ProvinceCompilation",
+    "compilation.ProvinceListEvent",
     "audit.AuditEvent",
 ]
 
