@@ -14,11 +14,16 @@ flight, so no edit slips in between a sign-off's count of pending records and it
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 
 from compilation.models import ProvinceCompilation
+
+if TYPE_CHECKING:
+    # A type only: django-stubs-ext is a development package, not installed in production.
+    from django_stubs_ext import StrOrPromise
 
 HELD_MESSAGE = _(
     "This province's list is signed off by HQ: its records cannot be changed and nothing can be "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -256,7 +256,7 @@ def resident_export_rows_for(
     status: str = "",
     nationality: str = "",
     district: str = "",
-) -> Iterator[list[tuple[Any, ...]]]:
+) -> Generator[list[tuple[Any, ...]], None, None]:
     """The export's rows in chunks of `chunk_rows`, streamed from the database by COPY.
 
     Memory stays at one chunk whatever the size of the register: COPY sends rows as the
@@ -281,7 +281,7 @@ _COPY_TYPES = {"text": "text", "passport": "text", "date": "date", "number": "in
 
 def _copied_rows(
     sql: str, params: list[Any], *, types: list[str] | None, chunk_rows: int
-) -> Iterator[list[tuple[Any, ...]]]:
+) -> Generator[list[tuple[Any, ...]], None, None]:
     decrypt = crypto.decryptor(context=TravelDocument.ENCRYPTION_CONTEXT)
     neutralise = spreadsheets.neutralise
     at = PASSPORT_COLUMN

@@ -376,7 +376,7 @@ def _stalled_minutes() -> int:
 
 @login_required
 @require_POST
-def export_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def export_retry(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Build again an XLSX export of one's own that failed or that no worker moves any more."""
     log = selectors.export_own_get_for(user=request.user, pk=pk)
     try:

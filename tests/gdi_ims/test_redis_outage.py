@@ -100,7 +100,7 @@ def test_a_print_run_asked_for_while_the_broker_is_down_is_rendered_once_it_is_b
     # when the broker is back, the sweep sends it and it is rendered
     sent = queue.requeue_stalled_work(now=timezone.now() + LATER)
 
-    assert sent == {"print_runs": 1, "imports": 0, "job_runs": 0}
+    assert sent == {"print_runs": 1, "imports": 0, "job_runs": 0, "exports": 0}
     run.refresh_from_db()
     card.refresh_from_db()
     assert (run.status, card.status) == (PrintRun.Status.DONE, "printed")
@@ -129,7 +129,7 @@ def test_a_job_run_and_a_big_import_queued_while_the_broker_is_down_are_not_lost
 
     sent = queue.requeue_stalled_work(now=timezone.now() + LATER)
 
-    assert sent == {"print_runs": 0, "imports": 1, "job_runs": 1}
+    assert sent == {"print_runs": 0, "imports": 1, "job_runs": 1, "exports": 0}
     run.refresh_from_db()
     batch.refresh_from_db()
     assert run.status == JobRun.Status.SUCCEEDED

@@ -117,10 +117,15 @@ def test_the_sweep_sends_again_the_flags_of_a_batch_committed_a_while_ago(office
     sent = queue.requeue_stalled_work(now=later)
 
     batch.refresh_from_db()
-    assert sent == {"print_runs": 0, "imports": 1, "job_runs": 0}
+    assert sent == {"print_runs": 0, "imports": 1, "job_runs": 0, "exports": 0}
     assert batch.duplicates_flagged_at is not None
     assert len(_flags()) == 1
-    assert queue.requeue_stalled_work(now=later) == {"print_runs": 0, "imports": 0, "job_runs": 0}
+    assert queue.requeue_stalled_work(now=later) == {
+        "print_runs": 0,
+        "imports": 0,
+        "job_runs": 0,
+        "exports": 0,
+    }
 
 
 def test_the_batch_page_says_whether_the_likely_duplicates_are_flagged_yet(
