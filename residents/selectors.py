@@ -156,7 +156,7 @@ PENDING_DECLARATION_STATUSES = (
 )
 
 
-def pending_residents(residents: QuerySet[Resident]) -> QuerySet[Resident]:
+def pending_residents(residents: _Q) -> _Q:
     """Residents not through verification yet: a declaration in draft, submitted or returned,
     or no declaration at all."""
     return residents.filter(
