@@ -37,6 +37,7 @@ from compilation.models import (
 from gdi_ims import db_router
 from imports.models import ImportBatch
 from provinces.models import Province
+from residents import selectors as residents_selectors
 from residents.models import Declaration, Resident
 
 if TYPE_CHECKING:
@@ -465,28 +466,16 @@ def burndown_chart(days: list[dt.date], remaining: list[int], outlook: forecast.
 
 # --- One province ---
 
-# A declaration in one of these still needs work before the province list can go to HQ.
-PENDING_DECLARATION_STATUSES = (
-    Declaration.Status.DRAFT,
-    Declaration.Status.SUBMITTED,
-    Declaration.Status.RETURNED,
-)
-
 
 def pending_records_in(province: Province) -> int:
     """Count the province's records not yet through verification (live, never the summary).
 
-    Pending: declarations in draft, submitted or returned, and residents without any declaration.
+    Pending: current residents with a declaration in draft, submitted or returned, or without
+    any declaration; the residents list filtered on "not verified yet" shows exactly these.
     """
-    declarations = Declaration.objects.filter(
-        resident__province=province,
-        resident__residence_ended_on__isnull=True,
-        status__in=PENDING_DECLARATION_STATUSES,
+    return residents_selectors.pending_residents(
+        Resident.objects.current().filter(province=province)
     ).count()
-    undeclared = (
-        Resident.objects.current().filter(province=province, declarations__isnull=True).count()
-    )
-    return declarations + undeclared
 
 
 # --- One province ------------------------------------------------------------------------------
@@ -552,12 +541,15 @@ def _backlog(province: Province) -> tuple[list[BacklogBucket], dt.datetime | Non
     now = timezone.now()
     aggregates: dict[str, object] = {"oldest": Min("submitted_at")}
     for i, (low, high) in enumerate(BACKLOG_BUCKETS):
-        condition = Q(submitted_at__lte=now - dt.timedelta(days=low))
+        # As the verification queue's age filters count (its older_than / newer_than).
+        condition = Q(submitted_at__lt=now - dt.timedelta(days=low))
         if high is not None:
-            condition &= Q(submitted_at__gt=now - dt.timedelta(days=high + 1))
+            condition &= Q(submitted_at__gte=now - dt.timedelta(days=high + 1))
         aggregates[f"b{i}"] = Count("id", filter=condition)
     figures = Declaration.objects.filter(
-        resident__province=province, status=Declaration.Status.SUBMITTED
+        resident__province=province,
+        resident__residence_ended_on__isnull=True,  # in no work queue
+        status=Declaration.Status.SUBMITTED,
     ).aggregate(**aggregates)
     buckets = [
         BacklogBucket(low=low, high=high, count=figures[f"b{i}"])

@@ -107,6 +107,9 @@ def province_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
         "sign_off_form": SignOffForm(),
         "reopen_form": ReopenForm(),
         "can_see_throughput": access.can(user, Capability.THROUGHPUT_READ),
+        # The backlog and the renewals link to their lists for those who may open them.
+        "can_see_queue": access.can(user, Capability.DECLARATION_REVIEW),
+        "can_see_renewals": access.can(user, Capability.RENEWALS_READ),
         "ended_counts": endings.ended_counts_for(user=user, province_code=page.row.province.code),
     }
     return TemplateResponse(request, "compilation/province_detail.html", context)

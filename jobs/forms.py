@@ -26,6 +26,7 @@ def stage_choices() -> list[tuple[str, StrOrPromise]]:
 
 STATE_CHOICES = [
     ("", _("Any")),
+    (selectors.STATE_DUE, _("Due: expiring within 90 days or expired")),
     (selectors.STATE_NOT_STARTED, _("Renewal not started")),
     (selectors.STATE_IN_PROGRESS, _("Renewal started")),
     (selectors.STATE_READY, _("Declaration acknowledged: new card to issue")),

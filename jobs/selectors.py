@@ -176,6 +176,8 @@ def unread_count_for(*, user: User) -> int:
 STATE_NOT_STARTED, STATE_IN_PROGRESS, STATE_RENEWED = "not_started", "in_progress", "renewed"
 # The new declaration is acknowledged: the card office issues the new card next.
 STATE_READY = "ready"
+# Due: expiring within the window or expired, renewed or not (the province page's figure).
+STATE_DUE = "due"
 IN_PROGRESS_DECLARATIONS = (
     Declaration.Status.DRAFT,
     Declaration.Status.SUBMITTED,
@@ -250,6 +252,8 @@ def renewals_queryset_for(
         qs = qs.filter(province_id=province)
     if filters.state == STATE_RENEWED:
         qs = qs.filter(renewed)
+    elif filters.state == STATE_DUE:
+        qs = qs.filter(due)
     elif filters.state == STATE_READY:
         qs = qs.filter(due).alias(is_ready=ready).filter(is_ready=True)
     elif filters.state in (STATE_NOT_STARTED, STATE_IN_PROGRESS):

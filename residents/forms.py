@@ -457,6 +457,7 @@ class ResidentSearchForm(forms.Form):
             ("", _("Any status")),
             *Declaration.Status.choices,
             ("compiled", _("Verified or acknowledged")),
+            ("pending", _("Not verified yet")),
         ],
         widget=FixedChoicesSelect(cache_key="residents.search.status"),
     )
@@ -561,11 +562,15 @@ class QueueFilterForm(forms.Form):
         choices=[("", _("With or without")), ("open", _("To decide")),
                  ("none", _("No likely duplicate"))],
     )  # fmt: skip
-    older_than = forms.TypedChoiceField(
-        label=_("Time in the queue"), required=False, coerce=int, empty_value=None,
-        choices=[("", _("Any time")), ("7", _("More than 7 days")),
-                 ("30", _("More than 30 days"))],
+    # Any number of days (the province page's backlog links to its buckets); the choices offered.
+    older_than = forms.IntegerField(
+        label=_("Time in the queue"), required=False, min_value=1, max_value=3650,
+        widget=forms.Select(choices=[("", _("Any time")), ("7", _("More than 7 days")),
+                                     ("30", _("More than 30 days"))]),
     )  # fmt: skip
+    newer_than = forms.IntegerField(
+        required=False, min_value=1, max_value=3650, widget=forms.HiddenInput
+    )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=QUEUE_SORT_CHOICES)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -593,6 +598,7 @@ class QueueFilterForm(forms.Form):
             basis=data["basis"].pk if data.get("basis") else None,
             flags=data.get("flags") or "",
             older_than=data.get("older_than"),
+            newer_than=data.get("newer_than"),
             sort=data.get("sort") or "",
         )
 

@@ -61,6 +61,7 @@ class QueueFilters:
     basis: int | None = None
     flags: str = ""  # "open": with likely duplicates to decide; "none": without
     older_than: int | None = None  # days in the queue
+    newer_than: int | None = None  # fewer days in the queue than this (a backlog bucket's end)
     sort: str = ""  # the queue's own default when empty
 
 
@@ -120,6 +121,9 @@ class Queue:
         if filters.older_than:
             since = timezone.now() - dt.timedelta(days=filters.older_than)
             rows = rows.filter(**{f"{self.moment}__lt": since})
+        if filters.newer_than:
+            since = timezone.now() - dt.timedelta(days=filters.newer_than)
+            rows = rows.filter(**{f"{self.moment}__gte": since})
         return rows
 
     # --- Order and keyset --------------------------------------------------------------------

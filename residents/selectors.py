@@ -146,6 +146,27 @@ SORTS: dict[str, tuple[Key, ...]] = {
 STATUS_GROUPS: dict[str, tuple[str, ...]] = {
     "compiled": (Declaration.Status.VERIFIED, Declaration.Status.ACKNOWLEDGED),
 }
+# Not verified yet (the province page's figure): a declaration still with the province or the
+# verifier, or no declaration at all.
+PENDING = "pending"
+PENDING_DECLARATION_STATUSES = (
+    Declaration.Status.DRAFT,
+    Declaration.Status.SUBMITTED,
+    Declaration.Status.RETURNED,
+)
+
+
+def pending_residents(residents: _Q) -> _Q:
+    """Residents not through verification yet: a declaration in draft, submitted or returned,
+    or no declaration at all."""
+    return residents.filter(
+        Exists(
+            Declaration.objects.filter(
+                resident=OuterRef("pk"), status__in=PENDING_DECLARATION_STATUSES
+            )
+        )
+        | ~Exists(Declaration.objects.filter(resident=OuterRef("pk")))
+    )
 
 
 @dataclass(frozen=True)
@@ -245,7 +266,9 @@ def resident_queryset_for(*, user: User, filters: ResidentFilters) -> QuerySet[R
     name = search_name_of(filters.q)
     if name:
         residents = residents.annotate(rank=TrigramWordSimilarity(name, "search_name"))
-    if filters.status:
+    if filters.status == PENDING:
+        residents = pending_residents(residents)
+    elif filters.status:
         statuses = STATUS_GROUPS.get(filters.status, (filters.status,))
         residents = residents.filter(
             Exists(Declaration.objects.filter(resident=OuterRef("pk"), status__in=statuses))

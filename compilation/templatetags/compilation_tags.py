@@ -60,6 +60,10 @@ DRILL_DOWNS: dict[str, tuple[str, dict[str, str]]] = {
     "cards_active": ("cards:card-list", {"status": "active"}),
     "cards_expiring": ("cards:card-list", {"status": "expiring"}),
     "cards_expired": ("cards:card-list", {"status": "expired"}),
+    # Not through verification yet: the province list's "records not verified yet".
+    "pending": ("residents:list", {"status": "pending"}),
+    # Cards expiring within the window or expired: the province page's "renewals due".
+    "renewals_due": ("jobs:renewals", {"state": "due"}),
 }
 
 
@@ -73,3 +77,17 @@ def drill_down(figure: str, province: str = "", district: str = "") -> str:
     if district:
         query["district"] = district
     return f"{reverse(name)}?{urlencode(query)}" if query else reverse(name)
+
+
+@register.simple_tag
+def backlog_drill_down(province: str, low: int, high: int | None) -> str:
+    """The verification queue of the province narrowed to one age bucket of the backlog.
+
+    A bucket "low to high days" holds what waits at least `low` days and less than `high + 1`.
+    """
+    query = {"province": province}
+    if low:
+        query["older_than"] = str(low)
+    if high is not None:
+        query["newer_than"] = str(high + 1)
+    return f"{reverse('residents:verification-queue')}?{urlencode(query)}"

@@ -192,3 +192,40 @@ def test_a_district_card_figure_lists_only_the_cards_of_that_districts_residents
     listed_cards = director_client.get(url).context["cards"]
 
     assert [c.pk for c in listed_cards] == [cards[first.code].pk]
+
+
+def test_pending_backlog_and_renewals_of_the_province_page_count_the_records_of_their_lists(
+    cards_of_every_status, director_client, verifier_client
+):
+    """The list panel's "not verified yet", the backlog's age buckets and the renewals due."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    for days in (1, 10, 20, 40):  # one declaration waiting in each bucket of the backlog
+        resident = ResidentFactory(province_id="12", address_province_id="12")
+        DeclarationFactory(
+            resident=resident,
+            status="submitted",
+            submitted_at=timezone.now() - dt.timedelta(days=days),
+        )
+    ResidentFactory(province_id="12", address_province_id="12")  # no declaration yet
+    pattern = re.compile(
+        r'<a href="([^"]+)" data-drill="(pending|backlog|renewals_due)"[^>]*>(\d+)'
+    )
+    for client in (director_client, verifier_client):
+        body = client.get(reverse("provinces:detail", args=["12"])).content.decode()
+        found = [(html.unescape(u), f, int(n)) for u, f, n in pattern.findall(body)]
+        figures = {f for _u, f, _n in found}
+        assert {"pending"} <= figures
+        # Each list is linked for those who may open it: the queue for a verifier.
+        if client is verifier_client:
+            assert [n for _u, f, n in found if f == "backlog"] == [1, 1, 1, 1]
+        assert next(n for _u, f, n in found if f == "pending") >= 5
+        assert "renewals_due" in figures or client is verifier_client
+        for url, figure, number in found:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            page = response.context["page"]
+            shown = page.total if figure == "backlog" else len(page.items)
+            assert shown == number, (figure, url)

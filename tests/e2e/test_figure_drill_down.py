@@ -71,3 +71,11 @@ def test_the_director_clicks_the_estimate_the_percentage_and_a_district_card_fig
     expect(page.get_by_test_id("card-table").locator("tbody tr")).to_have_count(2)
     assert f"district={district.code}" in page.url
     screenshot(page, "district-cards-drilled-down")
+    page.go_back()
+
+    # The list panel's "records not verified yet": the one record still submitted.
+    pending = page.get_by_test_id("figure-pending")
+    expect(pending).to_have_text("1")
+    pending.click()
+    expect(page.get_by_test_id("resident-row")).to_have_count(1)
+    assert "status=pending" in page.url

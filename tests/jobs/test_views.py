@@ -242,6 +242,16 @@ def test_the_renewals_filter_by_expiry_and_by_renewal(officer_client, renewals):
     assert surnames("?state=not_started&stage=30") == ["SOON"]
 
 
+def test_the_renewals_due_are_those_expiring_or_expired_without_the_ones_renewed(
+    officer_client, renewals
+):
+    """What the province page's "renewals due" counts, renewal under way or not."""
+    response = officer_client.get(reverse("jobs:renewals") + "?state=due")
+    surnames = [card.resident.surname for card in response.context["page"].items]
+
+    assert surnames == ["=HYPERLINK(1)", "SOON", "STARTED"]
+
+
 def test_a_notification_link_lists_the_residents_it_named(officer_client, officer, renewals):
     notification = Notification.objects.get(recipient=officer, threshold=60)
 

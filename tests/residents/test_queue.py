@@ -87,6 +87,27 @@ def test_each_filter_narrows_the_queue_to_exactly_its_records(verifier, officer,
     assert shown(sort="name") == ["ELSEWHERE", "FLAGGED", "OLD"]
 
 
+def test_an_age_range_in_the_url_narrows_the_queue_to_one_bucket_of_the_backlog(
+    verifier, verifier_client, officer
+):
+    """The province page's backlog links to its buckets: "8 to 14 days" and the like."""
+    for surname, days in (("FRESH", 2), ("WEEK", 10), ("MONTH", 20), ("OLD", 40)):
+        queued(officer, surname, days_ago=days)
+
+    def shown(**filters: object) -> list[str]:
+        return surnames(
+            selectors.verification_queue_for(user=verifier, filters=QueueFilters(**filters))
+        )
+
+    assert shown(newer_than=8) == ["FRESH"]
+    assert shown(older_than=8, newer_than=15) == ["WEEK"]
+    assert shown(older_than=15, newer_than=31) == ["MONTH"]
+    assert shown(older_than=31) == ["OLD"]
+    linked = verifier_client.get("/residents/verification/", {"older_than": 8, "newer_than": 15})
+    assert linked.context["page"].total == 1
+    assert surnames(linked.context["page"]) == ["WEEK"]
+
+
 def test_the_counts_say_how_many_each_filter_would_show_keeping_the_others(
     verifier, officer, officer_b
 ):
