@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.conf import settings
@@ -49,3 +50,19 @@ def test_the_exports_keep_figures_as_plain_numbers(director_client, seeded, dire
 
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert next(r for r in rows if r[0] == "12")[2] == "41000"
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_the_forecasts_records_still_to_decide_are_grouped(
+    director_client, seeded, director, language
+):
+    province = seeded.residents["12"][0].province
+    services.province_estimate_set(province=province, estimated_residents=41000, actor=director)
+    services.province_summary_refresh()
+    director_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    page = director_client.get(reverse("provinces:detail", args=["12"])).content.decode()
+
+    remaining = page.split('data-testid="forecast-remaining">', 1)[1].split("<", 1)[0]
+    # About 41,000 still to decide: grouped by thousands, as every other figure on the page.
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+", remaining), remaining
