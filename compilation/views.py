@@ -166,47 +166,49 @@ def province_sign_off(request: AuthenticatedRequest, code: str) -> HttpResponse:
     return _detail(code)
 
 
-@require_POST
-@login_required
-def province_return(request: AuthenticatedRequest, code: str) -> HttpResponse:
+def _reasoned_step(
+    request: AuthenticatedRequest,
+    code: str,
+    form_class: type[ReturnForm] | type[ReopenForm],
+    step: Callable[..., object],
+    done: str,
+) -> HttpResponse:
+    """HQ's step on a list that takes a reason (return, reopen): the form, then the service."""
     province = selectors.province_get_for(user=request.user, code=code)
     access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
-    form = ReturnForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         for error in form.errors.get("reason", []):
             messages.error(request, str(error))
         return _detail(code)
-    if _run_step(
-        request,
-        services.province_list_return,
-        province=province,
-        reason=form.cleaned_data["reason"],
-    ):
-        messages.success(request, _("The province list was returned to the province."))
+    if _run_step(request, step, province=province, reason=form.cleaned_data["reason"]):
+        messages.success(request, done)
     return _detail(code)
+
+
+@require_POST
+@login_required
+def province_return(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    return _reasoned_step(
+        request,
+        code,
+        ReturnForm,
+        services.province_list_return,
+        _("The province list was returned to the province."),
+    )
 
 
 @require_POST
 @login_required
 def province_reopen(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """HQ lifts the hold of a signed-off list, with a reason (audited)."""
-    province = selectors.province_get_for(user=request.user, code=code)
-    access.require(request.user, Capability.PROVINCE_SIGN_OFF)  # before reading the form
-    form = ReopenForm(request.POST)
-    if not form.is_valid():
-        for error in form.errors.get("reason", []):
-            messages.error(request, str(error))
-        return _detail(code)
-    if _run_step(
+    return _reasoned_step(
         request,
+        code,
+        ReopenForm,
         services.province_list_reopen,
-        province=province,
-        reason=form.cleaned_data["reason"],
-    ):
-        messages.success(
-            request, _("The province list is reopened: its records can be changed again.")
-        )
-    return _detail(code)
+        _("The province list is reopened: its records can be changed again."),
+    )
 
 
 @require_POST
