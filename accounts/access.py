@@ -16,9 +16,10 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
+
+from core.errors import NotAllowed
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -101,7 +102,7 @@ def can(user: User | Any, capability: Capability) -> bool:
 def require(user: User | Any, capability: Capability) -> None:
     """Refuse (403) a user without the capability. Call it after the record was scoped."""
     if not can(user, capability):
-        raise PermissionDenied(capability.value)
+        raise NotAllowed()
 
 
 def scope(queryset: QuerySet[M], user: User | Any, path: str = "province_id") -> QuerySet[M]:

@@ -26,6 +26,7 @@ from accounts import services
 from accounts.models import User
 from accounts.sessions import end_sessions_of
 from accounts.types import AuthenticatedRequest
+from core.errors import NotAllowed
 from core.validators import reject_control_characters
 
 NAME_FIELDS = ("username", "first_name", "last_name", "email")
@@ -62,12 +63,12 @@ class IMSAdminPasswordChangeForm(AdminPasswordChangeForm):
     def save(self, commit: bool = True) -> User:
         actor = getattr(self.user, "_audit_actor", None)
         if actor is None:
-            raise PermissionDenied
+            raise NotAllowed()
         usable = self.cleaned_data.get("set_usable_password", True)
         raw_password = self.cleaned_data["password1"] if usable else None
         if actor.pk == self.user.pk:
             if raw_password is None:
-                raise PermissionDenied  # nobody signs themselves out of password sign-in
+                raise NotAllowed()  # nobody signs themselves out of password sign-in
             services.password_change_own(user=self.user, raw_password=raw_password)
         else:
             services.password_set_by_administrator(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -25,7 +25,7 @@ from accounts.models import User
 from accounts.sessions import end_sessions_of
 from audit.models import AuditEvent
 from audit.services import audit_record
-from core.errors import ApplicationError
+from core.errors import ApplicationError, NotAllowed
 from provinces.models import Province
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class AccountsError(ApplicationError):
 
 def _require_user_manager(actor: User) -> None:
     if not access.can(actor, Capability.USER_MANAGE):
-        raise PermissionDenied(Capability.USER_MANAGE.value)
+        raise NotAllowed()
 
 
 def _lock_administrators() -> list[int]:
@@ -278,7 +278,7 @@ def user_reactivate(*, actor: User, user: User) -> None:
 def _require_administrator(actor: User, user: User) -> None:
     # Another administrator resets an administrator's: nobody vouches for their own account.
     if not actor.is_active or actor.role != User.Role.ADMIN or actor.pk == user.pk:
-        raise PermissionDenied
+        raise NotAllowed()
 
 
 @transaction.atomic
@@ -343,7 +343,7 @@ def password_set_by_administrator(*, actor: User, user: User, raw_password: str 
 def password_change_own(*, user: User, raw_password: str) -> None:
     """Change the signed-in user's own password, which lifts a forced change."""
     if not user.is_active:
-        raise PermissionDenied
+        raise NotAllowed()
     forced = user.must_change_password
     user.set_password(raw_password)
     user.must_change_password = False
@@ -387,7 +387,7 @@ def password_reset_request(*, email: str, ip: str | None, throttled: bool) -> in
 def password_reset_complete(*, user: User, raw_password: str) -> None:
     """Set the password of a user who followed a reset link, which uses up the link."""
     if not user.is_active:
-        raise PermissionDenied
+        raise NotAllowed()
     user.set_password(raw_password)
     User.objects.filter(pk=user.pk).update(password=user.password, must_change_password=False)
     audit_record(
@@ -451,7 +451,7 @@ def recovery_code_use(*, user: User, code: str) -> StaticDevice | None:
 def sessions_end_others(*, user: User, keep: str | None) -> int:
     """Sign the user out of every session but `keep` (the one asking); returns how many."""
     if not user.is_active:
-        raise PermissionDenied
+        raise NotAllowed()
     ended = end_sessions_of(user, keep=keep)
     audit_record(
         actor=user, action=Action.OTHER_SESSIONS_ENDED, obj=user, detail={"sessions_ended": ended}

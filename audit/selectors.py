@@ -6,13 +6,12 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-
 from accounts import access
 from accounts.access import Capability
 from audit import chain
 from audit.models import GENESIS_HASH, AuditEvent
 from core import keyset
+from core.errors import NotAllowed
 from core.keyset import Key
 
 PAGE_SIZE = 50
@@ -41,7 +40,7 @@ def audit_event_list_for(
     A bare id (the trail's first links, `?before=123`) is still read as a cursor.
     """
     if not can_read_audit(user):
-        raise PermissionDenied
+        raise NotAllowed()
     events = AuditEvent.objects.all()
     if username:
         events = events.filter(username__iexact=username)

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -20,7 +19,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import hooks, numbers
 from cards.models import CardEvent, PrintRun, PrintRunCard, ResidenceCard, expiry_date_for
-from core.errors import Conflict
+from core.errors import ApplicationError, Conflict, Invalid
 from gdi_ims import queue
 from residents.models import Declaration, Resident
 
@@ -31,11 +30,17 @@ Kind = CardEvent.Kind
 Action = AuditEvent.Action
 
 
-class IllegalTransition(Conflict, ValidationError):
-    """A status move that the transition table does not allow (core.errors).
+class CardsError(ApplicationError):
+    """A refused action on a card or a print run (core.errors)."""
 
-    Still a ValidationError too, so that a form's clean() may raise it onto the form.
-    """
+
+class CardRefused(CardsError, Invalid):
+    """What was asked of a card or a print run breaks one of its rules (a reason left out, nothing
+    to print, a card already held)."""
+
+
+class IllegalTransition(CardsError, Conflict, Invalid):
+    """A status move that the transition table does not allow."""
 
 
 def _today() -> dt.date:
@@ -81,7 +86,7 @@ def _check_actor(actor: User, capability: Capability, province_id: str | None) -
 def _require_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise ValidationError(_("A reason is required."))
+        raise CardRefused(_("A reason is required."))
     return reason
 
 
@@ -114,9 +119,9 @@ def _new_card(
 
 def _check_acknowledged(declaration: Declaration, resident_id: int) -> None:
     if declaration.status != Declaration.Status.ACKNOWLEDGED:
-        raise ValidationError(_("Only an acknowledged declaration can be carded."))
+        raise CardRefused(_("Only an acknowledged declaration can be carded."))
     if declaration.resident_id != resident_id:
-        raise ValidationError(_("The declaration belongs to another resident."))
+        raise CardRefused(_("The declaration belongs to another resident."))
 
 
 @transaction.atomic
@@ -134,12 +139,12 @@ def card_issue(
     declaration.refresh_from_db()
     _check_acknowledged(declaration, resident.pk)
     if resident.residence_ended_on is not None:
-        raise ValidationError(_("This residence has ended: no card can be issued."))
+        raise CardRefused(_("This residence has ended: no card can be issued."))
     existing = ResidenceCard.objects.filter(
         resident=resident, status__in=[*ResidenceCard.CURRENT_STATUSES, Status.EXPIRED]
     ).first()
     if existing is not None:
-        raise ValidationError(
+        raise CardRefused(
             _("This resident already has card %(number)s; renew or replace it instead.")
             % {"number": existing.number}
         )
@@ -235,7 +240,7 @@ def _latest_acknowledged(resident_id: int) -> Declaration:
         .first()
     )
     if declaration is None:
-        raise ValidationError(_("Only an acknowledged declaration can be carded."))
+        raise CardRefused(_("Only an acknowledged declaration can be carded."))
     return declaration
 
 
@@ -277,12 +282,12 @@ def card_renew(
     Resident.objects.select_for_update().filter(pk=card.resident_id).first()
     card = _lock_card(card)
     if not card.is_renewable_on(today):
-        raise ValidationError(
+        raise CardRefused(
             _("Only a card that expires within 90 days or has expired can be renewed.")
         )
     declaration = declaration or renewal_declaration_for(card)
     if declaration is None:
-        raise ValidationError(
+        raise CardRefused(
             _(
                 "The resident must first make a new declaration, verified and acknowledged: "
                 "start the renewal from the renewals page."
@@ -291,9 +296,7 @@ def card_renew(
     declaration.refresh_from_db()
     _check_acknowledged(declaration, card.resident_id)
     if declaration.pk <= card.declaration_id:
-        raise ValidationError(
-            _("A renewal rests on a new declaration, made after the card it renews.")
-        )
+        raise CardRefused(_("A renewal rests on a new declaration, made after the card it renews."))
     _move(card, Status.REPLACED)
     card.status_reason = "renewal"
     card.save(update_fields=["status", "status_reason"])
@@ -335,9 +338,9 @@ def card_replace(
     today = today or _today()
     card = _lock_card(card)
     if card.status not in ResidenceCard.REPLACEABLE_STATUSES:
-        raise ValidationError(_("Only a printed or handed-over card can be replaced."))
+        raise CardRefused(_("Only a printed or handed-over card can be replaced."))
     if card.expiry_date < today:
-        raise ValidationError(_("This card has expired: renew it instead."))
+        raise CardRefused(_("This card has expired: renew it instead."))
     _move(card, Status.REPLACED)
     card.status_reason = reason
     card.save(update_fields=["status", "status_reason"])
@@ -509,11 +512,11 @@ def card_reprint_after_transfer(
     today = today or _today()
     card = _lock_card(card)
     if not card_reprint_offered(card, resident):
-        raise ValidationError(
+        raise CardRefused(
             _("Only a printed or handed-over card issued by another province can be reprinted.")
         )
     if card.expiry_date < today:
-        raise ValidationError(_("This card has expired: renew it instead."))
+        raise CardRefused(_("This card has expired: renew it instead."))
     reason = "transfer"
     _move(card, Status.REPLACED)
     card.status_reason = reason
@@ -544,7 +547,7 @@ def card_hand_over(*, card: ResidenceCard, actor: User, handed_to: str) -> Resid
     _check_actor(actor, Capability.CARD_HAND_OVER, card.province_id)
     handed_to = handed_to.strip()
     if not handed_to:
-        raise ValidationError(_("Say to whom the card was handed."))
+        raise CardRefused(_("Say to whom the card was handed."))
     card = _lock_card(card)
     _move(card, Status.ACTIVE)
     card.handed_over_at = timezone.now()
@@ -562,7 +565,7 @@ def card_spoil(*, card: ResidenceCard, actor: User, reason: str) -> ResidenceCar
     reason = _require_reason(reason)
     card = _lock_card(card)
     if card.status != Status.PRINTED:
-        raise ValidationError(_("Only a printed card that was not handed over can be spoiled."))
+        raise CardRefused(_("Only a printed card that was not handed over can be spoiled."))
     _move(card, Status.ISSUED)
     card.status_reason = reason
     card.save(update_fields=["status", "status_reason"])
@@ -633,12 +636,12 @@ def print_run_create(
         qs = qs.filter(status=Status.ISSUED)
     elif selection == PrintRun.Selection.PROVINCE:
         if not province_code:
-            raise ValidationError(_("Choose a province."))
+            raise CardRefused(_("Choose a province."))
         qs = qs.filter(status=Status.ISSUED, province_id=province_code)
     elif selection == PrintRun.Selection.PICKED:
         qs = qs.filter(pk__in=list(card_ids), status__in=[Status.ISSUED, Status.PRINTED])
     else:
-        raise ValidationError(_("Unknown selection."))
+        raise CardRefused(_("Unknown selection."))
     cards = list(
         qs.order_by("id").select_for_update(of=("self",))[:limit].only("id", "status", "province")
     )
@@ -652,10 +655,10 @@ def print_run_create(
     )
     cards = [c for c in cards if c.pk not in taken]
     if not cards:
-        raise ValidationError(_("No card matches this selection: nothing to print."))
+        raise CardRefused(_("No card matches this selection: nothing to print."))
     reprint_reason = reprint_reason.strip()
     if any(c.status == Status.PRINTED for c in cards) and not reprint_reason:
-        raise ValidationError(_("Some of these cards were printed before: give a reprint reason."))
+        raise CardRefused(_("Some of these cards were printed before: give a reprint reason."))
     issued = [c for c in cards if c.status == Status.ISSUED]
     spoiled = dict(
         CardEvent.objects.filter(card__in=issued, kind=Kind.SPOILED)
@@ -690,7 +693,7 @@ def print_run_create(
                 ]
             )
     except IntegrityError as error:
-        raise ValidationError(
+        raise CardRefused(
             _("Some of these cards were just put in another print run. Try again.")
         ) from error
     audit_record(
@@ -725,12 +728,10 @@ def print_run_retry(*, actor: User, print_run: PrintRun) -> PrintRun:
     _check_actor(actor, Capability.CARD_PRINT, print_run.province_id)
     run = PrintRun.objects.select_for_update().get(pk=print_run.pk)
     if not print_run_can_retry(run):
-        raise ValidationError(
-            _("This print run is not failed or stuck: there is nothing to retry.")
-        )
+        raise CardRefused(_("This print run is not failed or stuck: there is nothing to retry."))
     run.entries.filter(open=False).exclude(card_id__in=_cards_in_open_runs()).update(open=True)
     if not run.entries.filter(open=True).exists():
-        raise ValidationError(_("Every card of this run is now in another run: nothing to retry."))
+        raise CardRefused(_("Every card of this run is now in another run: nothing to retry."))
     run.status = PrintRun.Status.QUEUED
     run.queued_at = timezone.now()
     run.error = ""

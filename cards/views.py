@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -43,10 +42,6 @@ _Form = TypeVar("_Form", bound=BaseForm)
 
 Role = User.Role
 Can = Capability
-
-
-def _errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 # --- Cards -----------------------------------------------------------------------------------
@@ -184,8 +179,8 @@ def _card_action(
     if request.method == "POST" and form.is_valid():
         try:
             result = act(card, form)
-        except ValidationError as error:
-            messages.error(request, _errors(error))
+        except services.CardsError as error:
+            messages.error(request, error.message)
         else:
             messages.success(request, done % {"number": result.number})
             return redirect("cards:card-detail", pk=result.pk)
@@ -234,8 +229,8 @@ def card_reprint_transfer(request: AuthenticatedRequest, pk: int) -> HttpRespons
     access.require(request.user, Capability.CARD_WRITE)
     try:
         new = services.card_reprint_after_transfer(card=card, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except services.CardsError as error:
+        messages.error(request, error.message)
     else:
         messages.success(
             request,
@@ -330,8 +325,8 @@ def card_issue(request: AuthenticatedRequest, declaration_pk: int) -> HttpRespon
     access.require(request.user, Can.CARD_WRITE)
     try:
         card = services.card_issue(declaration=declaration, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, _errors(error))
+    except services.CardsError as error:
+        messages.error(request, error.message)
         return redirect("cards:due")
     messages.success(request, _("Card %(number)s issued.") % {"number": card.number})
     return redirect("cards:card-detail", pk=card.pk)
@@ -411,8 +406,8 @@ def print_run_create(request: AuthenticatedRequest) -> HttpResponse:
                 ),
                 reprint_reason=data["reprint_reason"],
             )
-        except ValidationError as error:
-            messages.error(request, _errors(error))
+        except services.CardsError as error:
+            messages.error(request, error.message)
         else:
             messages.success(
                 request,
@@ -450,8 +445,8 @@ def print_run_retry(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     access.require(request.user, Can.CARD_PRINT)
     try:
         services.print_run_retry(actor=request.user, print_run=run)
-    except ValidationError as error:
-        messages.error(request, _errors(error))
+    except services.CardsError as error:
+        messages.error(request, error.message)
     else:
         messages.info(request, _("The print run was sent to the workers again."))
     return redirect("cards:print-run-detail", pk=run.pk)

@@ -12,7 +12,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
@@ -34,6 +33,7 @@ from compilation.models import (
     ProvinceListEvent,
     ProvinceSummary,
 )
+from core.errors import NotAllowed
 from gdi_ims import db_router
 from imports.models import ImportBatch
 from provinces.models import Province
@@ -492,7 +492,7 @@ def province_get_for(*, user: User, code: str) -> Province:
     )
     province = access.get_in_scope(provinces, user, path="code", code=code)
     if not (is_hq(user) or access.can(user, Capability.PROVINCE_READ)):
-        raise PermissionDenied
+        raise NotAllowed()
     return province
 
 
@@ -674,7 +674,7 @@ def throughput_for(*, user: User, code: str | None = None) -> Throughput:
     if code is not None:
         province = province_get_for(user=user, code=code)
     elif user.province_id:
-        raise PermissionDenied
+        raise NotAllowed()
     access.require(user, Capability.THROUGHPUT_READ)
     today = timezone.localdate()
     days = [today - dt.timedelta(days=n) for n in range(THROUGHPUT_DAYS - 1, -1, -1)]

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -27,6 +26,7 @@ from compilation import reports, selectors, services
 from compilation.forms import EstimateForm, ReopenForm, ReturnForm, SignOffForm
 from compilation.models import ProvinceCompilation
 from compilation.tasks import refresh_province_summary_task
+from core.errors import NotAllowed
 from residents import endings
 
 Status = ProvinceCompilation.Status
@@ -76,7 +76,7 @@ def my_province(request: AuthenticatedRequest) -> HttpResponse:
     if selectors.is_hq(request.user):
         return redirect("provinces:dashboard")
     if not request.user.province_id:
-        raise PermissionDenied
+        raise NotAllowed()
     access.require(request.user, Capability.PROVINCE_READ)
     return redirect("provinces:detail", code=request.user.province_id)
 

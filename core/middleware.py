@@ -1,7 +1,8 @@
 """Answers an ApplicationError a view did not catch: the same way everywhere.
 
 A form post goes back to the page it came from with the message shown there (303); anything else
-gets the refusal page with the error's status (403 for NotAllowed, 409 for Conflict, else 400).
+gets the refusal page with the error's status (403 for NotAllowed, 409 for Conflict, else 400). A
+refusal of the actor (NotAllowed) is always the 403 page: there is no form to correct.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, NotAllowed
 
 
 class ApplicationErrorMiddleware:
@@ -30,7 +31,8 @@ class ApplicationErrorMiddleware:
         safe = url_has_allowed_host_and_scheme(
             back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         )
-        if request.method == "POST" and safe and not request.headers.get("hx-request"):
+        form_post = request.method == "POST" and not request.headers.get("hx-request")
+        if form_post and safe and not isinstance(exception, NotAllowed):
             messages.error(request, exception.message)
             return HttpResponseRedirect(back, status=303)
         return render(

@@ -18,7 +18,6 @@ from typing import Any
 
 import pghistory
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -30,6 +29,7 @@ from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from core.errors import ApplicationError, Invalid, NotAllowed
 from core.validators import safe_upload_name
 from gdi_ims import queue
 from imports import conf, engine, files, hooks, staging
@@ -52,6 +52,14 @@ logger = logging.getLogger(__name__)
 COMMIT_LOCK = 4_052_026
 
 
+class ImportsError(ApplicationError):
+    """A refused action on an import or an export (core.errors)."""
+
+
+class ImportRefused(ImportsError, Invalid):
+    """An import or export that cannot go ahead as asked (a list signed off, nothing to retry)."""
+
+
 def can_import_for(user: User, province: Province) -> bool:
     return access.can(user, Capability.IMPORT) and access.in_scope(user, province.code)
 
@@ -60,7 +68,7 @@ def _refuse_if_held(province_id: str) -> None:
     """Nothing is imported into a province whose list HQ holds signed off."""
     refusal = residents_hooks.province_edit_refusal(province_id)
     if refusal is not None:
-        raise ValidationError(refusal, code="signed_off")
+        raise ImportRefused(refusal)
 
 
 def progress_key(batch_id: int) -> str:
@@ -81,7 +89,7 @@ def import_batch_create(*, actor: User, province: Province, upload: UploadedFile
     history shows every file an office tried; none of its rows is ever written.
     """
     if not can_import_for(actor, province):
-        raise PermissionDenied("not allowed to import for this province")
+        raise NotAllowed()
     _refuse_if_held(province.code)
     name = safe_upload_name(upload.name or "")
     limit = conf.get("MAX_BYTES")
@@ -155,11 +163,11 @@ def import_can_retry(batch: ImportBatch, *, now: dt.datetime | None = None) -> b
 def import_retry(*, batch: ImportBatch, actor: User) -> ImportBatch:
     """Send a stuck batch to the workers again (the task does nothing twice)."""
     if not can_import_for(actor, batch.province):
-        raise PermissionDenied("not allowed to import for this province")
+        raise NotAllowed()
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if not import_can_retry(locked):
-            raise ValidationError(_("This import is not stuck: there is nothing to retry."))
+            raise ImportRefused(_("This import is not stuck: there is nothing to retry."))
         audit_record(actor=actor, action=AuditEvent.Action.IMPORT_RETRIED, obj=locked)
         _queue(locked)
     return locked
@@ -276,7 +284,7 @@ def import_validate(*, batch_id: int) -> None:
 def import_commit_request(*, batch: ImportBatch, actor: User) -> ImportBatch:
     """Queue the commit of a checked batch; only its province's importers (or HQ) may."""
     if not can_import_for(actor, batch.province):
-        raise PermissionDenied("not allowed to import for this province")
+        raise NotAllowed()
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != ImportBatch.Status.VALIDATED:
@@ -716,11 +724,11 @@ def export_retry(*, actor: User, log: ExportLog) -> ExportLog:
     """
     access.require(actor, Capability.EXPORT)
     if log.user_id != actor.pk:
-        raise PermissionDenied("only the maker of an export asks for it again")
+        raise NotAllowed(_("Only the person who asked for this export may ask for it again."))
     with transaction.atomic():
         locked = ExportLog.objects.select_for_update().get(pk=log.pk)
         if not export_can_retry(locked, user=actor):
-            raise ValidationError(_("This export is neither stuck nor failed: nothing to retry."))
+            raise ImportRefused(_("This export is neither stuck nor failed: nothing to retry."))
         _export_queue_again(locked, actor=actor, by="maker")
     return locked
 

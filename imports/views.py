@@ -7,7 +7,6 @@ from typing import IO, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -90,8 +89,8 @@ def batch_list(request: AuthenticatedRequest) -> HttpResponse:
                 province=form.cleaned_data["province"],
                 upload=form.cleaned_data["file"],
             )
-        except ValidationError as refusal:  # the province's list is signed off
-            form.add_error("province", refusal)
+        except services.ImportRefused as refusal:  # the province's list is signed off
+            form.add_error("province", refusal.message)
         else:
             return redirect("imports:batch-detail", pk=batch.pk)
     context = {"form": form, "batches": batches[:100]}
@@ -149,8 +148,8 @@ def batch_retry(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = selectors.import_batch_get_for(user=request.user, pk=pk)
     try:
         services.import_retry(batch=batch, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except services.ImportRefused as error:
+        messages.error(request, error.message)
     else:
         messages.info(request, _("The import was sent to the workers again."))
     return redirect("imports:batch-detail", pk=batch.pk)
@@ -165,8 +164,8 @@ def batch_commit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return redirect("imports:batch-detail", pk=batch.pk)
     try:
         batch = services.import_commit_request(batch=batch, actor=request.user)
-    except ValidationError as refusal:  # the province's list was signed off meanwhile
-        messages.error(request, " ".join(refusal.messages))
+    except services.ImportRefused as refusal:  # the province's list was signed off meanwhile
+        messages.error(request, refusal.message)
         return redirect("imports:batch-detail", pk=batch.pk)
     if batch.status == ImportBatch.Status.COMMITTED:
         messages.success(
@@ -381,8 +380,8 @@ def export_retry(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     log = selectors.export_own_get_for(user=request.user, pk=pk)
     try:
         services.export_retry(actor=request.user, log=log)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except services.ImportRefused as error:
+        messages.error(request, error.message)
     else:
         messages.info(request, _("The export is being built again."))
     return redirect("imports:export")

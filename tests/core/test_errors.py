@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.services import AccountsError
 from audit.models import AuditEvent
+from cards.services import CardRefused
 from cards.services import IllegalTransition as CardTransition
 from compilation.services import ProvinceListError
-from core.errors import ApplicationError, Conflict, NotAllowed
+from core.errors import ApplicationError, Conflict, Invalid, NotAllowed
 from residents import services as residents
 from tests.conftest import client_for
 
@@ -72,3 +73,27 @@ def test_a_foreign_referer_is_never_followed(refusing, officer):
 
     assert response.status_code == 400
     assert "Refused for a reason the user can read." in response.content.decode()
+
+
+def test_a_refused_actor_gets_the_403_page_even_from_a_form_post(refusing, officer):
+    client = client_for(officer)
+    before = AuditEvent.objects.count()
+
+    response = client.post(
+        "/refuse/role/",
+        headers={"referer": "http://testserver/residents/", "accept-language": "km"},
+    )
+
+    assert response.status_code == 403
+    assert "តួនាទីរបស់អ្នកមិនរួមបញ្ចូលសកម្មភាពនេះទេ" in response.content.decode()
+    assert AuditEvent.objects.count() == before
+
+
+def test_the_refusals_django_knows_are_still_djangos():
+    # A role refusal is Django's PermissionDenied (the admin, handler403) and a broken rule its
+    # ValidationError (a form's clean() may raise it), but both are the IMS's own first.
+    refused = CardRefused("A reason is required.")
+    assert isinstance(NotAllowed(), PermissionDenied) and isinstance(refused, ValidationError)
+    assert isinstance(refused, Invalid) and isinstance(refused, ApplicationError)
+    assert (refused.messages, refused.status) == (["A reason is required."], 400)
+    assert str(NotAllowed()).startswith("Your role does not include this action.")
