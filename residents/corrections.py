@@ -119,9 +119,7 @@ def correction_request(
     for name in CORRECTABLE_FIELDS:
         if name not in fields:
             continue
-        value = fields[name]
-        if name in rules.UPPER_CASE_FIELDS:
-            value = rules.normalise_name(value)
+        value = rules.normalised(name, fields[name])
         before, after = to_json(name, getattr(locked, name)), to_json(name, value)
         if before != after:
             changes[name] = [before, after]

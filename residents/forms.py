@@ -35,7 +35,6 @@ from residents.models import (
     DocumentType,
     ResidenceBasis,
     Resident,
-    normalise_document_number,
 )
 from residents.uploads import clean_photo, sniff_document
 
@@ -221,15 +220,25 @@ class ResidentForm(forms.ModelForm):
         return Layout(*parts)
 
     # --- cleaning --------------------------------------------------------------------------
+    # The rules of residents.rules, as an import applies them to the same columns.
     def clean_surname(self) -> str:
-        return rules.normalise_name(self.cleaned_data["surname"])
+        surname = rules.normalise_name(self.cleaned_data["surname"])
+        if not rules.is_a_name(surname):
+            raise ValidationError(_("The surname must contain letters."))
+        return surname
 
     def clean_given_names(self) -> str:
         return rules.normalise_name(self.cleaned_data["given_names"])
 
+    def clean_name_km(self) -> str:
+        return rules.normalise_script_name(self.cleaned_data["name_km"])
+
+    def clean_name_native(self) -> str:
+        return rules.normalise_script_name(self.cleaned_data["name_native"])
+
     def clean_passport_number(self) -> str:
-        number = normalise_document_number(self.cleaned_data["passport_number"])
-        if not 5 <= len(number) <= 20:
+        number = rules.passport_number(self.cleaned_data["passport_number"])
+        if number is None:
             raise ValidationError(_("A passport number has 5 to 20 letters and digits."))
         return number
 

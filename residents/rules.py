@@ -10,26 +10,53 @@ The bulk writer of the residents tables (`residents.bulk`) stores what these rul
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 
 from django.db import connection
 
+from core import text
 from residents.models import (
     NAME_FIELDS,
     SEARCH_NAME_MAX,
     Resident,
     TravelDocument,
+    normalise_document_number,
     search_name_of,
 )
 
 # Written as in the passport's machine-readable zone: upper case.
 UPPER_CASE_FIELDS = ("surname", "given_names")
+# Written as the person writes them (Khmer, own script): only cleaned.
+SCRIPT_NAME_FIELDS = ("name_km", "name_native")
 
 
 # --- Names -------------------------------------------------------------------------------------
 def normalise_name(value: str | None) -> str:
-    """A surname or given names as the register keeps them: upper case, single spaces."""
-    return " ".join((value or "").upper().split())
+    """A surname or given names as the register keeps them: upper case, single spaces, NFC."""
+    return text.clean(value).upper()
+
+
+def normalise_script_name(value: str | None) -> str:
+    """A name in Khmer or in the person's own script: NFC, no invisible characters, single spaces.
+
+    Never upper-cased: the case of a Cyrillic or Greek name is the person's.
+    """
+    return text.clean(value)
+
+
+def normalised(field: str, value: object) -> object:
+    """`value` of a resident's `field` as the register keeps it (names cleaned; others as given)."""
+    if field in UPPER_CASE_FIELDS:
+        return normalise_name(str(value or ""))
+    if field in SCRIPT_NAME_FIELDS:
+        return normalise_script_name(str(value or ""))
+    return value
+
+
+def is_a_name(value: str) -> bool:
+    """A surname has at least one letter (in any script): '123' or '-' is not one."""
+    return any(ch.isalpha() for ch in value)
 
 
 def overlong_name_field(names: Mapping[str, str | None]) -> tuple[str, int] | None:
@@ -67,6 +94,19 @@ def refresh_search_name(resident: Resident) -> None:
 
 
 # --- Passports ---------------------------------------------------------------------------------
+# As in the machine-readable zone: Latin capitals and digits, 5 to 20 of them.
+_PASSPORT_NUMBER = re.compile(r"[A-Z0-9]{5,20}")
+
+
+def passport_number(value: str) -> str | None:
+    """The passport number as the register keeps it, or None when `value` cannot be one.
+
+    'e 123-456 78' is E12345678: spaces, dashes, case and Khmer digits do not count.
+    """
+    number = normalise_document_number(value)
+    return number if _PASSPORT_NUMBER.fullmatch(number) else None
+
+
 def passport_index(number: str) -> str:
     """The blind index a passport number is found by (`TravelDocument.number_index`)."""
     return TravelDocument.index_of(number)

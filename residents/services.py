@@ -285,9 +285,7 @@ def _apply_fields(resident: Resident, fields: Mapping[str, Any]) -> set[str]:
     for name in RESIDENT_FIELDS:
         if name not in fields:
             continue
-        value = fields[name]
-        if name in rules.UPPER_CASE_FIELDS:
-            value = rules.normalise_name(value)
+        value = rules.normalised(name, fields[name])
         model_field = Resident._meta.get_field(name)
         current = getattr(resident, model_field.attname)  # type: ignore[union-attr]  # a concrete field's name (get_field also types relations)
         if model_field.is_relation:

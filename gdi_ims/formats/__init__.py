@@ -13,10 +13,6 @@ display formats; gdi_ims.fields holds the input fields.
 
 from __future__ import annotations
 
-KHMER_DIGITS = "០១២៣៤៥៦៧៨៩"
-_TO_WESTERN = str.maketrans(KHMER_DIGITS, "0123456789")
+from core.text import KHMER_DIGITS, western_digits
 
-
-def western_digits(value: str) -> str:
-    """`value` with every Khmer digit replaced by its Western digit."""
-    return value.translate(_TO_WESTERN)
+__all__ = ["KHMER_DIGITS", "western_digits"]

@@ -42,6 +42,25 @@ PEOPLE = [
         {"Surname": "sok", "Name in Khmer": "សុខ", "Passport number": "n 1234 5678"},
         id="khmer-name-no-given-names",
     ),
+    pytest.param(
+        # Decomposed accents, a zero-width space, a zero-width joiner and a no-break space, as
+        # some keyboards and copied text give them.
+        {"surname": "Nguye\u0302\u0303n", "given_names": "van\u00a0an",
+         "name_km": "សុខ\u200b  សាន្ត", "name_native": "Nguye\u0302\u0303n\u200d",
+         "passport_number": "b 765 4321"},
+        {"Surname": "NGUYỄN", "Given names": "Van An", "Name in Khmer": "សុខ សាន្ត",
+         "Name in own script": "Nguyễn", "Passport number": "B7654321"},
+        id="decomposed-and-invisible",
+    ),
+]  # fmt: skip
+
+# What neither write path accepts, and the column each names.
+REFUSED = [
+    pytest.param({"passport_number": "É1234567"}, {"Passport number": "É1234567"},
+                 "passport_number", id="passport-letter-outside-the-mrz"),
+    pytest.param({"passport_number": "AB12"}, {"Passport number": "AB12"},
+                 "passport_number", id="passport-too-short"),
+    pytest.param({"surname": "1234"}, {"Surname": "1234"}, "surname", id="surname-without-letters"),
 ]  # fmt: skip
 
 
@@ -151,3 +170,29 @@ def test_the_holder_lookup_finds_a_number_however_it_is_typed_and_skips_the_excl
         )
         is None
     )
+
+
+@pytest.mark.parametrize(("typed", "written", "field"), REFUSED)
+def test_what_the_form_refuses_an_import_refuses_in_the_same_column(
+    officer_client, officer, typed, written, field
+):
+    base = {"surname": "Zhang", "given_names": "Wei", "name_km": "", "name_native": "",
+            "passport_number": "EA1234567"}  # fmt: skip
+    response = officer_client.post(
+        "/residents/new/",
+        resident_post_data(
+            **{**base, **typed}, nationality="VN", passport_country="VN", date_of_birth="1975-03-12"
+        ),
+    )
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert Resident.objects.count() == 0
+
+    batch = _imported(
+        officer,
+        {"Surname": "Zhang", "Given names": "Wei", "Passport number": "EA1234567", **written},
+    )
+
+    assert batch.accepted_rows == 0
+    assert [issue.column for issue in batch.issues.all()] == [field]
+    assert Resident.objects.count() == 0
