@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
+from core import fields as ims_fields
 from core.validators import reject_control_characters
-from gdi_ims import fields as ims_fields
 
 
 class AuditSearchForm(forms.Form):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from gdi_ims.formats import western_digits
+from core.formats import western_digits
 
 PREFIX = "PR"
 SERIAL_WIDTH = 7

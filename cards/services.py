@@ -19,8 +19,8 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import hooks, numbers
 from cards.models import CardEvent, PrintRun, PrintRunCard, ResidenceCard, expiry_date_for
+from core import queue
 from core.errors import ApplicationError, Conflict, Invalid
-from gdi_ims import queue
 from residents.models import Declaration, Resident
 
 logger = logging.getLogger(__name__)

@@ -30,8 +30,8 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import forms, pdf, ratelimit, selectors, services
 from cards.models import PrintRun, ResidenceCard
+from core.figures import figure
 from core.validators import parse_id
-from gdi_ims.figures import figure
 from residents import queue_views
 from residents.models import Resident
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gdi_ims import fields as ims_fields
+from core import fields as ims_fields
 
 
 class EstimateForm(forms.Form):

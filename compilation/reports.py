@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compilation.models import ProvinceCompilation
 from compilation.selectors import NATIONALITIES_SHOWN, Dashboard, ProvinceRow
-from gdi_ims.countries import country_name
+from core.countries import country_name
 
 COLUMNS: list[tuple[Promise, Callable[[ProvinceRow], object]]] = [
     (_("Code"), lambda r: r.province.code),

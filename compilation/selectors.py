@@ -33,8 +33,8 @@ from compilation.models import (
     ProvinceListEvent,
     ProvinceSummary,
 )
+from core import db_router
 from core.errors import NotAllowed
-from gdi_ims import db_router
 from imports.models import ImportBatch
 from provinces.models import Province
 from residents import selectors as residents_selectors
@@ -387,7 +387,7 @@ def _burndown(queryset: QuerySet[DailySnapshot]) -> tuple[list[dt.date], list[in
 def dashboard_for(*, user: User, sort: str = "code", descending: bool = False) -> Dashboard:
     """The HQ dashboard: 25 rows, headline, chart data, in a constant number of queries.
 
-    Read from the standby when it is fresh enough (gdi_ims/db_router.py): the figures are the
+    Read from the standby when it is fresh enough (core/db_router.py): the figures are the
     nightly and on-change summaries, a few seconds behind costs nothing, and the primary is kept
     for the officers' writes.
     """

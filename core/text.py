@@ -4,7 +4,7 @@ Every write path (a form, an import, a correction) and every matcher (countries,
 text the same way: one Unicode normal form (NFC, so that a Khmer or accented name typed two ways
 is stored, searched and compared as one), none of the invisible characters that keyboards and
 spreadsheets slip in (zero-width spaces and joiners, soft hyphens, byte-order marks), single spaces.
-Khmer digits (០-៩) are read as the Western digits the IMS writes (gdi_ims.formats).
+Khmer digits (០-៩) are read as the Western digits the IMS writes (core.formats).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
+from core.queue import STALLED_AFTER
 from residents.models import TravelDocument
 
 # The context of an export's encrypted query (imports.services encrypts and decrypts it).
@@ -273,6 +274,15 @@ class ExportLog(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id} {self.file_format} {self.row_count}"
 
+    # What the reader may do with it, set where it is listed (imports.services.export_actions).
+    can_download: bool
+    can_retry: bool
+
+    @property
+    def is_streamed(self) -> bool:
+        """A CSV export: streamed within its request, done once logged (no build, no file)."""
+        return self.file_format == self.Format.CSV
+
     @property
     def is_pending(self) -> bool:
         """Queued or being built: its page keeps asking for its progress."""
@@ -305,8 +315,6 @@ class ExportLog(models.Model):
 
     def is_stuck(self, *, now: dt.datetime | None = None) -> bool:
         """Queued and never started, or building with no chunk written, for a while."""
-        from gdi_ims.queue import STALLED_AFTER
-
         if self.status == self.Status.QUEUED:
             quiet = STALLED_AFTER
         elif self.status == self.Status.BUILDING:

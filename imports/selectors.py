@@ -14,8 +14,7 @@ from redis.exceptions import RedisError
 from accounts import access
 from accounts.access import Capability
 from accounts.models import User
-from core import crypto
-from gdi_ims import db_router
+from core import crypto, db_router
 from imports import columns, spreadsheets
 from imports.models import ExportLog, ImportBatch, ImportIssue
 from imports.services import progress_key
@@ -285,7 +284,7 @@ def _copied_rows(
     decrypt = crypto.decryptor(context=TravelDocument.ENCRYPTION_CONTEXT)
     neutralise = spreadsheets.neutralise
     at = PASSPORT_COLUMN
-    # Read from the standby when it keeps up (gdi_ims.db_router), else from the primary.
+    # Read from the standby when it keeps up (core.db_router), else from the primary.
     connection = connections[db_router.database_for_reports()]
     connection.ensure_connection()
     if connection.queries_logged:  # COPY bypasses the cursor wrapper that logs queries

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Iterable
 from contextlib import suppress
 from typing import Any
 
@@ -29,9 +30,9 @@ from accounts.access import Capability
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from core import queue
 from core.errors import ApplicationError, Invalid, NotAllowed
 from core.validators import safe_upload_name
-from gdi_ims import queue
 from imports import conf, engine, files, hooks, staging
 from imports.models import (
     EXPORT_QUERY_CONTEXT,
@@ -694,6 +695,21 @@ def export_can_retry(log: ExportLog, *, user: User, now: dt.datetime | None = No
         and log.user_id == user.pk
         and (log.status == ExportLog.Status.FAILED or log.is_stuck(now=now))
     )
+
+
+def export_can_download(log: ExportLog, *, user: User) -> bool:
+    """A ready XLSX export's file is for the user who asked for it alone."""
+    return log.is_ready and log.user_id == user.pk
+
+
+def export_actions(logs: Iterable[ExportLog], *, user: User) -> list[ExportLog]:
+    """The exports, each told what `user` may do with it (download, ask again)."""
+    now = timezone.now()
+    listed = list(logs)
+    for log in listed:
+        log.can_download = export_can_download(log, user=user)
+        log.can_retry = export_can_retry(log, user=user, now=now)
+    return listed
 
 
 def _export_queue_again(log: ExportLog, *, actor: User | None, by: str) -> None:

@@ -303,7 +303,9 @@ def export(request: AuthenticatedRequest) -> HttpResponse:
         "form": form,
         "count": count,
         "query": request.GET.urlencode(),
-        "logs": selectors.export_log_list_for(user=request.user)[:20],
+        "logs": services.export_actions(
+            selectors.export_log_list_for(user=request.user)[:20], user=request.user
+        ),
         "stalled_minutes": _stalled_minutes(),
     }
     return TemplateResponse(request, "imports/export.html", context)
@@ -364,6 +366,7 @@ def export_download(request: AuthenticatedRequest) -> HttpResponse | StreamingHt
 def export_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """One XLSX export's row of the export log: its progress, then its download link (htmx)."""
     log = selectors.export_log_get_for(user=request.user, pk=pk)
+    [log] = services.export_actions([log], user=request.user)
     return TemplateResponse(
         request, "imports/_export_row.html", {"log": log, "stalled_minutes": _stalled_minutes()}
     )

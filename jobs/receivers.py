@@ -12,7 +12,7 @@ from accounts.models import User
 from cards import hooks as card_hooks
 from cards.models import ResidenceCard
 from compilation import hooks as compilation_hooks
-from gdi_ims import queue
+from core import queue
 from imports import hooks as import_hooks
 from jobs import tasks
 from residents import hooks as resident_hooks

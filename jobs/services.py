@@ -31,8 +31,8 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from cards import expiry
 from cards.models import ResidenceCard
+from core import queue
 from core.errors import NotAllowed
-from gdi_ims import queue
 from jobs import conf
 from jobs.models import EXPIRED, JobRun, Notification, RenewalNotice
 

@@ -24,8 +24,8 @@ from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-de
 
 from accounts.models import User
 from core import crypto
-from gdi_ims import fields as ims_fields
-from gdi_ims.widgets import FixedChoicesSelect
+from core import fields as ims_fields
+from core.widgets import FixedChoicesSelect
 from provinces.models import District, Province
 from residents import rules, selectors, services
 from residents.models import (

@@ -8,7 +8,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gdi_ims import fields as ims_fields
+from core import fields as ims_fields
 from provinces.models import Province
 from residents.models import EndReason, FamilyRelation
 from residents.uploads import sniff_document

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core import crypto
-from gdi_ims.formats import western_digits
+from core.formats import western_digits
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

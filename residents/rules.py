@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.db import connection
 
@@ -45,7 +46,7 @@ def normalise_script_name(value: str | None) -> str:
     return text.clean(value)
 
 
-def normalised(field: str, value: object) -> object:
+def normalised(field: str, value: Any) -> Any:
     """`value` of a resident's `field` as the register keeps it (names cleaned; others as given)."""
     if field in UPPER_CASE_FIELDS:
         return normalise_name(str(value or ""))

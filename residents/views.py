@@ -25,8 +25,8 @@ from accounts.reauth import recent_authentication_required
 from accounts.types import AuthenticatedRequest
 from audit.models import AuditEvent
 from audit.services import audit_record
+from core.figures import figure
 from core.validators import parse_id
-from gdi_ims.figures import figure
 from residents import (
     history_view,
     lifecycle_views,

@@ -19,12 +19,12 @@ SKIP_DIRS = {".venv", "node_modules", "staticfiles", ".git", "var", "media", "te
 ALLOWED = {
     "scripts/check_output_encoding.py": "this checker: names the patterns, never uses them",
     "compilation/charts.py": "SVG charts from numbers; every piece of text goes through escape()",
-    "gdi_ims/widgets.py": "a select built from options and attributes each made by format_html",
-    "gdi_ims/templatetags/ims_fields.py": (
+    "core/widgets.py": "a select built from options and attributes each made by format_html",
+    "core/templatetags/ims_fields.py": (
         "form fields written as crispy's markup: every attribute, value and label through "
         "format_html, the rest constant tags"
     ),
-    "gdi_ims/templatetags/ims_rows.py": "a constant aria-current attribute beside format_html rows",
+    "core/templatetags/ims_rows.py": "a constant aria-current attribute beside format_html rows",
     "templates/jobs/email/renewal_digest.txt": "plain-text e-mail body, never shown as HTML",
     "templates/jobs/email/notification.txt": "plain-text e-mail body, never shown as HTML",
     "templates/accounts/email/otp_reset.txt": "plain-text e-mail body, never shown as HTML",

@@ -26,9 +26,10 @@ FLOORS = {
     "compilation": 6,
     "jobs": 7,
     "demo": 8,
+    # The roof: the project's wiring (settings, URLs, navigation, Celery, the sweep of queued work).
+    # It may import any app; no app imports it (what apps share lives in core).
+    "gdi_ims": 9,
 }
-# `gdi_ims` is the wiring (settings, URLs, navigation, Celery, the queue): on no floor, it may
-# import any app, and it is not walked.
 
 
 def _app_files() -> list[tuple[str, Path]]:
@@ -109,3 +110,14 @@ def test_the_floors_are_listed_in_the_contributors_page_in_the_same_order():
 
     assert listed == FLOORS
     assert list(listed) == list(FLOORS)
+
+
+def test_the_project_package_is_the_roof_no_app_imports_it():
+    source = "from gdi_ims import queue\nimport gdi_ims.celery\nfrom core import queue as outbox\n"
+
+    reaches = _reaches("imports", source, "imports/example.py")
+
+    assert reaches == [
+        "imports/example.py:1: imports imports gdi_ims, a floor above",
+        "imports/example.py:2: imports imports gdi_ims.celery, a floor above",
+    ]

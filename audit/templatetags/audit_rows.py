@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from audit.models import AuditEvent
-from gdi_ims.templatetags.ims_rows import pairs, utc_dmy_hms
+from core.templatetags.ims_rows import pairs, utc_dmy_hms
 
 register = template.Library()
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 
 from cards.models import ResidenceCard
 from cards.templatetags.expiry_badges import expiry_badge
-from gdi_ims.templatetags.ims_rows import card_badge, dmy, url_of
+from core.templatetags.ims_rows import card_badge, dmy, url_of
 
 register = template.Library()
 

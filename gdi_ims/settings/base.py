@@ -18,7 +18,7 @@ import pghistory
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from gdi_ims import countries
+from core import countries
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -117,13 +117,13 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "gdi_ims.navigation.navigation",
             ],
-            # `figure`: counts and figures grouped by thousands (gdi_ims/figures.py).
-            "builtins": ["gdi_ims.figures"],
+            # `figure`: counts and figures grouped by thousands (core/figures.py).
+            "builtins": ["core.figures"],
             # The project's own tags (gdi_ims is not an app): form fields and badges written
             # in Python for the list pages.
             "libraries": {
-                "ims_fields": "gdi_ims.templatetags.ims_fields",
-                "ims_rows": "gdi_ims.templatetags.ims_rows",
+                "ims_fields": "core.templatetags.ims_fields",
+                "ims_rows": "core.templatetags.ims_rows",
             },
         },
     },
@@ -165,7 +165,7 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 # A standby streaming from the primary (scripts/standby.sh): HQ's dashboard, headline and exports
 # read from it while it is at most DATABASE_REPLICA_MAX_LAG_SECONDS behind, else from the primary
-# (gdi_ims/db_router.py). No pool: a standby that is down must cost a refused connection, never a
+# (core/db_router.py). No pool: a standby that is down must cost a refused connection, never a
 # wait for a pooled one; DATABASE_REPLICA_CONNECT_TIMEOUT bounds a standby that does not answer.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
@@ -177,7 +177,7 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
         "DATABASE_REPLICA_CONNECT_TIMEOUT", default=2
     )
-DATABASE_ROUTERS = ["gdi_ims.db_router.PrimaryReplicaRouter"]
+DATABASE_ROUTERS = ["core.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -314,7 +314,7 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = env.str("DJANGO_LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("km", _("Khmer"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-FORMAT_MODULE_PATH = ["gdi_ims.formats"]
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = "Asia/Phnom_Penh"
 USE_I18N = True
 USE_TZ = True
@@ -360,7 +360,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 COUNTRIES_FIRST = ["CN", "VN", "TH", "KR", "JP"]
-# Every country is named in the reader's language from CLDR (see gdi_ims/countries.py).
+# Every country is named in the reader's language from CLDR (see core/countries.py).
 COUNTRIES_OVERRIDE = countries.override()
 
 # --- E-mail ----------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("imports", "0008_export_built_by_task"),
-        ("provinces", "0005_compilation_reopen"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

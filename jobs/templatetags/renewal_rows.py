@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from cards.templatetags.expiry_badges import expiry_badge
-from gdi_ims.templatetags.ims_rows import csrf_input, dmy, url_of
+from core.templatetags.ims_rows import csrf_input, dmy, url_of
 from jobs import selectors
 
 register = template.Library()

@@ -1,4 +1,4 @@
-"""Bases of residence are named with Western digits, like every number (see gdi_ims.formats)."""
+"""Bases of residence are named with Western digits, like every number (see core.formats)."""
 
 from django.db import migrations
 

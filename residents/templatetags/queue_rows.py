@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from gdi_ims.templatetags.ims_rows import csrf_input, dmy, dmy_hm, url_of
+from core.templatetags.ims_rows import csrf_input, dmy, dmy_hm, url_of
 
 register = template.Library()
 

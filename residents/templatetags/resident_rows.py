@@ -17,8 +17,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from gdi_ims.countries import country_name
-from gdi_ims.templatetags.ims_rows import declaration_badge, url_of
+from core.countries import country_name
+from core.templatetags.ims_rows import declaration_badge, url_of
 from residents import hooks
 
 register = template.Library()

@@ -21,7 +21,7 @@ from pathlib import Path
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.utils import load_backend
 
-from gdi_ims import db_router
+from core import db_router
 from tests.conftest import ROOT
 from tests.gdi_ims.servers import free_port
 

@@ -8,7 +8,7 @@ from django_countries.data import COUNTRIES
 from django_countries.fields import Country
 
 from compilation import selectors as province_selectors
-from gdi_ims.countries import country_name, english_name
+from core.countries import country_name, english_name
 from imports import forms as import_forms
 from residents import forms as resident_forms
 

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from gdi_ims import fields
-from gdi_ims.formats import western_digits
+from core import fields
+from core.formats import western_digits
 from residents.models import Resident
 from tests.residents.conftest import resident_post_data
 

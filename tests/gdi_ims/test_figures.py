@@ -9,7 +9,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from gdi_ims.figures import figure
+from core.figures import figure
 
 
 @pytest.mark.parametrize("language", ["en", "km"])

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.forms import UserSearchForm
 from accounts.models import User
 from audit.forms import AuditSearchForm
-from gdi_ims.templatetags import ims_rows
+from core.templatetags import ims_rows
 from residents.forms import QueueFilterForm, ResidentSearchForm
 from tests.factories import DeclarationFactory, ResidentFactory
 

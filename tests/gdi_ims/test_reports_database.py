@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from compilation import selectors
-from gdi_ims import db_router
+from core import db_router
 from residents.models import Resident
 from tests.conftest import ROOT
 from tests.factories import ResidentFactory
@@ -114,7 +114,7 @@ def test_a_standby_url_gives_a_replica_alias_without_a_pool_and_with_a_connect_t
             "CONN_MAX_AGE": 60,
             "OPTIONS": {"connect_timeout": 3},
         },
-        "routers": ["gdi_ims.db_router.PrimaryReplicaRouter"],
+        "routers": ["core.db_router.PrimaryReplicaRouter"],
         "max_lag": 12.5,
     }
 

@@ -19,7 +19,7 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from compilation import selectors
-from gdi_ims import db_router
+from core import db_router
 from tests.gdi_ims.pg_drill import BINDIR, Drill, django_alias, drill_primary
 
 REPLAY_BEHIND = "SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()"

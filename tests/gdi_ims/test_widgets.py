@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import translation
 
-from gdi_ims.widgets import FixedChoicesSelect
+from core.widgets import FixedChoicesSelect
 
 CHOICES = [("", "Any"), ("KH", "Cambodia"), ("VN", "Viet Nam <&>")]
 

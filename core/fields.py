@@ -1,4 +1,4 @@
-"""Form fields for dates and numbers, typed in either language (the rule: gdi_ims.formats)."""
+"""Form fields for dates and numbers, typed in either language (the rule: core.formats)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gdi_ims.formats import western_digits
+from core.formats import western_digits
 
 DATE_DISPLAY = "%d-%m-%Y"
 # %d and %m also read one digit, so 5-3-2026 is 05-03-2026; ISO for values a browser or link sends.

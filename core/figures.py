@@ -1,7 +1,7 @@
 """Counts and figures as people read them: 41,000 in both languages (Western digits).
 
 `figure` is a template filter every template has (TEMPLATES builtins) and a function for Python
-text (messages). It groups thousands by the active language's formats (gdi_ims/formats: the same
+text (messages). It groups thousands by the active language's formats (core/formats: the same
 comma in English and Khmer). Use it for what a person reads, never for ids, URLs, form values,
 CSV/XLSX cells, the MRZ or QR codes, which stay plain numbers: the setting
 USE_THOUSAND_SEPARATOR stays off, so nothing is grouped unless asked.

@@ -8,7 +8,7 @@ number, and stored as Western digits.
 
 Dates: shown as DD-MM-YYYY in both languages (times as HH:MM, 24 hours); typed as DD-MM-YYYY,
 D-M-YYYY or DD/MM/YYYY, with Western or Khmer digits. The format modules beside this file hold the
-display formats; gdi_ims.fields holds the input fields.
+display formats; core.fields holds the input fields.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from gdi_ims.countries import country_name
+from core.countries import country_name
 
 register = template.Library()
 
@@ -66,7 +66,7 @@ def dmy_hm(value: dt.datetime | None) -> str:
 
 @register.filter
 def country(code: Any) -> str:
-    """A country's name in the active language (gdi_ims.countries), from its code or Country."""
+    """A country's name in the active language (core.countries), from its code or Country."""
     code = str(getattr(code, "code", code) or "")
     return country_name(code, get_language()) if code else ""
 

@@ -13,7 +13,7 @@ from django.forms.boundfield import BoundField
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from gdi_ims.widgets import _attributes
+from core.widgets import _attributes
 
 register = template.Library()
 
@@ -27,7 +27,7 @@ _SELECTS = {"django/forms/widgets/select.html"}
 
 
 def _attrs(attrs: dict[str, object]) -> SafeString:
-    # gdi_ims.widgets._attributes escapes every name and value (format_html).
+    # core.widgets._attributes escapes every name and value (format_html).
     return mark_safe(_attributes(attrs))  # noqa: S308
 
 
