@@ -46,6 +46,7 @@ from weasyprint.urls import URLFetcher
 
 from cards import mrz, script_fonts
 from cards.models import ResidenceCard
+from core import formats
 
 # What the QR code of a specimen carries instead of the card's validity address: a preview is
 # looked at on screen and may be printed anywhere, so it never carries the live token.
@@ -291,9 +292,9 @@ def card_face(card: ResidenceCard, *, specimen: bool = False) -> CardFace:
         native_fonts=native_font_stack(native, country),
         nationality=nationality_names(country),
         sex=(sex_km, sex_en),
-        date_of_birth=resident.date_of_birth.strftime("%d-%m-%Y"),
-        issue_date=card.issue_date.strftime("%d-%m-%Y"),
-        expiry_date=card.expiry_date.strftime("%d-%m-%Y"),
+        date_of_birth=formats.day(resident.date_of_birth),
+        issue_date=formats.day(card.issue_date),
+        expiry_date=formats.day(card.expiry_date),
         province=(card.province.name_km, card.province.name_en),
         photo=_photo_uri(card),
         qr=qr_data_uri(SPECIMEN_QR_PAYLOAD if specimen else verify_url(card)),

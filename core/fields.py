@@ -7,9 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import formats
 from core.formats import western_digits
 
-DATE_DISPLAY = "%d-%m-%Y"
+DATE_DISPLAY = formats.DATE
 # %d and %m also read one digit, so 5-3-2026 is 05-03-2026; ISO for values a browser or link sends.
 DATE_INPUT_FORMATS = [DATE_DISPLAY, "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d"]
 

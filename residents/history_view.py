@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
 from accounts.models import User
+from core import formats
 from provinces.models import Commune, District, Province
 from residents.models import (
     INVERSE_RELATION,
@@ -325,9 +325,8 @@ class _NameLookup:
         if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
             try:
                 if len(value) == 10:
-                    return dt.date.fromisoformat(value).strftime("%d-%m-%Y")
-                moment = timezone.localtime(dt.datetime.fromisoformat(value))
-                return moment.strftime("%d-%m-%Y %H:%M")
+                    return formats.day(dt.date.fromisoformat(value))
+                return formats.day_time(dt.datetime.fromisoformat(value))
             except ValueError:
                 return value
         return str(value)
@@ -384,7 +383,7 @@ def _readable(model_field: Any, name: str, value: Any, names: dict[str, dict[str
         return str(dict(choices).get(value, value))
     if isinstance(value, str) and len(value) == 10 and value[4:5] == "-":
         try:
-            return dt.date.fromisoformat(value).strftime("%d-%m-%Y")
+            return formats.day(dt.date.fromisoformat(value))
         except ValueError:
             return value
     return str(value)

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import access
 from accounts.models import User
-from core import keyset
+from core import formats, keyset
 from core.keyset import Key
 from provinces.models import Commune, District, Province
 from residents import hooks, rules
@@ -370,7 +370,7 @@ def _compared(resident: Resident, other: Resident, passports: dict[int, str]) ->
     def text(person: Resident, name: str) -> str:
         value = getattr(person, name)
         if isinstance(value, dt.date):
-            return value.strftime("%d-%m-%Y")
+            return formats.day(value)
         if name == "nationality":
             return str(value.name)
         return str(value or "")

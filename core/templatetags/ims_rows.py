@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from core import formats
 from core.countries import country_name
 
 register = template.Library()
@@ -41,27 +42,14 @@ def url_of(pk: Any, name: str) -> str:
 
 @register.filter
 def dmy(value: dt.date | dt.datetime | None) -> str:
-    """DD-MM-YYYY (the IMS's date format in both languages); empty for no date."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, dt.datetime):
-        from django.utils import timezone
-
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-    return value.strftime("%d-%m-%Y")
+    """DD-MM-YYYY (the IMS's date format in both languages, core.formats); empty for no date."""
+    return formats.day(value)
 
 
 @register.filter
 def dmy_hm(value: dt.datetime | None) -> str:
     """DD-MM-YYYY HH:MM in local time; empty for no time."""
-    if value is None:
-        return ""
-    from django.utils import timezone
-
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return value.strftime("%d-%m-%Y %H:%M")
+    return formats.day_time(value)
 
 
 @register.filter
@@ -135,7 +123,7 @@ def utc_dmy_hms(value: dt.datetime | None) -> str:
     """DD-MM-YYYY HH:MM:SS in UTC (the audit trail's times)."""
     if value is None:
         return ""
-    return value.astimezone(dt.UTC).strftime("%d-%m-%Y %H:%M:%S")
+    return value.astimezone(dt.UTC).strftime(f"{formats.DATE_TIME}:%S")
 
 
 @register.filter

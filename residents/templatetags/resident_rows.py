@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from core import formats
 from core.countries import country_name
 from core.templatetags.ims_rows import declaration_badge, url_of
 from residents import hooks
@@ -65,7 +66,7 @@ def resident_rows(residents: Iterable[Any]) -> SafeString:
             url_of(resident.pk, "residents:detail"),
             resident.full_name,
             names,
-            born.strftime("%d-%m-%Y") if born else "",
+            formats.day(born),
             country_name(nationality, language) if nationality else "",
             (passport.masked_number if passport else "") or "—",
             _name(resident.province),

@@ -142,3 +142,25 @@ def test_a_passport_number_typed_in_khmer_digits_is_the_same_passport():
     from residents.models import normalise_document_number
 
     assert normalise_document_number("ea ១២៣-៤៥៦៧") == "EA1234567"
+
+
+def test_python_and_the_templates_write_a_date_one_way_in_both_languages():
+    import datetime as dt
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from core import formats
+
+    moment = dt.datetime(2026, 3, 5, 9, 7, tzinfo=dt.UTC)  # 16:07 in Phnom Penh
+    for language in ("en", "km"):
+        with translation.override(language):
+            rendered = Template(
+                '{{ d|date:"SHORT_DATE_FORMAT" }} {{ m|date:"SHORT_DATETIME_FORMAT" }}'
+            ).render(Context({"d": moment.date(), "m": moment}))
+        assert rendered == f"{formats.day(moment.date())} {formats.day_time(moment)}"
+    assert (formats.day(moment), formats.day_time(moment), formats.day(None)) == (
+        "05-03-2026",
+        "05-03-2026 16:07",
+        "",
+    )
