@@ -9,14 +9,15 @@ none pays for flushing what an earlier one wrote). The import is timed in its tw
 - the commit re-checks the staged rows against the register (what changed since the dry run) and
   writes residents, passports, submitted declarations, the batch's row links and an 'insert'
   history event for each resident, passport and declaration (naming the importer and the batch),
-  in about ten statements (a tenth of the rows each); the foreign keys are checked when it commits,
-  and that is timed too;
+  in about ten statements (a tenth of the rows each); the references to the small tables (province,
+  commune, importer, basis, batch) are checked once per statement by triggers, the foreign keys to
+  the new residents when it commits, and that is timed too;
 - the near-identical names (likely duplicates) are flagged after the commit, by a task of their own
   (`imports.tasks.flag_import_duplicates_task`, run eagerly here), timed apart: the importer does
   not wait for it, and the verifier finds the flags in the duplicates queue once it is done.
 Goals: the commit at most 3 times the raw COPY, dry run + commit at most 5 times. The commit's time
-is also split into its write statements, its other statements and the rest (mostly the deferred
-foreign-key checks that run at COMMIT).
+is also split into its write statements (with their reference checks), its other statements and
+the rest (mostly the deferred foreign-key checks that run at COMMIT).
 Also timed: the dry run of a 20,000-row XLSX workbook (goal: at most 5 s), as offices send it
 (BENCH_IMPORTS_XLSX_ROWS).
 
