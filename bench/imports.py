@@ -9,23 +9,24 @@ none pays for flushing what an earlier one wrote). The import is timed in its tw
 - the commit re-checks the staged rows against the register (what changed since the dry run) and
   writes residents, passports, submitted declarations, the batch's row links and an 'insert'
   history event for each resident, passport and declaration (naming the importer and the batch),
-  in about ten statements (a tenth of the rows each); the foreign keys are checked when it commits,
-  and that is timed too;
+  in about ten statements (a tenth of the rows each); the references to the small tables (province,
+  commune, importer, basis, batch) are checked once per statement by triggers, the foreign keys to
+  the new residents when it commits, and that is timed too;
 - the near-identical names (likely duplicates) are flagged after the commit, by a task of their own
   (`imports.tasks.flag_import_duplicates_task`, run eagerly here), timed apart: the importer does
   not wait for it, and the verifier finds the flags in the duplicates queue once it is done.
 Goals: the commit at most 3 times the raw COPY, dry run + commit at most 5 times. The commit's time
-is also split into its write statements, its other statements and the rest (mostly the deferred
-foreign-key checks that run at COMMIT).
+is also split into its write statements (with their reference checks), its other statements and
+the rest (mostly the deferred foreign-key checks that run at COMMIT).
 Also timed: the dry run of a 20,000-row XLSX workbook (goal: at most 5 s), as offices send it
 (BENCH_IMPORTS_XLSX_ROWS).
 
-Measured at 20,000 rows (BENCH_IMPORTS_ROWS=20000) on the shared two cores, load average 9 to 11
-during the run: raw COPY 2.30 s (0.67 s CPU); commit 6.96 s, 3.03x (CPU 2.24 s, 3.37x), of which
-write statements 4.36 s and the foreign-key checks at COMMIT with Python 2.32 s; dry run + commit
-4.86x; the flags' task after it 2.62 s (0.73 s CPU); the 20,000-row XLSX dry run 7.28 s wall, 1.47 s
-CPU. In the same setting with the flags inside the commit (load 5): commit 3.83x (CPU 4.98x, flags
-0.86 s of it), dry run + commit 7.25x. Wall figures on this machine move by half between runs.
+Measured at 100,000 rows on the shared two cores, two runs back to back at load average 7 to 8:
+before the references to the small tables were checked per statement, raw COPY 12.70 s, commit
+46.79 s, 3.68x (16.1 s of it foreign-key checks at COMMIT), dry run + commit 6.77x; after, raw COPY
+15.18 s, commit 45.16 s, 2.97x (8.3 s at COMMIT), dry run + commit 6.31x; CPU 3.46x in both. At
+20,000 rows before (load 9 to 11): the 20,000-row XLSX dry run 7.28 s wall, 1.47 s CPU. Wall
+figures on this machine move by half between runs.
 
 Size: BENCH_IMPORTS_ROWS (default 100,000). Database: gdi_ims_bench_imports (BENCH_IMPORTS_DB) on
 the DATABASE_URL server (127.0.0.1), created and migrated when missing, emptied at each run.

@@ -162,16 +162,20 @@ class Resident(models.Model):
     employer = models.CharField(_("employer"), max_length=150, blank=True)
     arrival_date = models.DateField(_("date of first arrival in Cambodia"), null=True, blank=True)
     # The provincial office responsible for the record: what scopes every query.
+    # The references to the small tables (province, commune, maker; a declaration's basis and
+    # maker) are checked once per statement by triggers (migration 0020), not by a foreign
+    # key's check of each row, which cost more than the row itself in a province's import.
     province = models.ForeignKey(
         "provinces.Province",
         verbose_name=_("responsible province office"),
         on_delete=models.PROTECT,
         related_name="residents",
+        db_constraint=False,
     )
     # An address is one place. Official codes nest (commune 120101 is in district 1201, in
     # province 12, which the division tables' own constraints guarantee), so the commune's
-    # foreign key and the resident_address_nested check prove the district and the province
-    # exist and hold the commune: their own foreign keys would only repeat the commune's, and
+    # reference and the resident_address_nested check prove the district and the province
+    # exist and hold the commune: their own references would only repeat the commune's, and
     # could not see a commune of another district.
     address_province = models.ForeignKey(
         "provinces.Province",
@@ -192,6 +196,7 @@ class Resident(models.Model):
         verbose_name=_("commune"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
     )
     address_village = models.CharField(_("village"), max_length=150, blank=True)
     address_street = models.CharField(_("house and street"), max_length=200, blank=True)
@@ -200,6 +205,7 @@ class Resident(models.Model):
         verbose_name=_("entered by"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
     )
     # A default, not auto_now_add: a loader (the demo data) may give the entry time it had.
     created_at = models.DateTimeField(
@@ -396,13 +402,15 @@ class Declaration(models.Model):
     )
     declared_on = models.DateField(_("date of declaration"))
     # Bases and users are deactivated, never deleted: these foreign keys need no index of their
-    # own (every write of a declaration would maintain it for nothing).
+    # own (every write of a declaration would maintain it for nothing). Both are checked once
+    # per statement, as a resident's small references are (migration 0020 of residents).
     basis = models.ForeignKey(
         ResidenceBasis,
         on_delete=models.PROTECT,
         related_name="declarations",
         verbose_name=_("basis of residence"),
         db_index=False,
+        db_constraint=False,
     )
     notes = models.TextField(_("notes"), blank=True)
     status = models.CharField(
@@ -418,6 +426,7 @@ class Declaration(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("maker"),
+        db_constraint=False,
     )
     created_at = models.DateTimeField(_("entered at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
