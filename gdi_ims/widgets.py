@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.cache import caches
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -47,6 +48,23 @@ class FixedChoicesSelect(forms.Select):
         options = self._options().replace(option, option[:-1] + " selected>", 1)
         # Every piece was escaped above (format_html, escape): the assembled select is safe.
         return mark_safe(f"<select{_attributes(final_attrs)}>{options}</select>")  # noqa: S308
+
+
+def keep_choices(field: forms.ModelChoiceField, *, key: str, seconds: int) -> None:
+    """Offer a ModelChoiceField's options from this process's memory, read at most once a `seconds`.
+
+    For choices read from tables that seldom change (divisions, bases of residence): a search form
+    on every list page read them, and built an object per option, on every request. The field's
+    queryset still checks a chosen value (a query only when one is sent); an option added or
+    withdrawn shows in the form within `seconds`. Kept per language (the labels are translated).
+    """
+    kept = caches["fragments"]
+    name = f"choices:{key}:{get_language() or ''}"
+    choices = kept.get(name)
+    if choices is None:
+        choices = [(str(value), str(label)) for value, label in field.iterator(field)]
+        kept.set(name, choices, seconds)
+    field.choices = choices
 
 
 def _attributes(attrs: dict[str, Any]) -> str:
