@@ -11,13 +11,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from cards.models import ResidenceCard
 from cards.templatetags.expiry_badges import expiry_badge
-from gdi_ims.templatetags.ims_rows import card_badge, dmy, url_of
+from gdi_ims.templatetags.ims_rows import (
+    card_badge,
+    html_rows,
+    local_times,
+    names_in_language,
+    url_maker,
+)
 
 register = template.Library()
 
@@ -27,9 +33,11 @@ def card_rows(cards: Iterable[Any], can_print: bool) -> SafeString:
     """`<tr>`s of cards as cards.selectors.card_list_for gives them (a pick box to print)."""
     labels = {value: str(label) for value, label in ResidenceCard.Status.choices}
     pick = gettext("Pick")
+    detail_url = url_maker("cards:card-detail")
+    dmy, _dmy_hm = local_times()
+    name = names_in_language()
 
     def row(card: Any) -> tuple[Any, ...]:
-        province = card.province
         return (
             format_html(
                 '<td><input class="form-check-input pick-box" type="checkbox" name="card"'
@@ -40,18 +48,17 @@ def card_rows(cards: Iterable[Any], can_print: bool) -> SafeString:
             )
             if can_print
             else "",
-            url_of(card.pk, "cards:card-detail"),
+            detail_url(card.pk),
             card.number,
             card.resident.full_name,
-            "" if province is None else province.name,
+            name(card.province),
             dmy(card.issue_date),
             dmy(card.expiry_date),
             card_badge(card.status, labels.get(card.status, card.status)),
             expiry_badge(card.expiry_date, card.status),
         )
 
-    html = format_html_join(
-        "\n",
+    html = html_rows(
         '<tr>{}<td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
         "<td>{} {}</td></tr>",
         (row(card) for card in cards),

@@ -18,14 +18,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from gdi_ims.countries import country_name
-from gdi_ims.templatetags.ims_rows import declaration_badge, url_of
+from gdi_ims.templatetags.ims_rows import (
+    declaration_badge,
+    html_rows,
+    names_in_language,
+    url_maker,
+)
 from residents import hooks
 
 register = template.Library()
-
-
-def _name(obj: Any) -> str:
-    return "" if obj is None else obj.name
 
 
 @register.simple_tag
@@ -40,6 +41,8 @@ def card_badge(expiry_date: dt.date | None) -> SafeString:
 def resident_rows(residents: Iterable[Any]) -> SafeString:
     """`<tr>`s of residents as residents.selectors.resident_list_for gives them."""
     language = get_language()
+    detail_url = url_maker("residents:detail")
+    name = names_in_language()
 
     def row(resident: Any) -> tuple[Any, ...]:
         passport = resident.current_passport
@@ -62,20 +65,19 @@ def resident_rows(residents: Iterable[Any]) -> SafeString:
         born = resident.date_of_birth
         return (
             resident.pk,
-            url_of(resident.pk, "residents:detail"),
+            detail_url(resident.pk),
             resident.full_name,
             names,
             born.strftime("%d-%m-%Y") if born else "",
             country_name(nationality, language) if nationality else "",
             (passport.masked_number if passport else "") or "—",
-            _name(resident.province),
-            _name(resident.address_district),
+            name(resident.province),
+            name(resident.address_district),
             declaration_badge(resident.latest_status, resident.latest_status_label),
             card_badge(getattr(resident, "card_expiry_date", None)),
         )
 
-    return format_html_join(
-        "\n",
+    return html_rows(
         '<tr data-testid="resident-row"><td>{}</td><td><a href="{}">{}</a>{}</td><td>{}</td>'
         '<td>{}</td><td class="font-monospace">{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>',
         (row(resident) for resident in residents),
