@@ -164,8 +164,13 @@ CARDS_DUE = Queue(
     model=Declaration,
     rows=_due_rows,
     moment="acknowledged_at",
-    extra_related=("resident__province",),
-)
+    related=("resident", "resident__province", "resident__address_district"),
+    # What its rows show (cards.templatetags.card_rows.due_rows) and sort by.
+    columns=("acknowledged_at", "declared_on", "resident__surname", "resident__given_names",
+             "resident__search_name", "resident__province__name_en",
+             "resident__province__name_km", "resident__address_district__name_en",
+             "resident__address_district__name_km"),
+)  # fmt: skip
 
 
 def due_count_for(*, user: User, province: str) -> int:

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 _OPTIONS: dict[tuple[str, str], str] = {}
+_REQUIRED: dict[tuple[str, str], bool] = {}
 
 
 class FixedChoicesSelect(forms.Select):
@@ -24,6 +25,14 @@ class FixedChoicesSelect(forms.Select):
     def __init__(self, *args: Any, cache_key: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cache_key = cache_key
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        # Select's reads the first choice, which for a callable list (the countries) builds the
+        # whole list again on every render; the choices are fixed, so the answer is too.
+        key = (self.cache_key, "required")
+        if key not in _REQUIRED:
+            _REQUIRED[key] = super().use_required_attribute(initial)
+        return _REQUIRED[key]
 
     def _options(self) -> str:
         key = (self.cache_key, get_language() or "")
