@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.validators import reject_control_characters
+from core.widgets import keep_choices
 from provinces.models import Province
 
 
@@ -69,6 +70,8 @@ class OwnPasswordChangeForm(PasswordChangeForm):
 
 
 YES_NO = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
+# How long a process offers the same provinces in the users' filter (the official list).
+PROVINCES_KEPT_SECONDS = 600
 
 
 class UserSearchForm(forms.Form):
@@ -114,6 +117,8 @@ class UserSearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        province = cast(forms.ModelChoiceField, self.fields["province"])
+        keep_choices(province, key="users.provinces", seconds=PROVINCES_KEPT_SECONDS)
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.layout = Layout(

@@ -9,7 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from cards import numbers
 from cards.models import PrintRun, ResidenceCard
+from core.widgets import keep_choices
 from provinces.models import Province
+
+# How long a process offers the same provinces in the cards' filter (the official list).
+PROVINCES_KEPT_SECONDS = 600
 
 
 class ReasonForm(forms.Form):
@@ -98,6 +102,11 @@ class CardFilterForm(forms.Form):
     number = forms.CharField(label=_("Card number starts with"), required=False, max_length=24)
     # The district of the holder's address: the dashboard's district figures link here.
     district = forms.RegexField(required=False, regex=r"^\d{4}$", widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        province = cast(forms.ModelChoiceField, self.fields["province"])
+        keep_choices(province, key="cards.provinces", seconds=PROVINCES_KEPT_SECONDS)
 
 
 class PrintRunForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,7 +26,7 @@ from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-de
 from accounts.models import User
 from core import crypto
 from core import fields as ims_fields
-from core.widgets import FixedChoicesSelect
+from core.widgets import FixedChoicesSelect, keep_choices
 from provinces.models import District, Province
 from residents import rules, selectors, services
 from residents.models import (
@@ -455,6 +456,13 @@ def search_data_from_url(query: QueryDict) -> tuple[QueryDict, bool]:
     return data, True
 
 
+# How long a process offers the same options in the search forms: divisions change with a new
+# release of the official codes, bases of residence when an administrator edits one.
+DIVISIONS_KEPT_SECONDS = 600
+BASES_KEPT_SECONDS = 60
+PROVINCE_CODE = re.compile(r"\d{2}")
+
+
 class ResidentSearchForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
     passport = forms.CharField(label=_("Passport number"), required=False, max_length=30)
@@ -506,12 +514,17 @@ class ResidentSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         if user.is_provincial:
             del self.fields["province"]
-            province = user.province_id
+            province = user.province_id or ""
         else:
-            province = (self.data.get("province") or "") if self.is_bound else ""
-        cast(forms.ModelChoiceField, self.fields["district"]).queryset = (
-            selectors.districts_of(province) if province else District.objects.none()
-        )
+            province = str(self.data.get("province") or "") if self.is_bound else ""
+            provinces = cast(forms.ModelChoiceField, self.fields["province"])
+            keep_choices(provinces, key="residents.provinces", seconds=DIVISIONS_KEPT_SECONDS)
+        district = cast(forms.ModelChoiceField, self.fields["district"])
+        if PROVINCE_CODE.fullmatch(province):
+            district.queryset = selectors.districts_of(province)
+            keep_choices(
+                district, key=f"residents.districts:{province}", seconds=DIVISIONS_KEPT_SECONDS
+            )
 
     def clean_card(self) -> str:
         card = self.cleaned_data["card"].strip()
@@ -585,9 +598,14 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         province = user.province_id or str(self.data.get("province", ""))[:2]
-        cast(forms.ModelChoiceField, self.fields["district"]).queryset = (
-            selectors.districts_of(province) if province else District.objects.none()
-        )
+        district = cast(forms.ModelChoiceField, self.fields["district"])
+        if PROVINCE_CODE.fullmatch(province):
+            district.queryset = selectors.districts_of(province)
+            keep_choices(
+                district, key=f"queues.districts:{province}", seconds=DIVISIONS_KEPT_SECONDS
+            )
+        basis = cast(forms.ModelChoiceField, self.fields["basis"])
+        keep_choices(basis, key="queues.bases", seconds=BASES_KEPT_SECONDS)
 
     def filters(self) -> selectors.QueueFilters:
         """The filters typed; a bad value (a tampered link) drops that filter only."""

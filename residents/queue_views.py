@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -31,11 +31,17 @@ PAGING_KEYS = ("after", "before", "last", "start")
 
 def queue_filters(request: AuthenticatedRequest) -> tuple[queues.QueueFilters, str, bool]:
     """The queue's filters from the URL, the same filters as a query string, and readability."""
+    form, query, readable = _filter_form(request)
+    return form.filters(), query, readable
+
+
+def _filter_form(request: AuthenticatedRequest) -> tuple[QueueFilterForm, str, bool]:
+    """The queue's search form bound to the URL, its filters as a query string, and readability."""
     data, readable = search_data_from_url(request.GET)
     for key in PAGING_KEYS:
         data.pop(key, None)
     form = QueueFilterForm(data or None, user=request.user)
-    return form.filters(), search_query_for_url(data).urlencode(), readable
+    return form, search_query_for_url(data).urlencode(), readable
 
 
 def queue_response(
@@ -51,14 +57,13 @@ def queue_response(
     if request.method == "POST":
         query = search_query_for_url(request.POST).urlencode()
         return redirect(base + (f"?{query}" if query else ""))
-    filters, query, readable = queue_filters(request)
+    # One form reads the filters and is shown: its choices are built once per request.
+    form, query, readable = _filter_form(request)
+    filters = form.filters()
     if not readable:
         messages.warning(
             request, _("This link's passport number cannot be read: type the number again.")
         )
-    data, _readable = search_data_from_url(request.GET)
-    for key in PAGING_KEYS:
-        data.pop(key, None)
     page = queue.page(
         user=request.user,
         filters=filters,
@@ -90,7 +95,7 @@ def queue_response(
         request,
         template,
         {
-            "form": QueueFilterForm(data or None, user=request.user),
+            "form": form,
             "page": page,
             "query": query,
             "prefix": f"{query}&" if query else "",
@@ -137,15 +142,20 @@ def acknowledgements(request: AuthenticatedRequest) -> HttpResponse:
     """Verified declarations waiting for HQ: per province, then the chosen province's queue."""
     access.require(request.user, Can.DECLARATION_ACKNOWLEDGE)
     code = request.GET.get("province", "")
-    province = selectors.province_get_for(user=request.user, code=code) if code else None
+    # The summary holds every province in the user's scope and its count: the chosen one is
+    # found there (or is out of scope: 404), with no query of its own.
+    summary = selectors.acknowledgement_summary_for(user=request.user)
+    chosen = next((row for row in summary if row["province"].code == code), None)
+    if code and chosen is None:
+        raise Http404
     return queue_response(
         request,
         queues.ACKNOWLEDGEMENT,
         url_name="residents:acknowledgements",
         template="residents/acknowledgements.html",
         context={
-            "summary": selectors.acknowledgement_summary_for(user=request.user),
-            "province": province,
-            "verified_count": selectors.verified_count_of(province=province) if province else 0,
+            "summary": summary,
+            "province": chosen["province"] if chosen else None,
+            "verified_count": chosen["verified"] if chosen else 0,
         },
     )

@@ -16,13 +16,15 @@ register = template.Library()
 
 
 @register.simple_tag
-def expiry_badge(expiry_date: dt.date | None, status: str = "") -> SafeString | str:
+def expiry_badge(
+    expiry_date: dt.date | None, status: str = "", today: dt.date | None = None
+) -> SafeString | str:
     """The badge of an expiring or expired card; nothing otherwise.
 
     Written in Python: list pages show it on many rows, and a template rendered per badge cost
-    them a tenth of their time.
+    them a tenth of their time. A list passes `today`, read once for all its rows.
     """
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     alert = expiry.alert_for(expiry_date, today, status)
     if not alert:
         return ""

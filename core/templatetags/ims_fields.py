@@ -21,7 +21,18 @@ register = template.Library()
 # render per <option>); any other widget renders itself.
 _INPUTS = {
     f"django/forms/widgets/{kind}.html"
-    for kind in ("text", "number", "email", "url", "password", "date", "search", "tel", "input")
+    for kind in (
+        "text",
+        "number",
+        "email",
+        "url",
+        "password",
+        "date",
+        "search",
+        "tel",
+        "hidden",
+        "input",
+    )
 }
 _SELECTS = {"django/forms/widgets/select.html"}
 
@@ -85,7 +96,9 @@ def _widget_class(widget: forms.Widget) -> str:
 def field(bound: BoundField) -> SafeString:
     """The field's wrapper, label, widget, errors and help text, as crispy's bootstrap5 pack."""
     if bound.is_hidden:
-        return mark_safe(str(bound))  # noqa: S308 (Django's own widget rendering, escaped)
+        if bound.field.show_hidden_initial:
+            return mark_safe(str(bound))  # noqa: S308 (Django's own widget rendering, escaped)
+        return _widget_html(bound, {})
     widget = bound.field.widget
     css = _widget_class(widget)
     if bound.errors:

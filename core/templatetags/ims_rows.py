@@ -8,12 +8,15 @@ translations cost more than the rest of the page. These write the same markup di
 from __future__ import annotations
 
 import datetime as dt
+import html
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.middleware.csrf import get_token
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -38,6 +41,50 @@ def url_of(pk: Any, name: str) -> str:
     """`{{ resident.pk|url_of:"residents:detail" }}`: `{% url name pk %}` for a URL of one id."""
     head, tail = _pattern(name, get_script_prefix(), get_urlconf())
     return f"{head}{int(pk)}{tail}"
+
+
+def url_maker(name: str) -> Callable[[Any], str]:
+    """`url_of(pk, name)` for every row of a page, the address's pattern looked up once."""
+    head, tail = _pattern(name, get_script_prefix(), get_urlconf())
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+def _escaped(value: Any) -> str:
+    # django.utils.html.conditional_escape without its lazy-string wrapper (a tenth of a cell's
+    # cost): markup already safe is kept, anything else is escaped as Django's escape() does.
+    as_html = getattr(value, "__html__", None)
+    return as_html() if as_html is not None else html.escape(str(value))
+
+
+def html_rows(row_html: str, rows: Iterable[Sequence[Any]], *, separator: str = "\n") -> SafeString:
+    """`format_html_join(separator, row_html, rows)`, the same markup at a fifth of its cost."""
+    # Every value is escaped (or was safe already) before it is placed: the whole is safe.
+    return mark_safe(separator.join(row_html.format(*map(_escaped, row)) for row in rows))  # noqa: S308
+
+
+def local_times() -> tuple[Callable[[Any], str], Callable[[Any], str]]:
+    """`dmy` and `dmy_hm` for every row of a page, the active time zone looked up once."""
+    zone = timezone.get_current_timezone()
+
+    def local(value: dt.date | dt.datetime) -> dt.date | dt.datetime:
+        if isinstance(value, dt.datetime) and timezone.is_aware(value):
+            return value.astimezone(zone)
+        return value
+
+    def day(value: Any) -> str:
+        return "" if value is None or value == "" else local(value).strftime("%d-%m-%Y")
+
+    def day_time(value: Any) -> str:
+        return "" if value is None else local(value).strftime("%d-%m-%Y %H:%M")
+
+    return day, day_time
+
+
+def names_in_language() -> Callable[[Any], str]:
+    """`obj.name` of a division or basis (`name_km` in Khmer, else `name_en`), the language read
+    once per page; empty for none."""
+    attribute = "name_km" if get_language() == "km" else "name_en"
+    return lambda obj: "" if obj is None else getattr(obj, attribute)
 
 
 @register.filter

@@ -11,12 +11,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from cards.templatetags.expiry_badges import expiry_badge
-from core.templatetags.ims_rows import csrf_input, dmy, url_of
+from core.templatetags.ims_rows import (
+    csrf_input,
+    html_rows,
+    local_times,
+    names_in_language,
+    url_maker,
+)
 from jobs import selectors
 
 register = template.Library()
@@ -34,20 +41,25 @@ def renewal_rows(context: template.Context, cards: Iterable[Any]) -> SafeString:
     can_start, can_renew = context.get("can_start"), context.get("can_renew")
     renew, start = gettext("Renew card"), gettext("Start renewal")
     csrf = csrf_input(context) if can_start else ""
+    card_url, renew_url = url_maker("cards:card-detail"), url_maker("cards:card-renew")
+    start_url, resident_url = url_maker("jobs:renewal-start"), url_maker("residents:detail")
+    dmy, _dmy_hm = local_times()
+    name = names_in_language()
+    today = timezone.localdate()
 
     def renewal(card: Any) -> SafeString:
         label = card.renewal_label
         if card.new_card:
             return format_html(
                 '<a href="{}" class="badge text-bg-success text-decoration-none">{}</a>',
-                url_of(card.new_card.pk, "cards:card-detail"),
+                card_url(card.new_card.pk),
                 label,
             )
         if card.renewal_state == selectors.STATE_READY:
             action = (
                 format_html(
                     ' <a class="btn btn-sm btn-primary" href="{}" data-testid="renew-card">{}</a>',
-                    url_of(card.pk, "cards:card-renew"),
+                    renew_url(card.pk),
                     renew,
                 )
                 if can_renew
@@ -61,7 +73,7 @@ def renewal_rows(context: template.Context, cards: Iterable[Any]) -> SafeString:
                     ' <form method="post" action="{}" class="d-inline">{}<button'
                     ' class="btn btn-sm btn-outline-primary" type="submit"'
                     ' data-testid="start-renewal">{}</button></form>',
-                    url_of(card.pk, "jobs:renewal-start"),
+                    start_url(card.pk),
                     csrf,
                     start,
                 )
@@ -73,29 +85,27 @@ def renewal_rows(context: template.Context, cards: Iterable[Any]) -> SafeString:
 
     def row(card: Any) -> tuple[Any, ...]:
         resident = card.resident
-        province = card.province
         return (
             card.renewal_state,
-            url_of(card.resident_id, "residents:detail"),
+            resident_url(card.resident_id),
             resident.full_name,
             format_html('<div class="small" lang="km">{}</div>', resident.name_km)
             if resident.name_km
             else "",
-            url_of(card.pk, "cards:card-detail"),
+            card_url(card.pk),
             card.number,
-            "" if province is None else province.name,
+            name(card.province),
             dmy(card.expiry_date),
-            _NO_BADGE if card.new_card else expiry_badge(card.expiry_date, card.status),
+            _NO_BADGE if card.new_card else expiry_badge(card.expiry_date, card.status, today),
             renewal(card),
             dmy(card.notified_at) or "—",
         )
 
-    html = format_html_join(
-        "\n",
+    markup = html_rows(
         '<tr data-testid="renewal-row" data-state="{}"><td><a href="{}">{}</a>{}</td>'
         '<td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
         (row(card) for card in cards),
     )
-    return html or format_html(
+    return markup or format_html(
         '<tr><td colspan="7" class="text-muted">{}</td></tr>', gettext("No card to renew.")
     )

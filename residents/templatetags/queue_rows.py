@@ -15,11 +15,18 @@ from typing import Any
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from core.templatetags.ims_rows import csrf_input, dmy, dmy_hm, url_of
+from core.figures import figure
+from core.templatetags.ims_rows import (
+    csrf_input,
+    html_rows,
+    local_times,
+    names_in_language,
+    url_maker,
+)
 
 register = template.Library()
 
@@ -58,8 +65,7 @@ def duplicates_badge(*, icon: bool) -> Callable[[int | None], SafeString | str]:
 
 
 def _rows(template_html: str, rows: Iterable[tuple[Any, ...]], empty: SafeString) -> SafeString:
-    html = format_html_join("\n", template_html, rows)
-    return html or empty
+    return html_rows(template_html, rows) or empty
 
 
 @register.simple_tag(takes_context=True)
@@ -72,10 +78,12 @@ def verification_rows(context: template.Context, declarations: Iterable[Any]) ->
     badge = duplicates_badge(icon=True)
     held = filled(gettext("Held by %(verifier)s"))
     review = gettext("Review")
+    review_url = url_maker("residents:review")
+    dmy, dmy_hm = local_times()
+    name = names_in_language()
 
     def row(declaration: Any) -> tuple[Any, ...]:
         resident = declaration.resident
-        district = resident.address_district
         holder = declaration.claimed_by_id
         held_badge = (
             format_html(
@@ -93,12 +101,12 @@ def verification_rows(context: template.Context, declarations: Iterable[Any]) ->
             dmy_hm(declaration.submitted_at),
             resident.full_name,
             dmy(resident.date_of_birth),
-            "" if district is None else district.name,
-            declaration.basis,
+            name(resident.address_district),
+            name(declaration.basis),
             declaration.created_by,
             badge(declaration.open_flags),
             held_badge,
-            url_of(declaration.pk, "residents:review") + suffix,
+            review_url(declaration.pk) + suffix,
             review,
         )
 
@@ -119,19 +127,22 @@ def acknowledgement_rows(context: template.Context, declarations: Iterable[Any])
     csrf = csrf_input(context)
     badge = duplicates_badge(icon=False)
     acknowledge = gettext("Acknowledge")
+    detail_url = url_maker("residents:detail")
+    acknowledge_url = url_maker("residents:declaration-acknowledge")
+    dmy, _dmy_hm = local_times()
+    name = names_in_language()
 
     def row(declaration: Any) -> tuple[Any, ...]:
         resident = declaration.resident
-        province = resident.province
         return (
-            url_of(declaration.resident_id, "residents:detail"),
+            detail_url(declaration.resident_id),
             resident.full_name,
-            "" if province is None else province.name,
-            declaration.basis,
+            name(resident.province),
+            name(declaration.basis),
             declaration.reviewed_by,
             dmy(declaration.reviewed_at),
             badge(declaration.open_flags),
-            url_of(declaration.pk, "residents:declaration-acknowledge"),
+            acknowledge_url(declaration.pk),
             csrf,
             acknowledge,
         )
@@ -153,10 +164,12 @@ def acknowledgement_rows(context: template.Context, declarations: Iterable[Any])
 def returned_rows(declarations: Iterable[Any]) -> SafeString:
     """`<tr>`s of the declarations returned to their maker, with the verifier's reason."""
     badge = duplicates_badge(icon=False)
+    detail_url = url_maker("residents:detail")
+    _dmy, dmy_hm = local_times()
 
     def row(declaration: Any) -> tuple[Any, ...]:
         return (
-            url_of(declaration.resident_id, "residents:detail"),
+            detail_url(declaration.resident_id),
             declaration.resident.full_name,
             dmy_hm(declaration.reviewed_at),
             declaration.reviewed_by,
@@ -172,5 +185,47 @@ def returned_rows(declarations: Iterable[Any]) -> SafeString:
         format_html(
             '<tr><td colspan="5" class="text-muted">{}</td></tr>',
             gettext("Nothing was returned to you."),
+        ),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def count_links(
+    context: template.Context, links: Iterable[tuple[dict[str, Any], str]], chosen: Any
+) -> SafeString:
+    """The links of one facet of a queue's counts (districts, bases, makers), `chosen` marked."""
+    khmer = context.get("LANGUAGE_CODE") == "km"
+    return html_rows(
+        '<a class="list-group-item list-group-item-action d-flex justify-content-between{}"'
+        ' href="{}">{}<span class="badge text-bg-light">{}</span></a>',
+        (
+            (
+                " active" if chosen == row["value"] else "",
+                url,
+                row["label_km"] if khmer else row["label"],
+                figure(row["count"]),
+            )
+            for row, url in links
+        ),
+        separator="",
+    )
+
+
+@register.simple_tag
+def province_summary(summary: Iterable[dict[str, Any]], chosen: Any) -> SafeString:
+    """The acknowledgements page's provinces, each with its count, the chosen one marked."""
+    name = names_in_language()
+    code = chosen.code if chosen else None
+    return html_rows(
+        '<a class="list-group-item list-group-item-action d-flex justify-content-between{}"'
+        ' href="?province={}">\n        {} <span class="badge text-bg-light">{}</span>\n      </a>',
+        (
+            (
+                " active" if row["province"].code == code else "",
+                row["province"].code,
+                name(row["province"]),
+                row["verified"],
+            )
+            for row in summary
         ),
     )

@@ -9,24 +9,26 @@ journeys read its data-testid attributes).
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from core import formats
 from core.countries import country_name
-from core.templatetags.ims_rows import declaration_badge, url_of
+from core.templatetags.ims_rows import (
+    declaration_badge,
+    html_rows,
+    names_in_language,
+    url_maker,
+)
 from residents import hooks
 
 register = template.Library()
-
-
-def _name(obj: Any) -> str:
-    return "" if obj is None else obj.name
 
 
 @register.simple_tag
@@ -34,49 +36,51 @@ def card_badge(expiry_date: dt.date | None) -> SafeString:
     """The expiring or expired badge of a resident's card of record (drawn by cards' receiver)."""
     badges = hooks.card_expiry_badge.collect(expiry_date=expiry_date)
     # Each answer is a receiver's own markup (format_html); plain text would be escaped here.
-    return format_html_join("", "{}", ((badge,) for badge in badges))
+    return mark_safe("".join(conditional_escape(badge) for badge in badges))  # noqa: S308
 
 
 @register.simple_tag
 def resident_rows(residents: Iterable[Any]) -> SafeString:
     """`<tr>`s of residents as residents.selectors.resident_list_for gives them."""
     language = get_language()
+    detail_url = url_maker("residents:detail")
+    name = names_in_language()
+
+    badges: dict[tuple[str, str], SafeString] = {}
+
+    def status_badge(status: str, label: str) -> SafeString:
+        if (status, label) not in badges:
+            badges[status, label] = declaration_badge(status, label)
+        return badges[status, label]
 
     def row(resident: Any) -> tuple[Any, ...]:
         passport = resident.current_passport
         nationality = str(resident.nationality.code or "")
-        khmer = (
-            format_html('<div class="small khmer" lang="km">{}</div>', resident.name_km)
-            if resident.name_km
-            else ""
-        )
+        names = ""
+        if resident.name_km:
+            names = f'<div class="small khmer" lang="km">{html.escape(resident.name_km)}</div>'
         # The name in its own script, drawn by the shipped faces (static/css/ims.css).
-        native = (
-            format_html(
-                '<div class="small own-script" dir="auto" data-testid="name-native">{}</div>',
-                resident.name_native,
+        if resident.name_native:
+            names += (
+                '<div class="small own-script" dir="auto" data-testid="name-native">'
+                f"{html.escape(resident.name_native)}</div>"
             )
-            if resident.name_native
-            else ""
-        )
-        names = format_html("{}{}", khmer, native)
         born = resident.date_of_birth
         return (
             resident.pk,
-            url_of(resident.pk, "residents:detail"),
+            detail_url(resident.pk),
             resident.full_name,
-            names,
+            mark_safe(names),  # noqa: S308 (both names escaped above)
             formats.day(born),
             country_name(nationality, language) if nationality else "",
             (passport.masked_number if passport else "") or "—",
-            _name(resident.province),
-            _name(resident.address_district),
-            declaration_badge(resident.latest_status, resident.latest_status_label),
+            name(resident.province),
+            name(resident.address_district),
+            status_badge(resident.latest_status, resident.latest_status_label),
             card_badge(getattr(resident, "card_expiry_date", None)),
         )
 
-    return format_html_join(
-        "\n",
+    return html_rows(
         '<tr data-testid="resident-row"><td>{}</td><td><a href="{}">{}</a>{}</td><td>{}</td>'
         '<td>{}</td><td class="font-monospace">{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>',
         (row(resident) for resident in residents),
