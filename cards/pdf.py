@@ -10,6 +10,9 @@ and Cyrillic letters of names in own script the Khmer face lacks) from fontpkg-n
 faces of the other scripts names are written in (Chinese, Japanese, Korean, Thai, Arabic...) from
 the @fontsource npm packages (cards.script_fonts) and OCR-B from PyUPC-EAN; all are embedded
 through @font-face, so a card never depends on the fonts of the machine that prints it.
+What every card prints alike (backgrounds, the band and title, the labels whose place never
+moves) is laid out once per thread (pdf/card_fixed.html) and stored once in the PDF, as a form
+each page draws under its card's own values (pdf/cards.html).
 The renderer fetches nothing from outside: `LocalFileFetcher` serves `data:` URIs and files under
 the project's own folders (the font packages, static files, media) and refuses everything else.
 """
@@ -23,11 +26,12 @@ import mimetypes
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import segno
@@ -39,7 +43,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_countries import countries
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    EncodedStreamObject,
+    NameObject,
+)
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -318,6 +329,41 @@ def _stylesheet(font_config: FontConfiguration, fetcher: URLFetcher) -> CSS:
     return CSS(string=css, font_config=font_config, url_fetcher=fetcher)
 
 
+def _skip_empty_margin_boxes() -> None:
+    """Have WeasyPrint lay out a page's margin boxes only when one of them has content.
+
+    WeasyPrint builds and sizes all sixteen margin boxes of every page (@top-left to
+    @bottom-right-corner) before it finds that none is generated; with the card's pages, which
+    have none, that was half of an empty page's layout. A page with a generated box (the HQ
+    report's page numbers) is laid out by WeasyPrint's own function, unchanged; one without
+    gets none, which is what WeasyPrint yields for it too. Installed once per process.
+    """
+    from weasyprint import layout
+    from weasyprint.layout import page as page_layout
+
+    if getattr(layout.make_margin_boxes, "skips_empty", False):
+        return
+    keywords = [f"@{name}" for name in MARGIN_BOXES]
+
+    def make_margin_boxes(context: Any, page: Any, state: Any) -> Iterator[Any]:
+        for keyword in keywords:
+            style = context.style_for(page.page_type, keyword)
+            if style is not None and style["content"] not in ("normal", "inhibit", "none"):
+                yield from page_layout.make_margin_boxes(context, page, state)
+                return
+
+    make_margin_boxes.skips_empty = True  # type: ignore[attr-defined]
+    layout.make_margin_boxes = make_margin_boxes
+
+
+# The margin boxes weasyprint.layout.page.make_margin_boxes lays out.
+MARGIN_BOXES = (
+    [f"{side}-{place}" for side in ("top", "bottom") for place in ("left", "center", "right")]
+    + [f"{side}-{place}" for side in ("left", "right") for place in ("top", "middle", "bottom")]
+    + [f"{side}-{corner}-corner" for side in ("top", "bottom") for corner in ("left", "right")]
+)
+_skip_empty_margin_boxes()
+
 _local = threading.local()
 
 
@@ -329,6 +375,8 @@ class _Renderer:
     stylesheet: CSS
     # The pieces of the own-script faces (cards.script_fonts) already declared to font_config.
     pieces: set[script_fonts.Piece]
+    # The layer every card shares (pdf/card_fixed.html), as PDF, by its labels and specimen mark.
+    fixed: dict[tuple[object, ...], bytes] = field(default_factory=dict)
 
 
 def _renderer() -> _Renderer:
@@ -392,6 +440,71 @@ def _html(
     )
 
 
+def _fixed_layer(labels: dict[str, tuple[str, str]], *, specimen: bool) -> bytes:
+    """The front and back that every card of a print run shares, laid out once per thread.
+
+    The band, the title and the labels whose place never moves are the same on every card:
+    laying them out and drawing them on each card was most of a card's text (and the Khmer
+    label lines cost the most to shape). Each card's pages then hold its own values alone.
+    """
+    renderer = _renderer()
+    key = (tuple(sorted(labels.items())), specimen)
+    if key not in renderer.fixed:
+        html = render_to_string("pdf/card_fixed.html", {"labels": labels, "specimen": specimen})
+        renderer.fixed[key] = _document_pdf(html)
+    return renderer.fixed[key]
+
+
+def _form(page: PageObject, writer: PdfWriter) -> EncodedStreamObject:
+    """One page as a form XObject of `writer`: drawn by reference, its content stored once."""
+    form = DecodedStreamObject()
+    form.set_data(page.get_contents().get_data())  # type: ignore[union-attr]  # a WeasyPrint page has contents
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(page.mediabox),
+            NameObject("/Resources"): cast(DictionaryObject, page["/Resources"]).clone(writer),
+        }
+    )
+    return form.flate_encode()
+
+
+def _joined(parts: Iterable[bytes], fixed: bytes, title: str) -> bytes:
+    """The cards' pages in order (each of `parts` a PDF of whole cards, joined as it comes),
+    each drawn over its face of the shared layer.
+
+    The layer's front and back are form XObjects stored once in the file; every front page
+    draws the first before its own content, every back page the second, so the file holds the
+    shared text and its font subsets once, and a page prints what it printed laid out whole.
+    """
+    joined = PdfWriter()
+    for part in parts:
+        joined.append(PdfReader(io.BytesIO(part)))
+    layer = PdfReader(io.BytesIO(fixed)).pages
+    forms, prefixes = [], []
+    for number, name in enumerate(["/CardFront", "/CardBack"]):
+        # pypdf's writer adds an object (a stream must be indirect) through _add_object alone.
+        forms.append((NameObject(name), joined._add_object(_form(layer[number], joined))))
+        prefix = DecodedStreamObject()
+        prefix.set_data(f"q {name} Do Q\n".encode())
+        prefixes.append(joined._add_object(prefix))
+    for number, page in enumerate(joined.pages):
+        name, form = forms[number % 2]
+        resources = cast(DictionaryObject, page["/Resources"])
+        if "/XObject" not in resources:
+            resources[NameObject("/XObject")] = DictionaryObject()
+        cast(DictionaryObject, resources["/XObject"])[name] = form
+        contents = page.raw_get("/Contents")
+        streams = contents.get_object()
+        own = list(streams) if isinstance(streams, ArrayObject) else [contents]
+        page[NameObject("/Contents")] = ArrayObject([prefixes[number % 2], *own])
+    joined.add_metadata({"/Title": title, "/Producer": "WeasyPrint"})
+    output = io.BytesIO()
+    joined.write(output)
+    return output.getvalue()
+
+
 def _document_pdf(html: str) -> bytes:
     renderer = _renderer()
     base_url = (Path(settings.BASE_DIR) / "static").resolve().as_uri() + "/"
@@ -427,7 +540,8 @@ def render_cards(
     With `chunk_size=None` all cards go into one HTML document. Otherwise each chunk is written
     to PDF as soon as it is laid out and its layout dropped, so memory stays that of one chunk
     whatever the size of the run, and `progress(cards_done)` reports as the run goes; the chunks'
-    PDFs are then joined (each keeps the subset of the fonts its own pages use).
+    PDFs are joined as they come (each keeps the subset of the fonts its own pages use). Every
+    page is drawn over its face of the layer all cards share (`_fixed_layer`), laid out once.
     """
     if not cards:
         raise ValueError("no cards to render")
@@ -435,27 +549,23 @@ def render_cards(
     title = cards[0].number if len(cards) == 1 else _("Residence cards")
     step = chunk_size or len(cards)
     _declare_own_script_pieces(cards)
-    with _older_objects_frozen():
-        if step >= len(cards):
-            content = _document_pdf(_html(cards, labels, title))
-            if progress is not None:
-                progress(len(cards))
-            return content
-        joined = PdfWriter()
+    fixed = _fixed_layer(labels, specimen=False)
+
+    def chunks() -> Iterator[bytes]:
         for start in range(0, len(cards), step):
-            part = _document_pdf(_html(cards[start : start + step], labels, title))
-            joined.append(PdfReader(io.BytesIO(part)))
+            yield _document_pdf(_html(cards[start : start + step], labels, title))
             if progress is not None:
                 progress(min(start + step, len(cards)))
-    joined.add_metadata({"/Title": title, "/Producer": "WeasyPrint"})
-    output = io.BytesIO()
-    joined.write(output)
-    return output.getvalue()
+
+    with _older_objects_frozen():
+        return _joined(chunks(), fixed, title)
 
 
 def render_card(card: ResidenceCard) -> bytes:
     """The printable card: front and back of one card, its QR code carrying the live token."""
-    return _document_pdf(_html([card], card_labels(), card.number))
+    labels = card_labels()
+    part = _document_pdf(_html([card], labels, card.number))
+    return _joined([part], _fixed_layer(labels, specimen=False), card.number)
 
 
 def render_specimen(card: ResidenceCard) -> bytes:
@@ -466,4 +576,6 @@ def render_specimen(card: ResidenceCard) -> bytes:
     """
     with translation.override("en"):
         title = f"{_('SPECIMEN')} {card.number}"
-    return _document_pdf(_html([card], card_labels(), title, specimen=True))
+    labels = card_labels()
+    part = _document_pdf(_html([card], labels, title, specimen=True))
+    return _joined([part], _fixed_layer(labels, specimen=True), title)

@@ -68,6 +68,30 @@ def _dotted_in(path: Path) -> frozenset[int]:
     return frozenset(_dotted_circle_glyph_ids(TTFont(path)))
 
 
+def canvases(page: object) -> list[tuple[bytes, dict]]:
+    """(content, fonts) of a page and of every form XObject it draws, each once.
+
+    The card's pages draw the text every card shares from a form (cards.pdf): its fonts are
+    the form's own, and so are the glyph ids it shows.
+    """
+
+    def entries(resources: dict, key: str) -> dict:
+        # pypdf resolves an indirect entry on [], not on .get
+        return resources[key] if key in resources else {}  # noqa: SIM401
+
+    found = [(page.get_contents().get_data(), entries(page["/Resources"], "/Font"))]  # type: ignore[attr-defined,index]
+    pending, seen = [page["/Resources"]], set()  # type: ignore[index]
+    while pending:
+        for reference in entries(pending.pop(), "/XObject").values():
+            form = reference.get_object()
+            if form["/Subtype"] != "/Form" or reference.idnum in seen:
+                continue
+            seen.add(reference.idnum)
+            found.append((form.get_data(), entries(form["/Resources"], "/Font")))
+            pending.append(form["/Resources"])
+    return found
+
+
 def face_name(font: object) -> str:
     """The embedded face's name without its subset tag: "Card-Khmer-Bold"."""
     return str(font["/BaseFont"]).lstrip("/").split("+", 1)[-1]  # type: ignore[index]
@@ -75,7 +99,8 @@ def face_name(font: object) -> str:
 
 def broken_glyphs(content: bytes) -> list[str]:
     """Name every dotted circle (a shaper's broken cluster) or .notdef drawn in a PDF, and
-    every embedded face that is not one of the IMS's packaged fonts (the machine's own).
+    every embedded face that is not one of the IMS's packaged fonts (the machine's own), on
+    its pages and in the forms they draw.
 
     WeasyPrint's subsets keep the packaged font's glyph ids and empty every glyph not drawn, so
     a dotted-circle glyph with an outline in a subset was drawn; so was .notdef when any text
@@ -85,23 +110,24 @@ def broken_glyphs(content: bytes) -> list[str]:
 
     found, seen = [], set()
     for number, page in enumerate(PdfReader(io.BytesIO(content)).pages, start=1):
-        glyph_zero = _shows_glyph_zero(page.get_contents().get_data())
-        for reference in page["/Resources"]["/Font"].values():
-            font = reference.get_object()
-            name = face_name(font)
-            source = source_font(name)
-            # Pages share their fonts: a face's subset is judged once, on the first page.
-            first = reference.idnum not in seen
-            seen.add(reference.idnum)
-            if source is None and first:
-                found.append(f"page {number}: {name} is not a packaged font")
-            for descendant in font.get("/DescendantFonts", []):
-                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
-                subset = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
-                glyf, order = subset["glyf"], subset.getGlyphOrder()
-                for gid in sorted(_dotted_in(source)) if source and first else []:
-                    if gid < len(order) and glyf[order[gid]].numberOfContours:
-                        found.append(f"page {number}: dotted circle in {name}")
-                if glyph_zero and glyf[order[0]].numberOfContours:
-                    found.append(f"page {number}: .notdef drawn in {name}")
+        for stream, fonts in canvases(page):
+            glyph_zero = _shows_glyph_zero(stream)
+            for reference in fonts.values():
+                font = reference.get_object()
+                name = face_name(font)
+                source = source_font(name)
+                # Pages share their fonts: a face's subset is judged once, on the first page.
+                first = reference.idnum not in seen
+                seen.add(reference.idnum)
+                if source is None and first:
+                    found.append(f"page {number}: {name} is not a packaged font")
+                for descendant in font.get("/DescendantFonts", []):
+                    descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                    subset = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
+                    glyf, order = subset["glyf"], subset.getGlyphOrder()
+                    for gid in sorted(_dotted_in(source)) if source and first else []:
+                        if gid < len(order) and glyf[order[gid]].numberOfContours:
+                            found.append(f"page {number}: dotted circle in {name}")
+                    if glyph_zero and glyf[order[0]].numberOfContours:
+                        found.append(f"page {number}: .notdef drawn in {name}")
     return found

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from cards import pdf, samples, script_fonts
 from cards.models import CardEvent, ResidenceCard
-from tests.pdf_glyphs import broken_glyphs
+from tests.pdf_glyphs import broken_glyphs, canvases
 from tests.pdf_images import mismatches, page_images
 
 pytestmark = pytest.mark.django_db
@@ -47,10 +47,32 @@ def qr_codes_on_page(content: bytes, page: int, folder: Path) -> list[str]:
     return [code.text for code in zxingcpp.read_barcodes(Image.open(image))]
 
 
+# The columns of a card's front, in mm (left, top, width, height): the names, the two columns at
+# its foot, the card number under the photo.
+FRONT_COLUMNS = [(29.4, 9.8, 53.7, 26), (29.4, 36, 27, 18), (57.6, 36, 25.5, 18), (3, 44, 26, 10)]
+
+
+def values_under_labels(content: bytes) -> dict[str, str]:
+    """English half of each label of the front ("Surname") -> the line right under it, read by
+    place (pdftotext, one column of the face at a time), not in the order they are drawn."""
+    found = {}
+    for left, top, width, height in FRONT_COLUMNS:
+        box = [round(v * MM) for v in (left, top, width, height)]
+        text = subprocess.run(
+            ["pdftotext", "-f", "1", "-l", "1", "-r", "72", "-x", str(box[0]), "-y", str(box[1]),
+             "-W", str(box[2]), "-H", str(box[3]), "-", "-"],
+            input=content, capture_output=True, check=True,
+        ).stdout.decode()  # fmt: skip
+        lines = [line for line in text.splitlines() if line.strip()]
+        found |= {line.split(" / ")[-1]: lines[i + 1] for i, line in enumerate(lines[:-1])}
+    return found
+
+
 def embedded_fonts(reader: PdfReader) -> set[str]:
+    """The faces embedded for the pages, and for the shared layer they draw."""
     names = set()
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
+        for font in (f for _content, fonts in canvases(page) for f in fonts.values()):
             font = font.get_object()
             for descendant in font.get("/DescendantFonts", []):
                 descriptor = descendant.get_object()["/FontDescriptor"].get_object()
@@ -94,11 +116,12 @@ def test_a_card_pdf_is_two_id1_pages_with_khmer_embedded_and_the_card_details(is
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert card.number in text
     # Surname and given names are fields of their own, each under its label (the English half
-    # of a label: Khmer extracts lossily).
-    front = reader.pages[0].extract_text().splitlines()
-    under = {line.split(" / ")[-1]: front[i + 1] for i, line in enumerate(front[:-1])}
+    # of a label: Khmer extracts lossily), found by place: the labels every card shares are
+    # drawn from a layer of their own before the card's values (cards.pdf).
+    under = values_under_labels(content)
     assert (under["Surname"], under["Given names"]) == ("WANG", "LI")
     assert under["Date of expiry"] == card.expiry_date.strftime("%d-%m-%Y")
+    assert under["Card No."] == card.number
     # Text extraction splits some Khmer clusters with spaces: compare without spaces. (What is
     # drawn is right; extraction of shaped Khmer is lossy for a few ligatures.)
     compact = text.replace(" ", "")
@@ -216,6 +239,70 @@ def test_every_card_of_a_print_run_in_chunks_carries_its_own_qr_and_the_khmer_fa
     backs = sorted(tmp_path.glob("p*.png"))[1::2]
     decoded = [[c.text for c in zxingcpp.read_barcodes(Image.open(back))] for back in backs]
     assert decoded == [[pdf.verify_url(card)] for card in cards]
+
+
+def test_every_face_of_a_print_run_draws_the_one_layer_every_card_shares(issue):
+    cards = [issue(), issue(), issue()]
+
+    content = pdf.render_cards(cards, chunk_size=2)
+
+    reader = PdfReader(io.BytesIO(content))
+    layers = [
+        {page["/Resources"]["/XObject"].raw_get(name).idnum for page in reader.pages[side::2]}
+        for side, name in enumerate(["/CardFront", "/CardBack"])
+    ]
+    assert [len(layer) for layer in layers] == [1, 1] and layers[0] != layers[1]
+    pages = pdftotext(content).split("\f")
+    for card, front, back in zip(cards, pages[0::2], pages[1::2], strict=False):
+        # The shared labels and each card's own values, on every card.
+        assert "Permanent residence card" in front and "Date of expiry" in front
+        assert card.number in front and card.expiry_date.strftime("%d-%m-%Y") in front
+        assert "General Department of Immigration" in back and "Date of issue" in back
+        assert card.number in back and card.issue_date.strftime("%d-%m-%Y") in back
+
+
+def test_the_glyph_check_sees_a_broken_cluster_in_the_layer_every_card_shares(issue, monkeypatch):
+    labels = pdf.card_labels()
+    # A Khmer vowel sign with no consonant to sit on, at the head of the title.
+    title_km, title_en = labels["title"]
+    monkeypatch.setattr(
+        pdf, "card_labels", lambda: {**labels, "title": ("\u17b6" + title_km, title_en)}
+    )
+
+    found = broken_glyphs(pdf.render_card(issue()))
+
+    assert found == ["page 1: dotted circle in Card-Khmer-Bold"]
+
+
+def test_margin_boxes_are_laid_out_on_the_pages_that_have_one_and_skipped_on_the_others(
+    issue, monkeypatch
+):
+    from weasyprint import HTML
+    from weasyprint.css import PAGE_MARGIN_BOXES
+    from weasyprint.layout import page as page_layout
+
+    laid_out = []
+    full = page_layout.make_margin_boxes
+
+    def counted(context, page, state):  # type: ignore[no-untyped-def]
+        laid_out.append(page)
+        return full(context, page, state)
+
+    monkeypatch.setattr(page_layout, "make_margin_boxes", counted)
+    card = issue()
+
+    pdf.render_card(card)
+    assert laid_out == []
+    numbered = HTML(
+        string="<style>@page { @bottom-right { content: 'page ' counter(page) ' of '"
+        " counter(pages) } }</style><p>one</p><p style='break-before: page'>two</p>"
+    ).write_pdf()
+
+    assert len(laid_out) == 2
+    pages = pdftotext(numbered).split("\f")
+    assert ["page 1 of 2" in pages[0], "page 2 of 2" in pages[1]] == [True, True]
+    # Every margin box WeasyPrint lays out is one the card renderer looks for.
+    assert set(pdf.MARGIN_BOXES) == PAGE_MARGIN_BOXES - {"footnote", "note-area"}
 
 
 def test_a_print_run_leaves_the_garbage_collector_as_it_found_it_even_when_it_fails(
@@ -423,6 +510,18 @@ def test_both_faces_of_the_sample_card_look_as_reviewed_in_khmer_and_english(
 
     assert broken_glyphs(content) == []
     faces = {f"{name}-front": front, f"{name}-back": back}
+    assert mismatches(faces, references=REFERENCES, folder=tmp_path) == []
+
+
+def test_the_faces_of_a_print_run_look_as_reviewed_drawn_over_the_layer_every_card_shares(
+    tmp_path,
+):
+    content = pdf.render_cards([samples.sample_card()])
+
+    front, back = page_images(content, dpi=FACE_DPI, folder=tmp_path)
+
+    assert broken_glyphs(content) == []
+    faces = {"card-front": front, "card-back": back}
     assert mismatches(faces, references=REFERENCES, folder=tmp_path) == []
 
 
