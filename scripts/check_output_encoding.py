@@ -24,7 +24,10 @@ ALLOWED = {
         "form fields written as crispy's markup: every attribute, value and label through "
         "format_html, the rest constant tags"
     ),
-    "core/templatetags/ims_rows.py": "a constant aria-current attribute beside format_html rows",
+    "core/templatetags/ims_rows.py": (
+        "html_rows and html_of: every value escaped (or already safe) before it is placed, as "
+        "format_html does; a constant aria-current attribute"
+    ),
     "templates/jobs/email/renewal_digest.txt": "plain-text e-mail body, never shown as HTML",
     "templates/jobs/email/notification.txt": "plain-text e-mail body, never shown as HTML",
     "templates/accounts/email/otp_reset.txt": "plain-text e-mail body, never shown as HTML",

@@ -62,6 +62,11 @@ def html_rows(row_html: str, rows: Iterable[Sequence[Any]], *, separator: str = 
     return mark_safe(separator.join(row_html.format(*map(_escaped, row)) for row in rows))  # noqa: S308
 
 
+def html_of(markup: str, *values: Any) -> SafeString:
+    """`format_html(markup, *values)` at a fraction of its cost (each value escaped, or safe)."""
+    return mark_safe(markup.format(*map(_escaped, values)))  # noqa: S308
+
+
 def local_times() -> tuple[Callable[[Any], str], Callable[[Any], str]]:
     """`dmy` and `dmy_hm` for every row of a page, the active time zone looked up once."""
     zone = timezone.get_current_timezone()
@@ -72,10 +77,10 @@ def local_times() -> tuple[Callable[[Any], str], Callable[[Any], str]]:
         return value
 
     def day(value: Any) -> str:
-        return "" if value is None or value == "" else local(value).strftime("%d-%m-%Y")
+        return "" if value is None or value == "" else local(value).strftime(formats.DATE)
 
     def day_time(value: Any) -> str:
-        return "" if value is None else local(value).strftime("%d-%m-%Y %H:%M")
+        return "" if value is None else local(value).strftime(formats.DATE_TIME)
 
     return day, day_time
 
