@@ -64,7 +64,7 @@ def test_two_clerks_issuing_for_one_resident_at_once_make_exactly_one_card(clerk
         ]
     )
 
-    assert sorted(type(r).__name__ for r in results) == ["ResidenceCard", "ValidationError"]
+    assert sorted(type(r).__name__ for r in results) == ["CardRefused", "ResidenceCard"]
     assert ResidenceCard.objects.filter(resident=declaration.resident).count() == 1
 
 

@@ -201,7 +201,7 @@ def test_an_ended_residence_cannot_be_ended_again_nor_carded(officer, verifier, 
 
     with pytest.raises(IllegalTransition):
         _request(resident, officer)
-    with pytest.raises(card_services.ValidationError):
+    with pytest.raises(card_services.CardRefused):
         card_services.card_issue(declaration=resident.declarations.get(), actor=clerk)
 
     assert ResidenceCard.objects.filter(resident=resident).count() == 1

@@ -97,7 +97,7 @@ def test_no_reprint_is_offered_for_a_card_of_the_residents_own_province(officer,
     ResidenceCard.objects.filter(pk=card.pk).update(status=ResidenceCard.Status.ACTIVE)
     card.refresh_from_db()
 
-    with pytest.raises(card_services.ValidationError):
+    with pytest.raises(card_services.CardRefused):
         card_services.card_reprint_after_transfer(card=card, actor=clerk)
 
     assert ResidenceCard.objects.filter(resident=resident).count() == 1
